@@ -1,0 +1,26 @@
+//! Comper's music domain, shared by the plugin and the toolchain.
+//!
+//! Everything here is plain data and pure functions: no I/O, no plugin framework, no training
+//! library. The plugin uses it to voice and name chords; the toolchain uses it to import,
+//! tokenize and evaluate.
+//!
+//! - [`pitch`]: pitch classes and MIDI pitches.
+//! - [`chord`]: chord qualities and chords (root + quality).
+//! - [`vocab`]: the fixed chord vocabulary (12 roots × qualities) and chord ids.
+//! - [`lead_sheet`]: the canonical lead-sheet type every importer produces.
+//! - [`token`]: the frame token layout shared by melody and chords.
+//! - [`frames`]: lead sheet ↔ 16th-note frame tracks, and the interleaved model stream.
+
+pub mod chord;
+pub mod frames;
+pub mod lead_sheet;
+pub mod pitch;
+pub mod token;
+pub mod vocab;
+
+pub use chord::{Chord, Quality};
+pub use frames::{FRAMES_PER_BEAT, FrameTracks};
+pub use lead_sheet::{ChordEvent, Key, LeadSheet, Meter, Mode, Note, Source};
+pub use pitch::PitchClass;
+pub use token::{Token, TokenKind};
+pub use vocab::ChordId;
