@@ -95,10 +95,7 @@ impl Quality {
 
     /// The intervals as a pitch-class set rooted on C.
     pub fn pitch_classes(self) -> PitchClassSet {
-        self.intervals()
-            .iter()
-            .map(|&i| PitchClass::new(i32::from(i)))
-            .collect()
+        self.intervals().iter().map(|&i| PitchClass::new(i32::from(i))).collect()
     }
 
     /// The quality whose intervals are exactly `set` (relative to the root), if any.
@@ -126,11 +123,7 @@ impl Chord {
 
     /// The chord's pitch classes.
     pub fn pitch_classes(self) -> PitchClassSet {
-        self.quality
-            .intervals()
-            .iter()
-            .map(|&i| self.root.transposed(i32::from(i)))
-            .collect()
+        self.quality.intervals().iter().map(|&i| self.root.transposed(i32::from(i))).collect()
     }
 
     pub fn transposed(self, semitones: i32) -> Self {
@@ -144,9 +137,7 @@ impl Chord {
     pub fn recognize(set: PitchClassSet, bass: Option<PitchClass>) -> Option<Chord> {
         let try_root =
             |root: PitchClass| Quality::from_relative_set(set.relative_to(root)).map(|q| Chord::new(root, q));
-        bass.filter(|&b| set.contains(b))
-            .and_then(try_root)
-            .or_else(|| set.iter().find_map(try_root))
+        bass.filter(|&b| set.contains(b)).and_then(try_root).or_else(|| set.iter().find_map(try_root))
     }
 }
 

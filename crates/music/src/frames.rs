@@ -270,10 +270,7 @@ mod tests {
 
     #[test]
     fn overlapping_notes_are_truncated_and_the_highest_simultaneous_note_wins() {
-        let tracks = FrameTracks::encode(
-            &[note(0.0, 2.0, 60), note(1.0, 1.5, 64), note(1.0, 1.5, 67)],
-            &[],
-        );
+        let tracks = FrameTracks::encode(&[note(0.0, 2.0, 60), note(1.0, 1.5, 64), note(1.0, 1.5, 67)], &[]);
         let notes = tracks.decode_melody().unwrap();
         assert_eq!(notes, [note(0.0, 1.0, 60), note(1.0, 1.5, 67)]);
         assert_eq!(tracks.melody[6], Token::SILENCE);

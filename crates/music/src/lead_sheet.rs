@@ -133,12 +133,7 @@ mod tests {
     use crate::chord::Quality;
 
     fn event(onset: f64, offset: f64, root: i32) -> ChordEvent {
-        ChordEvent {
-            onset,
-            offset,
-            chord: Chord::new(PitchClass::new(root), Quality::Major),
-            bass: None,
-        }
+        ChordEvent { onset, offset, chord: Chord::new(PitchClass::new(root), Quality::Major), bass: None }
     }
 
     #[test]

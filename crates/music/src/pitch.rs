@@ -8,9 +8,7 @@ use std::fmt;
 pub struct PitchClass(u8);
 
 /// Names used when printing; sharps, as in note_seq's chord symbols.
-const SHARP_NAMES: [&str; 12] = [
-    "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
-];
+const SHARP_NAMES: [&str; 12] = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
 
 impl PitchClass {
     pub const C: PitchClass = PitchClass(0);
@@ -119,9 +117,7 @@ impl PitchClassSet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = PitchClass> {
-        (0..12u8)
-            .filter(move |i| self.0 & (1 << i) != 0)
-            .map(PitchClass)
+        (0..12u8).filter(move |i| self.0 & (1 << i) != 0).map(PitchClass)
     }
 }
 

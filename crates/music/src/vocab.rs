@@ -31,10 +31,7 @@ impl ChordId {
 
     pub fn chord(self) -> Chord {
         let q = Quality::ALL.len();
-        Chord::new(
-            PitchClass::new((self.index() / q) as i32),
-            Quality::ALL[self.index() % q],
-        )
+        Chord::new(PitchClass::new((self.index() / q) as i32), Quality::ALL[self.index() % q])
     }
 
     /// Every chord id in vocabulary order.

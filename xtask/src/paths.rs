@@ -1,0 +1,18 @@
+//! Where things live: the workspace, the shared datasets, the generated artifacts.
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (xtask's parent folder).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives inside the workspace").to_path_buf()
+}
+
+/// The datasets folder: `COMPER_DATA` if set, else `../shared/data` beside the workspace.
+pub fn default_data_dir() -> PathBuf {
+    std::env::var_os("COMPER_DATA").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("../shared/data"))
+}
+
+/// Generated data artifacts (cache, manifest, report).
+pub fn default_cache_dir() -> PathBuf {
+    workspace_root().join("target/comper/data")
+}
