@@ -1,6 +1,7 @@
 //! `cargo xtask`: Comper's toolchain. Each subcommand lives in `commands/`.
 
 mod commands;
+mod corpus;
 mod paths;
 
 use clap::{Parser, Subcommand};
@@ -16,10 +17,26 @@ struct Cli {
 enum Command {
     /// Import the datasets, split them, write the cache and the data report.
     Data(commands::data::DataArgs),
+    /// Train one model (resumes from its run folder's checkpoint).
+    Train(commands::train::TrainArgs),
+    /// Export the trained online policy to ONNX with its model card (into models/).
+    Export(commands::export::ExportArgs),
+    /// Fetch the ONNX Runtime library (PyPI wheel) and print its path.
+    Ort,
+    /// Provision what the tests need, then run every test in the workspace.
+    Test {
+        /// Passed on to `cargo test`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Data(args) => commands::data::run(args),
+        Command::Train(args) => commands::train::run(args),
+        Command::Export(args) => commands::export::run(args),
+        Command::Ort => commands::ort::run(),
+        Command::Test { args } => commands::test::run(args),
     }
 }

@@ -9,6 +9,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// The split seed every command uses unless told otherwise.
+pub const DEFAULT_SEED: u64 = 42;
+
 #[derive(clap::Args)]
 pub struct DataArgs {
     /// Folder holding `pop909/` and `nottingham/` [default: $COMPER_DATA or ../shared/data]
@@ -27,7 +30,7 @@ pub struct DataArgs {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Seed of the train/valid/test split.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
 }
 

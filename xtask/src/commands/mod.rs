@@ -1,3 +1,7 @@
 //! One module per `cargo xtask` subcommand.
 
 pub mod data;
+pub mod export;
+pub mod ort;
+pub mod test;
+pub mod train;

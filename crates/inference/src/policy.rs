@@ -1,0 +1,90 @@
+//! The online policy's step model run through ONNX Runtime: one token in, next-token
+//! logits and the new recurrent state out, so a frame costs one step, not a re-run of the
+//! history.
+
+use crate::card::ModelCard;
+use crate::runtime::InferenceError;
+use ndarray::{Array1, Array2, Array3, Ix2, Ix3};
+use ort::environment::Environment;
+use ort::session::Session;
+use ort::value::{TensorElementType, TensorRef, ValueType};
+use std::path::{Path, PathBuf};
+
+pub struct OnnxPolicy {
+    session: Session,
+    card: ModelCard,
+    path: PathBuf,
+    state: Array3<f32>,
+}
+
+impl OnnxPolicy {
+    /// Load `model` (with one intra-op thread) and check it against its card.
+    pub fn load(environment: &Environment, model: &Path, card: ModelCard) -> Result<OnnxPolicy, InferenceError> {
+        let fail = |reason: String| InferenceError::Model { path: model.to_path_buf(), reason };
+        let session = Session::builder(environment)
+            .map_err(|e| fail(e.to_string()))?
+            .with_intra_threads(1)
+            .map_err(|e| fail(e.to_string()))?
+            .with_inter_threads(1)
+            .map_err(|e| fail(e.to_string()))?
+            .commit_from_file(model)
+            .map_err(|e| fail(e.to_string()))?;
+        check_io(&session, &card).map_err(|reason| InferenceError::Contract { path: model.to_path_buf(), reason })?;
+        let state = Array3::zeros((card.architecture.layers, 1, card.architecture.hidden));
+        Ok(OnnxPolicy { session, card, path: model.to_path_buf(), state })
+    }
+
+    pub fn card(&self) -> &ModelCard {
+        &self.card
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Forget the history: zero state for `batch` parallel streams.
+    pub fn reset(&mut self, batch: usize) {
+        let a = &self.card.architecture;
+        self.state = Array3::zeros((a.layers, batch, a.hidden));
+    }
+
+    /// Feed one token per stream; returns logits `[batch, vocab]`.
+    pub fn step(&mut self, tokens: &[i64]) -> Result<Array2<f32>, InferenceError> {
+        let run = |e: ort::Error| InferenceError::Run(e.to_string());
+        if tokens.len() != self.state.dim().1 {
+            return Err(InferenceError::Run(format!("{} tokens for {} streams", tokens.len(), self.state.dim().1)));
+        }
+        let token = Array1::from_vec(tokens.to_vec());
+        let io = &self.card.io;
+        let outputs = self
+            .session
+            .run(ort::inputs![
+                io.token.as_str() => TensorRef::from_array_view(&token).map_err(run)?,
+                io.state.as_str() => TensorRef::from_array_view(&self.state).map_err(run)?,
+            ])
+            .map_err(run)?;
+        let logits = outputs[io.logits.as_str()].try_extract_array::<f32>().map_err(run)?;
+        let logits = logits.into_dimensionality::<Ix2>().map_err(|e| InferenceError::Run(e.to_string()))?.to_owned();
+        let state = outputs[io.new_state.as_str()].try_extract_array::<f32>().map_err(run)?;
+        let state = state.into_dimensionality::<Ix3>().map_err(|e| InferenceError::Run(e.to_string()))?.to_owned();
+        drop(outputs);
+        self.state = state;
+        Ok(logits)
+    }
+}
+
+/// The session has the card's input and output names with the right element types.
+fn check_io(session: &Session, card: &ModelCard) -> Result<(), String> {
+    let io = &card.io;
+    let expect = |outlets: &[ort::value::Outlet], name: &str, ty: TensorElementType| -> Result<(), String> {
+        let outlet = outlets.iter().find(|o| o.name() == name).ok_or_else(|| format!("no tensor named '{name}'"))?;
+        match outlet.dtype() {
+            ValueType::Tensor { ty: found, .. } if *found == ty => Ok(()),
+            other => Err(format!("'{name}' is {other:?}, expected a {ty:?} tensor")),
+        }
+    };
+    expect(session.inputs(), &io.token, TensorElementType::Int64)?;
+    expect(session.inputs(), &io.state, TensorElementType::Float32)?;
+    expect(session.outputs(), &io.logits, TensorElementType::Float32)?;
+    expect(session.outputs(), &io.new_state, TensorElementType::Float32)
+}

@@ -1,0 +1,47 @@
+//! Finding and loading the ONNX Runtime library, once per process.
+
+use ort::environment::Environment;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The environment variable that names the ONNX Runtime library (as `ort` itself reads it).
+pub const LIBRARY_ENV: &str = "ORT_DYLIB_PATH";
+
+#[derive(Debug, thiserror::Error)]
+pub enum InferenceError {
+    #[error(
+        "ONNX Runtime library not found{0}: run `cargo xtask ort` to fetch it, or set {LIBRARY_ENV} to a libonnxruntime.so"
+    )]
+    LibraryMissing(String),
+    #[error("cannot load ONNX Runtime from {path}: {reason}")]
+    LibraryLoad { path: PathBuf, reason: String },
+    #[error("cannot load model {path}: {reason}")]
+    Model { path: PathBuf, reason: String },
+    #[error("model {path} does not have the inputs and outputs its card promises: {reason}")]
+    Contract { path: PathBuf, reason: String },
+    #[error("inference failed: {0}")]
+    Run(String),
+}
+
+/// The library to load: `explicit` if given, else `$ORT_DYLIB_PATH`; it must exist.
+pub fn find_library(explicit: Option<&Path>) -> Result<PathBuf, InferenceError> {
+    let path = explicit.map(Path::to_path_buf).or_else(|| std::env::var_os(LIBRARY_ENV).map(PathBuf::from));
+    match path {
+        Some(p) if p.is_file() => Ok(p),
+        Some(p) => Err(InferenceError::LibraryMissing(format!(" at {}", p.display()))),
+        None => Err(InferenceError::LibraryMissing(String::new())),
+    }
+}
+
+/// The process-wide ONNX Runtime environment, loading `library` on first use. Later calls
+/// return the same environment whatever path they pass (a process can load one runtime).
+pub fn environment(library: &Path) -> Result<&'static Environment, InferenceError> {
+    static ENVIRONMENT: OnceLock<Result<Environment, String>> = OnceLock::new();
+    let result = ENVIRONMENT.get_or_init(|| {
+        let builder = ort::init_from(library).map_err(|e| e.to_string())?;
+        builder.with_name("comper").build().map_err(|e| e.to_string())
+    });
+    result
+        .as_ref()
+        .map_err(|reason| InferenceError::LibraryLoad { path: library.to_path_buf(), reason: reason.clone() })
+}

@@ -1,0 +1,41 @@
+//! Model cards for exported policies.
+
+use crate::models::policy::PolicyConfig;
+use comper_inference::card::{Architecture, CARD_FORMAT, ModelCard, StepIo, TokenLayout};
+use comper_music::FRAMES_PER_BEAT;
+use std::collections::BTreeMap;
+
+/// What a card says beyond the architecture.
+pub struct CardText {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub window: usize,
+    pub training: serde_json::Value,
+    pub metrics: BTreeMap<String, f64>,
+    pub command: String,
+}
+
+/// The card of a GRU policy exported with [`StepIo::default`] names.
+pub fn policy_card(config: &PolicyConfig, text: CardText) -> ModelCard {
+    ModelCard {
+        format: CARD_FORMAT,
+        name: text.name,
+        version: text.version,
+        description: text.description,
+        architecture: Architecture {
+            family: "gru".into(),
+            layers: config.layers,
+            hidden: config.hidden,
+            embedding: config.embedding,
+        },
+        io: StepIo::default(),
+        frames_per_beat: FRAMES_PER_BEAT,
+        window: text.window,
+        tokens: TokenLayout::current(),
+        vocabulary: comper_music::vocab::entries(),
+        training: text.training,
+        metrics: text.metrics,
+        command: text.command,
+    }
+}

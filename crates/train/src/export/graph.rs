@@ -1,0 +1,133 @@
+//! A small builder over the ONNX protobuf messages (`onnx-protobuf`): named initializers,
+//! nodes and typed inputs/outputs with a symbolic batch axis.
+
+use onnx_protobuf::tensor_proto::DataType;
+use onnx_protobuf::tensor_shape_proto::{Dimension, dimension};
+use onnx_protobuf::type_proto::{self, Tensor as TensorType};
+use onnx_protobuf::{
+    AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, TensorShapeProto,
+    TypeProto, ValueInfoProto, attribute_proto::AttributeType,
+};
+
+/// ONNX opset the graphs use (`Split` and `Unsqueeze` take their sizes and axes as inputs).
+pub const OPSET: i64 = 17;
+/// IR version matching the opset.
+const IR_VERSION: i64 = 8;
+
+/// One dimension of a declared input or output.
+#[derive(Clone, Copy)]
+pub enum Dim {
+    Fixed(i64),
+    /// The dynamic batch axis, named `batch`.
+    Batch,
+}
+
+#[derive(Default)]
+pub struct GraphBuilder {
+    graph: GraphProto,
+    counter: usize,
+}
+
+impl GraphBuilder {
+    pub fn new(name: &str) -> Self {
+        GraphBuilder { graph: GraphProto { name: name.into(), ..GraphProto::default() }, counter: 0 }
+    }
+
+    /// A float initializer; returns its name.
+    pub fn floats(&mut self, name: &str, dims: &[usize], values: Vec<f32>) -> String {
+        assert_eq!(dims.iter().product::<usize>(), values.len(), "initializer {name}: shape and data disagree");
+        let raw = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.initializer(name, dims, DataType::FLOAT, raw)
+    }
+
+    /// An int64 initializer; returns its name.
+    pub fn ints(&mut self, name: &str, dims: &[usize], values: &[i64]) -> String {
+        let raw = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.initializer(name, dims, DataType::INT64, raw)
+    }
+
+    fn initializer(&mut self, name: &str, dims: &[usize], data_type: DataType, raw_data: Vec<u8>) -> String {
+        self.graph.initializer.push(TensorProto {
+            name: name.into(),
+            dims: dims.iter().map(|&d| d as i64).collect(),
+            data_type: data_type as i32,
+            raw_data,
+            ..TensorProto::default()
+        });
+        name.into()
+    }
+
+    /// Add a node; returns the names of its `outputs` fresh outputs.
+    pub fn node(&mut self, op: &str, inputs: &[&str], outputs: usize, attributes: Vec<AttributeProto>) -> Vec<String> {
+        self.counter += 1;
+        let names: Vec<String> = (0..outputs).map(|i| format!("{}_{}_{i}", op.to_lowercase(), self.counter)).collect();
+        self.node_named(op, inputs, &names, attributes);
+        names
+    }
+
+    /// Add a node with one fresh output; returns its name.
+    pub fn op(&mut self, op: &str, inputs: &[&str], attributes: Vec<AttributeProto>) -> String {
+        self.node(op, inputs, 1, attributes).remove(0)
+    }
+
+    /// Add a node whose outputs have the given names (for graph outputs).
+    pub fn node_named(&mut self, op: &str, inputs: &[&str], outputs: &[String], attributes: Vec<AttributeProto>) {
+        self.graph.node.push(NodeProto {
+            op_type: op.into(),
+            name: format!("{op}_{}", self.graph.node.len()),
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: outputs.to_vec(),
+            attribute: attributes,
+            ..NodeProto::default()
+        });
+    }
+
+    pub fn input(&mut self, name: &str, elem: DataType, dims: &[Dim]) {
+        self.graph.input.push(value_info(name, elem, dims));
+    }
+
+    pub fn output(&mut self, name: &str, elem: DataType, dims: &[Dim]) {
+        self.graph.output.push(value_info(name, elem, dims));
+    }
+
+    /// The serialized model.
+    pub fn into_model_bytes(self, producer: &str, doc: &str) -> Vec<u8> {
+        let model = ModelProto {
+            ir_version: IR_VERSION,
+            producer_name: producer.into(),
+            doc_string: doc.into(),
+            opset_import: vec![OperatorSetIdProto { domain: String::new(), version: OPSET, ..Default::default() }],
+            graph: Some(self.graph).into(),
+            ..ModelProto::default()
+        };
+        model.write_to_bytes().expect("in-memory protobuf encoding cannot fail")
+    }
+}
+
+/// An integer attribute.
+pub fn int_attr(name: &str, value: i64) -> AttributeProto {
+    AttributeProto { name: name.into(), i: value, type_: AttributeType::INT.into(), ..AttributeProto::default() }
+}
+
+fn value_info(name: &str, elem: DataType, dims: &[Dim]) -> ValueInfoProto {
+    let dim = dims
+        .iter()
+        .map(|d| Dimension {
+            value: Some(match *d {
+                Dim::Fixed(v) => dimension::Value::DimValue(v),
+                Dim::Batch => dimension::Value::DimParam("batch".into()),
+            }),
+            ..Dimension::default()
+        })
+        .collect();
+    let tensor = TensorType {
+        elem_type: elem as i32,
+        shape: Some(TensorShapeProto { dim, ..TensorShapeProto::default() }).into(),
+        ..TensorType::default()
+    };
+    ValueInfoProto {
+        name: name.into(),
+        type_: Some(TypeProto { value: Some(type_proto::Value::TensorType(tensor)), ..TypeProto::default() }).into(),
+        ..ValueInfoProto::default()
+    }
+}

@@ -1,0 +1,7 @@
+//! ONNX export: graphs written from trained burn weights with our own small builder over a
+//! maintained protobuf crate (burn-onnx's exporter is experimental, bakes in static shapes
+//! and generated names; see `docs/training.md`).
+
+pub mod card;
+pub mod graph;
+pub mod policy;

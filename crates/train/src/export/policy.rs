@@ -1,0 +1,88 @@
+//! The GRU policy's step function as an ONNX graph, written from the trained weights.
+//!
+//! Inputs `token: int64[batch]`, `state: float[layers, batch, hidden]`; outputs
+//! `logits: float[batch, vocab]`, `new_state: float[layers, batch, hidden]` (names from
+//! [`StepIo`]). The graph mirrors [`GruPolicy::step`] op for op; the parity test holds them
+//! together.
+
+use super::graph::{Dim, GraphBuilder, int_attr};
+use crate::models::gru::GruLayer;
+use crate::models::policy::{GruPolicy, PolicyConfig};
+use burn::nn::Linear;
+use burn::prelude::*;
+use comper_inference::card::StepIo;
+use onnx_protobuf::tensor_proto::DataType;
+
+fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_to_vec::<f32>().expect("float parameters")
+}
+
+/// Weight `[in, out]` and bias `[out]` of a linear layer as initializers.
+fn linear(g: &mut GraphBuilder, name: &str, layer: &Linear) -> (String, String) {
+    let [i, o] = layer.weight.dims();
+    let w = g.floats(&format!("{name}.weight"), &[i, o], values(layer.weight.val()));
+    let bias = layer.bias.as_ref().map(|b| values(b.val())).unwrap_or_else(|| vec![0.0; o]);
+    let b = g.floats(&format!("{name}.bias"), &[o], bias);
+    (w, b)
+}
+
+/// One GRU layer's step: `h' = n + z * (h - n)` with PyTorch's gates.
+fn gru_step(g: &mut GraphBuilder, name: &str, layer: &GruLayer, x: &str, h: &str, split: &str) -> String {
+    let (wi, bi) = linear(g, &format!("{name}.ih"), &layer.ih);
+    let (wh, bh) = linear(g, &format!("{name}.hh"), &layer.hh);
+    let xp = g.op("Gemm", &[x, &wi, &bi], vec![]);
+    let hp = g.op("Gemm", &[h, &wh, &bh], vec![]);
+    let xs = g.node("Split", &[&xp, split], 3, vec![int_attr("axis", 1)]);
+    let hs = g.node("Split", &[&hp, split], 3, vec![int_attr("axis", 1)]);
+    let r_in = g.op("Add", &[&xs[0], &hs[0]], vec![]);
+    let r = g.op("Sigmoid", &[&r_in], vec![]);
+    let z_in = g.op("Add", &[&xs[1], &hs[1]], vec![]);
+    let z = g.op("Sigmoid", &[&z_in], vec![]);
+    let rh = g.op("Mul", &[&r, &hs[2]], vec![]);
+    let n_in = g.op("Add", &[&xs[2], &rh], vec![]);
+    let n = g.op("Tanh", &[&n_in], vec![]);
+    let diff = g.op("Sub", &[h, &n], vec![]);
+    let zd = g.op("Mul", &[&z, &diff], vec![]);
+    g.op("Add", &[&n, &zd], vec![])
+}
+
+/// The ONNX model bytes of `policy`'s step function.
+pub fn policy_step_onnx(policy: &GruPolicy, config: &PolicyConfig, io: &StepIo) -> Vec<u8> {
+    let mut g = GraphBuilder::new("comper_policy_step");
+    let hidden = config.hidden;
+    g.input(&io.token, DataType::INT64, &[Dim::Batch]);
+    g.input(&io.state, DataType::FLOAT, &[Dim::Fixed(config.layers as i64), Dim::Batch, Dim::Fixed(hidden as i64)]);
+    let [v, e] = policy.embedding.weight.dims();
+    let table = g.floats("embedding.weight", &[v, e], values(policy.embedding.weight.val()));
+    let split = g.ints("gru.split", &[3], &[hidden as i64; 3]);
+    let axes = g.ints("state.axes", &[1], &[0]);
+    let mut x = g.op("Gather", &[&table, &io.token], vec![int_attr("axis", 0)]);
+    let mut layers_out = Vec::new();
+    for (l, layer) in policy.gru.layers.iter().enumerate() {
+        let index = g.ints(&format!("state.index{l}"), &[], &[l as i64]);
+        let h = g.op("Gather", &[&io.state, &index], vec![int_attr("axis", 0)]);
+        x = gru_step(&mut g, &format!("gru.{l}"), layer, &x, &h, &split);
+        layers_out.push(g.op("Unsqueeze", &[&x, &axes], vec![]));
+    }
+    let stacked: Vec<&str> = layers_out.iter().map(String::as_str).collect();
+    g.node_named("Concat", &stacked, &[io.new_state.clone()], vec![int_attr("axis", 0)]);
+    let (wo, bo) = linear(&mut g, "head", &policy.head);
+    g.node_named("Gemm", &[&x, &wo, &bo], &[io.logits.clone()], vec![]);
+    g.output(&io.logits, DataType::FLOAT, &[Dim::Batch, Dim::Fixed(config.vocab as i64)]);
+    g.output(
+        &io.new_state,
+        DataType::FLOAT,
+        &[Dim::Fixed(config.layers as i64), Dim::Batch, Dim::Fixed(hidden as i64)],
+    );
+    g.into_model_bytes("comper", "Comper online policy: one GRU step over the chord-first interleaved token stream")
+}
+
+/// The ONNX step model of the policy saved in a checkpoint folder (read on the CPU).
+pub fn export_checkpoint(
+    checkpoint_dir: &std::path::Path,
+    config: &PolicyConfig,
+    io: &StepIo,
+) -> Result<Vec<u8>, crate::checkpoint::CheckpointError> {
+    let policy = crate::checkpoint::load_weights(checkpoint_dir, config.init(&Device::flex()))?;
+    Ok(policy_step_onnx(&policy, config, io))
+}

@@ -1,0 +1,48 @@
+//! The offline teacher's task: chords given the whole melody window.
+
+use super::{in_chunks, scalar};
+use crate::batch::FrameBatch;
+use crate::loss::{token_cross_entropy, token_nll};
+use crate::models::teacher::{Teacher, TeacherConfig};
+use crate::trainer::Task;
+use burn::prelude::*;
+use comper_data::windows::WindowSampler;
+use comper_music::FrameTracks;
+
+pub struct TeacherTask {
+    pub config: TeacherConfig,
+    pub sampler: WindowSampler,
+    pub valid: Vec<FrameTracks>,
+    pub batch_size: usize,
+    pub window: usize,
+}
+
+impl Task for TeacherTask {
+    type Model = Teacher;
+
+    fn init_model(&self, device: &Device) -> Teacher {
+        self.config.init(device)
+    }
+
+    fn train_loss(&self, model: &Teacher, step: u64, device: &Device) -> (Tensor<1>, usize) {
+        let batch = FrameBatch::new(&self.sampler.batch(step, self.batch_size), device);
+        let tokens = batch.lengths.iter().sum();
+        let logits = model.forward(batch.melody.clone(), batch.chords_shifted());
+        (token_cross_entropy(logits, batch.chords), tokens)
+    }
+
+    fn validate(&self, model: &Teacher, device: &Device) -> Vec<(String, f64)> {
+        let device = device.clone().inner();
+        let sums = in_chunks(&self.valid, self.batch_size, |chunk| {
+            let batch = FrameBatch::new(chunk, &device);
+            let nll = token_nll(model.forward(batch.melody.clone(), batch.chords_shifted()), batch.chords.clone());
+            (scalar(nll.sum()), batch.lengths.iter().sum::<usize>() as f64)
+        });
+        let (nll, n) = sums.iter().fold((0.0, 0.0), |a, s| (a.0 + s.0, a.1 + s.1));
+        vec![("val_loss".into(), nll / n.max(1.0))]
+    }
+
+    fn steps_per_epoch(&self) -> u64 {
+        (self.sampler.total_frames() / (self.batch_size * self.window).max(1)).max(1) as u64
+    }
+}

@@ -1,0 +1,96 @@
+//! The exported ONNX step model computes what the burn model computes: burn's
+//! full-sequence logits against ONNX Runtime run step by step with the state fed back.
+
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use comper_inference::{ModelCard, OnnxPolicy, environment, find_library};
+use comper_train::export::card::{CardText, policy_card};
+use comper_train::export::policy::policy_step_onnx;
+use comper_train::models::policy::PolicyConfig;
+use std::collections::BTreeMap;
+
+const STEPS: usize = 24;
+const BATCH: usize = 3;
+
+fn card(config: &PolicyConfig) -> ModelCard {
+    policy_card(
+        config,
+        CardText {
+            name: "parity".into(),
+            version: "0".into(),
+            description: "random weights".into(),
+            window: 256,
+            training: serde_json::Value::Null,
+            metrics: BTreeMap::new(),
+            command: String::new(),
+        },
+    )
+}
+
+#[test]
+fn onnx_runtime_steps_match_burn_full_sequence_logits() {
+    let device = Device::flex();
+    device.seed(3);
+    let config = PolicyConfig { embedding: 24, hidden: 40, layers: 2, ..PolicyConfig::default() };
+    let policy = config.init(&device);
+    let ids: Vec<i64> = (0..BATCH * STEPS).map(|i| ((i * 37 + 11) % config.vocab) as i64).collect();
+    let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids.clone(), [BATCH, STEPS]), &device);
+    let expected: Vec<f32> = policy.forward(tokens).into_data().try_to_vec::<f32>().unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.onnx");
+    std::fs::write(&path, policy_step_onnx(&policy, &config, &card(&config).io)).unwrap();
+    let library = find_library(None).expect("ONNX Runtime (run `cargo xtask test`, which provisions it)");
+    let mut onnx = OnnxPolicy::load(environment(&library).unwrap(), &path, card(&config)).unwrap();
+    onnx.reset(BATCH);
+    let v = config.vocab;
+    let mut worst = 0.0f32;
+    for t in 0..STEPS {
+        let step_tokens: Vec<i64> = (0..BATCH).map(|b| ids[b * STEPS + t]).collect();
+        let logits = onnx.step(&step_tokens).unwrap();
+        for b in 0..BATCH {
+            for k in 0..v {
+                let burn = expected[(b * STEPS + t) * v + k];
+                worst = worst.max((burn - logits[[b, k]]).abs());
+            }
+        }
+    }
+    assert!(worst < 1e-4, "max |burn − onnx| = {worst}");
+}
+
+#[test]
+fn burn_step_matches_burn_full_sequence() {
+    let device = Device::flex();
+    device.seed(5);
+    let config = PolicyConfig { embedding: 16, hidden: 24, layers: 2, ..PolicyConfig::default() };
+    let policy = config.init(&device);
+    let ids: Vec<i64> = (0..2 * 16).map(|i| ((i * 13 + 5) % config.vocab) as i64).collect();
+    let full = policy.forward(Tensor::<2, Int>::from_data(TensorData::new(ids.clone(), [2, 16]), &device));
+    let mut state = policy.zero_state(2, &device);
+    for t in 0..16 {
+        let token = Tensor::<1, Int>::from_data(TensorData::new(vec![ids[t], ids[16 + t]], [2]), &device);
+        let (logits, next) = policy.step(token, state);
+        state = next;
+        let reference = full.clone().slice([0..2, t..t + 1]).reshape([2, config.vocab]);
+        let diff: f32 = (logits - reference).abs().max().into_scalar::<f32>();
+        assert!(diff < 1e-5, "step {t}: {diff}");
+    }
+}
+
+#[test]
+fn a_model_that_breaks_its_card_is_refused() {
+    let device = Device::flex();
+    let config = PolicyConfig { embedding: 8, hidden: 8, layers: 1, ..PolicyConfig::default() };
+    let policy = config.init(&device);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.onnx");
+    std::fs::write(&path, policy_step_onnx(&policy, &config, &card(&config).io)).unwrap();
+    let mut wrong = card(&config);
+    wrong.io.state = "hidden".into();
+    let library = find_library(None).expect("ONNX Runtime");
+    let err = OnnxPolicy::load(environment(&library).unwrap(), &path, wrong).err().expect("refused");
+    assert!(err.to_string().contains("no tensor named 'hidden'"), "{err}");
+    std::fs::write(&path, b"not onnx").unwrap();
+    let err = OnnxPolicy::load(environment(&library).unwrap(), &path, card(&config)).err().expect("refused");
+    assert!(err.to_string().starts_with("cannot load model"), "{err}");
+}
