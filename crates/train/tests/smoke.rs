@@ -16,6 +16,14 @@ use comper_train::trainer::{RunState, Task, TrainSettings, train};
 
 const WINDOW: usize = 32;
 
+/// burn's random generator is process-wide: runs in parallel threads would draw from one
+/// stream and no run would be reproducible, so the tests here train one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Songs in different keys: a I–IV–V–I progression, one bar each, with chord tones as melody.
 fn songs() -> Vec<FrameTracks> {
     (0..12)
@@ -56,6 +64,7 @@ fn settings(steps: u64) -> TrainSettings {
 }
 
 fn run<T: Task>(task: &T, steps: u64) -> RunState {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let device = comper_train::device::training_device();
     train(task, &settings(steps), dir.path(), &device, false, None).unwrap().1
@@ -121,6 +130,7 @@ fn a_stopped_and_resumed_run_retraces_an_uninterrupted_one() {
     let config = PolicyConfig { embedding: 8, hidden: 16, layers: 1, ..PolicyConfig::default() };
     let task = PolicyTask { config, sampler: sampler(), valid: valid(), batch_size: 6, window: WINDOW };
     let device = comper_train::device::training_device();
+    let _serial = serial();
     let whole = tempfile::tempdir().unwrap();
     let (_, straight) = train(&task, &settings(12), whole.path(), &device, false, None).unwrap();
     let parts = tempfile::tempdir().unwrap();
