@@ -92,8 +92,8 @@ mod tests {
         let short = long.window(0, 2);
         let batch = StreamBatch::new(&[long, short], &device);
         assert_eq!(batch.input.dims(), [2, 8]);
-        let input: Vec<i64> = batch.input.into_data().convert::<i64>().to_vec().unwrap();
-        let target: Vec<i64> = batch.target.into_data().convert::<i64>().to_vec().unwrap();
+        let input: Vec<i64> = batch.input.into_data().convert::<i64>().try_to_vec::<i64>().unwrap();
+        let target: Vec<i64> = batch.target.into_data().convert::<i64>().try_to_vec::<i64>().unwrap();
         assert_eq!(input[0], Token::BOS.id() as i64);
         assert_eq!(&input[1..8], &target[0..7]);
         assert_eq!(batch.tokens, 8 + 4);

@@ -153,18 +153,18 @@ pub fn train<T: Task>(
         state.train.push(TrainRow { step: state.step, learning_rate, loss: loss_value, tokens_per_second });
         progress.set_position(state.step);
         progress.set_message(format!("loss {loss_value:.3}, {tokens_per_second:.0} tok/s"));
-        if state.step % 20 == 0 {
+        if state.step.is_multiple_of(20) {
             window_start = Instant::now();
             window_tokens = 0;
         }
-        let epoch_end = state.step % epoch_steps == 0 || state.step == settings.steps;
+        let epoch_end = state.step.is_multiple_of(epoch_steps) || state.step == settings.steps;
         if epoch_end {
             let metrics: BTreeMap<String, f64> = task.validate(&model.valid(), device).into_iter().collect();
             progress.println(format!("step {}: {}", state.step, format_metrics(&metrics)));
             state.valid.push(ValidRow { step: state.step, epoch: state.step as f64 / epoch_steps as f64, metrics });
             write_metrics(run_dir, &state)?;
         }
-        if epoch_end || state.step == stop || state.step % settings.checkpoint_every.max(1) == 0 {
+        if epoch_end || state.step == stop || state.step.is_multiple_of(settings.checkpoint_every.max(1)) {
             checkpoint::save(run_dir, &model, &optimizer, &state)?;
         }
     }

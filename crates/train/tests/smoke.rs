@@ -143,6 +143,6 @@ fn a_stopped_and_resumed_run_retraces_an_uninterrupted_one() {
         assert!((a.loss - b.loss).abs() < 1e-4, "step {}: {} vs {}", a.step, a.loss, b.loss);
     }
     let other = settings(13);
-    let err = train(&task, &other, parts.path(), &device, false, None).err().expect("settings differ");
+    let err = train(&task, &other, parts.path(), &device, false, None).expect_err("settings differ");
     assert!(err.to_string().contains("other settings"));
 }

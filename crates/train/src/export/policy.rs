@@ -65,9 +65,9 @@ pub fn policy_step_onnx(policy: &GruPolicy, config: &PolicyConfig, io: &StepIo) 
         layers_out.push(g.op("Unsqueeze", &[&x, &axes], vec![]));
     }
     let stacked: Vec<&str> = layers_out.iter().map(String::as_str).collect();
-    g.node_named("Concat", &stacked, &[io.new_state.clone()], vec![int_attr("axis", 0)]);
+    g.node_named("Concat", &stacked, std::slice::from_ref(&io.new_state), vec![int_attr("axis", 0)]);
     let (wo, bo) = linear(&mut g, "head", &policy.head);
-    g.node_named("Gemm", &[&x, &wo, &bo], &[io.logits.clone()], vec![]);
+    g.node_named("Gemm", &[&x, &wo, &bo], std::slice::from_ref(&io.logits), vec![]);
     g.output(&io.logits, DataType::FLOAT, &[Dim::Batch, Dim::Fixed(config.vocab as i64)]);
     g.output(
         &io.new_state,

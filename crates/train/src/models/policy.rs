@@ -55,7 +55,7 @@ impl GruPolicy {
     pub fn step(&self, token: Tensor<1, Int>, state: Tensor<3>) -> (Tensor<2>, Tensor<3>) {
         let [layers, b, _] = state.dims();
         let mut hs: Vec<Tensor<2>> =
-            (0..layers).map(|l| state.clone().slice([l..l + 1]).reshape([b as i32, -1])).collect();
+            (0..layers).map(|l| state.clone().slice_dim(0, l..l + 1).reshape([b as i32, -1])).collect();
         let x = self.embedding.forward(token.reshape([b, 1])).reshape([b as i32, -1]);
         let top = self.gru.step(x, &mut hs);
         (self.head.forward(top), Tensor::stack(hs, 0))
