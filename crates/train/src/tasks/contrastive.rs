@@ -1,6 +1,6 @@
 //! The contrastive reward's task: symmetric InfoNCE between melody and chord towers.
 
-use super::{in_chunks, scalar};
+use super::{epoch_steps, in_chunks, scalar};
 use crate::batch::{FrameBatch, length_mask};
 use crate::metrics::{recall_at_k, transpose};
 use crate::models::contrastive::{ContrastiveConfig, ContrastiveReward};
@@ -71,6 +71,6 @@ impl Task for ContrastiveTask {
     }
 
     fn steps_per_epoch(&self) -> u64 {
-        (self.sampler.total_frames() / (self.batch_size * self.window).max(1)).max(1) as u64
+        epoch_steps(&self.sampler, self.batch_size, self.window)
     }
 }

@@ -2,7 +2,7 @@
 //! song's chords from the same batch. Each negative and its positive are cut to the same
 //! joint length, so a window's length cannot give the label away.
 
-use super::{in_chunks, scalar};
+use super::{epoch_steps, in_chunks, scalar};
 use crate::batch::{FrameBatch, length_mask};
 use crate::loss::binary_cross_entropy;
 use crate::metrics::precision_recall_f1;
@@ -77,6 +77,6 @@ impl Task for DiscriminativeTask {
     }
 
     fn steps_per_epoch(&self) -> u64 {
-        (self.sampler.total_frames() / (self.batch_size * self.window).max(1)).max(1) as u64
+        epoch_steps(&self.sampler, self.batch_size, self.window)
     }
 }

@@ -1,6 +1,6 @@
 //! The online policy's task: next-token prediction over the interleaved stream.
 
-use super::{in_chunks, scalar};
+use super::{epoch_steps, in_chunks, scalar};
 use crate::batch::StreamBatch;
 use crate::loss::{token_cross_entropy, token_nll};
 use crate::models::policy::{GruPolicy, PolicyConfig};
@@ -97,6 +97,6 @@ impl<C: StreamModelConfig> Task for PolicyTask<C> {
     }
 
     fn steps_per_epoch(&self) -> u64 {
-        (self.sampler.total_frames() / (self.batch_size * self.window).max(1)).max(1) as u64
+        epoch_steps(&self.sampler, self.batch_size, self.window)
     }
 }

@@ -1,6 +1,6 @@
 //! The offline teacher's task: chords given the whole melody window.
 
-use super::{in_chunks, scalar};
+use super::{epoch_steps, in_chunks, scalar};
 use crate::batch::FrameBatch;
 use crate::loss::{token_cross_entropy, token_nll};
 use crate::models::teacher::{Teacher, TeacherConfig};
@@ -43,6 +43,6 @@ impl Task for TeacherTask {
     }
 
     fn steps_per_epoch(&self) -> u64 {
-        (self.sampler.total_frames() / (self.batch_size * self.window).max(1)).max(1) as u64
+        epoch_steps(&self.sampler, self.batch_size, self.window)
     }
 }
