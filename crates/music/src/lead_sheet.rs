@@ -49,6 +49,13 @@ pub struct ChordEvent {
     pub bass: Option<PitchClass>,
 }
 
+impl ChordEvent {
+    /// True when `next` restates this chord (same chord and bass) starting where this ends.
+    pub fn is_restated_by(&self, next: &ChordEvent) -> bool {
+        self.chord == next.chord && self.bass == next.bass && (next.onset - self.offset).abs() < 1e-6
+    }
+}
+
 /// A time signature.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Meter {
@@ -113,13 +120,7 @@ impl LeadSheet {
         let mut merged: Vec<ChordEvent> = Vec::with_capacity(self.chords.len());
         for event in self.chords.drain(..) {
             match merged.last_mut() {
-                Some(last)
-                    if last.chord == event.chord
-                        && last.bass == event.bass
-                        && (event.onset - last.offset).abs() < 1e-6 =>
-                {
-                    last.offset = event.offset;
-                }
+                Some(last) if last.is_restated_by(&event) => last.offset = event.offset,
                 _ => merged.push(event),
             }
         }

@@ -14,7 +14,7 @@ use comper_train::tasks::discriminative::DiscriminativeTask;
 use comper_train::tasks::policy::PolicyTask;
 use comper_train::tasks::teacher::TeacherTask;
 use comper_train::trainer::{RunState, Task, TrainSettings, train};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Model {
@@ -113,21 +113,6 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let sampler = WindowSampler::new(frames.train, window, true, settings.seed);
     let valid = fixed_windows(&frames.valid, window, settings.seed);
     let batch_size = settings.batch_size;
-    let config = match args.model {
-        Model::Policy => serde_json::to_value(PolicyConfig::default()),
-        Model::Transformer => serde_json::to_value(TransformerConfig::default()),
-        Model::Teacher => serde_json::to_value(TeacherConfig::default()),
-        Model::Contrastive => serde_json::to_value(ContrastiveConfig::default()),
-        Model::Discriminative => serde_json::to_value(DiscriminativeConfig::default()),
-    }?;
-    let info = super::export::RunInfo {
-        model: args.model.name().into(),
-        config,
-        window,
-        data_seed: corpus.manifest.seed,
-        command: format!("cargo xtask {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
-    };
-    std::fs::write(out.join("run.json"), serde_json::to_string_pretty(&info)?)?;
     println!(
         "training {} on {} ({} train songs, {} validation windows of {window} frames) → {}",
         args.model.name(),
@@ -136,37 +121,39 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         valid.len(),
         out.display()
     );
+    let run = Run {
+        info: super::export::RunInfo {
+            model: args.model.name().into(),
+            config: serde_json::Value::Null,
+            window,
+            data_seed: corpus.manifest.seed,
+            command: format!("cargo xtask {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
+        },
+        settings,
+        out,
+        until: args.until,
+    };
     let state = match args.model {
-        Model::Policy => fit(
-            args.until,
-            &PolicyTask { config: PolicyConfig::default(), sampler, valid, batch_size, window },
-            &settings,
-            &out,
-        )?,
-        Model::Transformer => fit(
-            args.until,
-            &PolicyTask { config: TransformerConfig::default(), sampler, valid, batch_size, window },
-            &settings,
-            &out,
-        )?,
-        Model::Teacher => fit(
-            args.until,
-            &TeacherTask { config: TeacherConfig::default(), sampler, valid, batch_size, window },
-            &settings,
-            &out,
-        )?,
-        Model::Contrastive => fit(
-            args.until,
-            &ContrastiveTask { config: ContrastiveConfig::default(), sampler, valid, batch_size, window },
-            &settings,
-            &out,
-        )?,
-        Model::Discriminative => fit(
-            args.until,
-            &DiscriminativeTask { config: DiscriminativeConfig::default(), sampler, valid, batch_size, window },
-            &settings,
-            &out,
-        )?,
+        Model::Policy => {
+            let config = PolicyConfig::default();
+            run.fit(&config, &PolicyTask { config: config.clone(), sampler, valid, batch_size, window })?
+        }
+        Model::Transformer => {
+            let config = TransformerConfig::default();
+            run.fit(&config, &PolicyTask { config: config.clone(), sampler, valid, batch_size, window })?
+        }
+        Model::Teacher => {
+            let config = TeacherConfig::default();
+            run.fit(&config, &TeacherTask { config: config.clone(), sampler, valid, batch_size, window })?
+        }
+        Model::Contrastive => {
+            let config = ContrastiveConfig::default();
+            run.fit(&config, &ContrastiveTask { config: config.clone(), sampler, valid, batch_size, window })?
+        }
+        Model::Discriminative => {
+            let config = DiscriminativeConfig::default();
+            run.fit(&config, &DiscriminativeTask { config: config.clone(), sampler, valid, batch_size, window })?
+        }
     };
     println!(
         "done: {} parameters, {} steps in {:.0} s, {:.0} tokens/s; last validation: {:?}",
@@ -179,7 +166,20 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn fit<T: Task>(until: Option<u64>, task: &T, settings: &TrainSettings, out: &Path) -> anyhow::Result<RunState> {
-    let (_, state) = train(task, settings, out, &training_device(), true, until)?;
-    Ok(state)
+/// One training run: where it goes, how far, and what `run.json` records about it.
+struct Run {
+    info: super::export::RunInfo,
+    settings: TrainSettings,
+    out: PathBuf,
+    until: Option<u64>,
+}
+
+impl Run {
+    /// Record the run (with the model's `config`) in `run.json`, then train `task`.
+    fn fit<C: serde::Serialize, T: Task>(mut self, config: &C, task: &T) -> anyhow::Result<RunState> {
+        self.info.config = serde_json::to_value(config)?;
+        std::fs::write(self.out.join("run.json"), serde_json::to_string_pretty(&self.info)?)?;
+        let (_, state) = train(task, &self.settings, &self.out, &training_device(), true, self.until)?;
+        Ok(state)
+    }
 }

@@ -133,9 +133,7 @@ fn parse_chords(text: &str, grid: &BeatGrid) -> Result<(Vec<ChordEvent>, ChordTa
     let mut merged: Vec<ChordEvent> = Vec::new();
     for (event, mapping) in events {
         match merged.last_mut() {
-            Some(last)
-                if last.chord == event.chord && last.bass == event.bass && (event.onset - last.offset).abs() < 1e-6 =>
-            {
+            Some(last) if last.is_restated_by(&event) => {
                 last.offset = event.offset;
             }
             _ => {
