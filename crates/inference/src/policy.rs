@@ -4,7 +4,9 @@
 
 use crate::card::ModelCard;
 use crate::runtime::InferenceError;
-use ndarray::{Array1, Array2, Array3, Ix2, Ix3};
+use crate::planner::StepModel;
+use comper_music::Token;
+use ndarray::{Array2, Array3, ArrayView1, Ix2, Ix3};
 use ort::environment::Environment;
 use ort::session::Session;
 use ort::value::{TensorElementType, TensorRef, ValueType};
@@ -50,26 +52,48 @@ impl OnnxPolicy {
 
     /// Feed one token per stream; returns logits `[batch, vocab]`.
     pub fn step(&mut self, tokens: &[i64]) -> Result<Array2<f32>, InferenceError> {
-        let run = |e: ort::Error| InferenceError::Run(e.to_string());
         if tokens.len() != self.state.dim().1 {
             return Err(InferenceError::Run(format!("{} tokens for {} streams", tokens.len(), self.state.dim().1)));
         }
-        let token = Array1::from_vec(tokens.to_vec());
+        let (logits, state) = self.run(tokens, &self.state.clone())?;
+        self.state = state;
+        Ok(logits)
+    }
+
+    /// One step of the exported graph from an explicit state: `(logits, new state)`.
+    fn run(&mut self, tokens: &[i64], state: &Array3<f32>) -> Result<(Array2<f32>, Array3<f32>), InferenceError> {
+        let run = |e: ort::Error| InferenceError::Run(e.to_string());
+        let shape = |e: ndarray::ShapeError| InferenceError::Run(e.to_string());
+        let token = ArrayView1::from(tokens);
         let io = &self.card.io;
         let outputs = self
             .session
             .run(ort::inputs![
-                io.token.as_str() => TensorRef::from_array_view(&token).map_err(run)?,
-                io.state.as_str() => TensorRef::from_array_view(&self.state).map_err(run)?,
+                io.token.as_str() => TensorRef::from_array_view(token).map_err(run)?,
+                io.state.as_str() => TensorRef::from_array_view(state).map_err(run)?,
             ])
             .map_err(run)?;
         let logits = outputs[io.logits.as_str()].try_extract_array::<f32>().map_err(run)?;
-        let logits = logits.into_dimensionality::<Ix2>().map_err(|e| InferenceError::Run(e.to_string()))?.to_owned();
+        let logits = logits.into_dimensionality::<Ix2>().map_err(shape)?.to_owned();
         let state = outputs[io.new_state.as_str()].try_extract_array::<f32>().map_err(run)?;
-        let state = state.into_dimensionality::<Ix3>().map_err(|e| InferenceError::Run(e.to_string()))?.to_owned();
-        drop(outputs);
-        self.state = state;
-        Ok(logits)
+        let state = state.into_dimensionality::<Ix3>().map_err(shape)?.to_owned();
+        Ok((logits, state))
+    }
+}
+
+/// One stream, state kept by the caller: what the [`Planner`](crate::Planner) drives.
+impl StepModel for OnnxPolicy {
+    type State = Array3<f32>;
+
+    fn initial_state(&self) -> Array3<f32> {
+        let a = &self.card.architecture;
+        Array3::zeros((a.layers, 1, a.hidden))
+    }
+
+    fn step(&mut self, state: &mut Array3<f32>, token: Token) -> Result<Vec<f32>, InferenceError> {
+        let (logits, new_state) = self.run(&[token.id() as i64], state)?;
+        *state = new_state;
+        Ok(logits.into_raw_vec_and_offset().0)
     }
 }
 

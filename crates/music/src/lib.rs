@@ -10,6 +10,7 @@
 //! - [`lead_sheet`]: the canonical lead-sheet type every importer produces.
 //! - [`token`]: the frame token layout shared by melody and chords.
 //! - [`frames`]: lead sheet ↔ 16th-note frame tracks, and the interleaved model stream.
+//! - [`voicing`]: chord symbol → MIDI keys.
 
 pub mod chord;
 pub mod frames;
@@ -17,6 +18,7 @@ pub mod lead_sheet;
 pub mod pitch;
 pub mod token;
 pub mod vocab;
+pub mod voicing;
 
 pub use chord::{Chord, Quality};
 pub use frames::{FRAMES_PER_BEAT, FrameTracks};
@@ -24,3 +26,4 @@ pub use lead_sheet::{ChordEvent, Key, LeadSheet, Meter, Mode, Note, Source};
 pub use pitch::PitchClass;
 pub use token::{Token, TokenKind};
 pub use vocab::ChordId;
+pub use voicing::{VoicedChord, Voicing};

@@ -107,6 +107,15 @@ impl Token {
         })
     }
 
+    /// Whether `self` may follow `previous` on the same track: a HOLD only continues the
+    /// same note or chord (ON or HOLD of it); anything else may follow anything.
+    pub fn may_follow(self, previous: Token) -> bool {
+        match self.kind() {
+            TokenKind::NoteHold(_) | TokenKind::ChordHold(_) => previous.as_onset() == self.as_onset(),
+            _ => true,
+        }
+    }
+
     /// The ON token matching a HOLD token; other tokens are returned unchanged.
     pub fn as_onset(self) -> Token {
         match self.kind() {
@@ -138,6 +147,20 @@ fn chord_id(offset: u16) -> ChordId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn holds_only_continue_the_same_note_or_chord() {
+        let c = ChordId::from_index(0).unwrap();
+        let d = ChordId::from_index(1).unwrap();
+        assert!(Token::chord_hold(c).may_follow(Token::chord_on(c)));
+        assert!(Token::chord_hold(c).may_follow(Token::chord_hold(c)));
+        assert!(!Token::chord_hold(c).may_follow(Token::chord_on(d)));
+        assert!(!Token::chord_hold(c).may_follow(Token::SILENCE));
+        assert!(Token::note_hold(60).may_follow(Token::note_on(60)));
+        assert!(!Token::note_hold(60).may_follow(Token::note_on(62)));
+        assert!(Token::chord_on(d).may_follow(Token::chord_on(c)));
+        assert!(Token::SILENCE.may_follow(Token::chord_hold(c)));
+    }
 
     #[test]
     fn every_id_maps_to_its_kind_and_back() {

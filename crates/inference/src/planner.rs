@@ -1,0 +1,284 @@
+//! Planning chords ahead of the music, as the seed's live system does (method §7).
+//!
+//! The planner keeps the policy's recurrent state after everything that really happened
+//! (the chords that sounded and the melody that was played, frame by frame) and from there
+//! rolls out a plan of the next `lookahead` frames: chords sampled with the validity mask,
+//! the melody they will meet *anticipated* by sampling the model's own melody tokens. The
+//! first `commit` frames of a plan are fixed: later plans keep them and only re-sample the
+//! frames after. A chord for frame `f` is always chosen before the melody of frame `f` is
+//! observed, so the model never sees the melody it is accompanying in the same frame.
+
+use crate::runtime::InferenceError;
+use crate::sampler::{Sampler, Track};
+use comper_music::Token;
+use std::collections::VecDeque;
+
+/// A policy that advances one token at a time from an explicit state.
+pub trait StepModel {
+    type State: Clone;
+    /// The state before any token.
+    fn initial_state(&self) -> Self::State;
+    /// Feed `token` after `state` (updated in place); returns the next token's logits.
+    fn step(&mut self, state: &mut Self::State, token: Token) -> Result<Vec<f32>, InferenceError>;
+}
+
+/// How far ahead to plan and how much of the plan is fixed, in 16th-note frames.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlanSettings {
+    /// Frames planned ahead of the next unobserved frame.
+    pub lookahead: u32,
+    /// Frames at the start of the plan that later plans keep.
+    pub commit: u32,
+    /// Frames at the start of a session that stay silent while the accompanist listens.
+    pub listen: u32,
+    /// Sampling temperature (0 picks the most likely chord).
+    pub temperature: f32,
+}
+
+/// One frame of a plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlannedChord {
+    /// Frame index from the session's start.
+    pub frame: u32,
+    pub token: Token,
+    /// True when later plans will keep this chord.
+    pub committed: bool,
+}
+
+pub struct Planner<M: StepModel> {
+    model: M,
+    sampler: Sampler,
+    /// Frames of context the model was trained on; the state is rebuilt from the recent
+    /// half of the history before it grows past this.
+    window: usize,
+    /// What sounded and what was played, per observed frame of the session.
+    history: Vec<(Token, Token)>,
+    /// State and next-chord logits after the observed history.
+    confirmed: M::State,
+    confirmed_logits: Vec<f32>,
+    frames_in_state: usize,
+    /// Chord tokens planned from the next unobserved frame on.
+    plan: VecDeque<Token>,
+}
+
+impl<M: StepModel> Planner<M> {
+    /// A planner for `model`, trained on windows of `window` frames; call
+    /// [`start`](Self::start) before planning.
+    pub fn new(mut model: M, window: usize, seed: u64) -> Result<Planner<M>, InferenceError> {
+        let mut confirmed = model.initial_state();
+        let confirmed_logits = model.step(&mut confirmed, Token::BOS)?;
+        Ok(Planner {
+            model,
+            sampler: Sampler::new(seed),
+            window: window.max(2),
+            history: Vec::new(),
+            confirmed,
+            confirmed_logits,
+            frames_in_state: 0,
+            plan: VecDeque::new(),
+        })
+    }
+
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    /// A new session at frame 0: forget the history, reseed the sampler.
+    pub fn start(&mut self, seed: u64) -> Result<(), InferenceError> {
+        self.sampler = Sampler::new(seed);
+        self.history.clear();
+        self.plan.clear();
+        self.prime(0)
+    }
+
+    /// The next frame whose chord and melody have not been observed.
+    pub fn next_frame(&self) -> u32 {
+        self.history.len() as u32
+    }
+
+    /// Record what happened in the next frame: the chord that sounded and the melody
+    /// token played. Tokens that break the stream's grammar are repaired (a stray HOLD
+    /// becomes an ON, a token of the wrong track becomes SILENCE), so the state always
+    /// follows a sequence the model could have produced.
+    pub fn observe(&mut self, chord: Token, melody: Token) -> Result<(), InferenceError> {
+        let (last_chord, last_melody) = self.history.last().copied().unwrap_or((Token::SILENCE, Token::SILENCE));
+        let chord = repair(Track::Chord, last_chord, chord);
+        let melody = repair(Track::Melody, last_melody, melody);
+        self.history.push((chord, melody));
+        self.plan.pop_front();
+        if self.frames_in_state + 1 >= self.window {
+            return self.prime(self.history.len() - self.window / 2);
+        }
+        self.model.step(&mut self.confirmed, chord)?;
+        self.confirmed_logits = self.model.step(&mut self.confirmed, melody)?;
+        self.frames_in_state += 1;
+        Ok(())
+    }
+
+    /// Plan the next `settings.lookahead` frames from the next unobserved one, keeping the
+    /// committed part of the previous plan.
+    pub fn plan(&mut self, settings: &PlanSettings) -> Result<Vec<PlannedChord>, InferenceError> {
+        let lookahead = settings.lookahead.max(1) as usize;
+        let kept = (settings.commit as usize).min(self.plan.len());
+        let (mut chord_before, mut melody_before) =
+            self.history.last().copied().unwrap_or((Token::SILENCE, Token::SILENCE));
+        let mut state = self.confirmed.clone();
+        let mut logits = self.confirmed_logits.clone();
+        let first = self.next_frame();
+        let mut plan = VecDeque::with_capacity(lookahead);
+        for i in 0..lookahead {
+            let frame = first + i as u32;
+            let chord = if frame < settings.listen {
+                Token::SILENCE
+            } else if i < kept {
+                repair(Track::Chord, chord_before, self.plan[i])
+            } else {
+                self.sampler.sample(&logits, settings.temperature, Track::Chord, chord_before)
+            };
+            plan.push_back(chord);
+            if i + 1 == lookahead {
+                break;
+            }
+            let melody_logits = self.model.step(&mut state, chord)?;
+            let melody = self.sampler.sample(&melody_logits, settings.temperature, Track::Melody, melody_before);
+            logits = self.model.step(&mut state, melody)?;
+            (chord_before, melody_before) = (chord, melody);
+        }
+        self.plan = plan;
+        let committed = settings.commit as usize;
+        Ok(self
+            .plan
+            .iter()
+            .enumerate()
+            .map(|(i, &token)| PlannedChord { frame: first + i as u32, token, committed: i < committed })
+            .collect())
+    }
+
+    /// Rebuild the confirmed state from BOS and the history from frame `from` on (its
+    /// first tokens turned into onsets, as training windows start).
+    fn prime(&mut self, from: usize) -> Result<(), InferenceError> {
+        self.confirmed = self.model.initial_state();
+        self.confirmed_logits = self.model.step(&mut self.confirmed, Token::BOS)?;
+        for (i, &(chord, melody)) in self.history[from..].iter().enumerate() {
+            let (chord, melody) = if i == 0 { (chord.as_onset(), melody.as_onset()) } else { (chord, melody) };
+            self.model.step(&mut self.confirmed, chord)?;
+            self.confirmed_logits = self.model.step(&mut self.confirmed, melody)?;
+        }
+        self.frames_in_state = self.history.len() - from;
+        Ok(())
+    }
+}
+
+fn repair(track: Track, previous: Token, token: Token) -> Token {
+    if track.allows(previous, token) {
+        token
+    } else if track.allows(previous, token.as_onset()) {
+        token.as_onset()
+    } else {
+        Token::SILENCE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use comper_music::{ChordId, token::VOCAB_SIZE};
+
+    /// A model whose state is the token history; it favours holding the last chord, else
+    /// C major, and anticipates a held C4 in the melody. It counts the tokens it is fed.
+    struct Scripted {
+        steps: usize,
+    }
+
+    impl StepModel for Scripted {
+        type State = Vec<Token>;
+
+        fn initial_state(&self) -> Vec<Token> {
+            Vec::new()
+        }
+
+        fn step(&mut self, state: &mut Vec<Token>, token: Token) -> Result<Vec<f32>, InferenceError> {
+            self.steps += 1;
+            state.push(token);
+            let mut logits = vec![0.0; VOCAB_SIZE];
+            let c = ChordId::from_index(0).unwrap();
+            for t in [Token::chord_hold(c), Token::note_hold(60)] {
+                logits[t.id()] = 20.0;
+            }
+            for t in [Token::chord_on(c), Token::note_on(60)] {
+                logits[t.id()] = 10.0;
+            }
+            Ok(logits)
+        }
+    }
+
+    fn settings(lookahead: u32, commit: u32, listen: u32) -> PlanSettings {
+        PlanSettings { lookahead, commit, listen, temperature: 1.0 }
+    }
+
+    fn planner() -> Planner<Scripted> {
+        let mut planner = Planner::new(Scripted { steps: 0 }, 256, 7).unwrap();
+        planner.start(7).unwrap();
+        planner
+    }
+
+    #[test]
+    fn listening_frames_are_silent_and_the_plan_then_follows_the_grammar() {
+        let mut planner = planner();
+        let plan = planner.plan(&settings(16, 4, 8)).unwrap();
+        assert_eq!(plan.len(), 16);
+        assert!(plan[..8].iter().all(|p| p.token == Token::SILENCE));
+        let c = ChordId::from_index(0).unwrap();
+        assert_eq!(plan[8].token, Token::chord_on(c), "a HOLD cannot follow SILENCE");
+        assert!(plan[9..].iter().all(|p| p.token == Token::chord_hold(c)));
+        assert!(plan.iter().enumerate().all(|(i, p)| p.frame == i as u32 && p.committed == (i < 4)));
+    }
+
+    #[test]
+    fn committed_frames_survive_new_observations() {
+        let mut planner = Planner::new(Scripted { steps: 0 }, 256, 3).unwrap();
+        planner.start(3).unwrap();
+        let hot = PlanSettings { temperature: 50.0, ..settings(8, 4, 0) };
+        let first = planner.plan(&hot).unwrap();
+        planner.observe(first[0].token, Token::note_on(62)).unwrap();
+        let second = planner.plan(&hot).unwrap();
+        assert_eq!(second[0].frame, 1);
+        // Frames 1..4 were committed in the first plan and are kept.
+        assert_eq!(
+            first[1..4].iter().map(|p| p.token).collect::<Vec<_>>(),
+            second[..3].iter().map(|p| p.token).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_frame_costs_one_step_per_token_plus_the_rollout() {
+        let mut planner = planner();
+        let before = planner.model().steps;
+        planner.observe(Token::SILENCE, Token::note_on(60)).unwrap();
+        assert_eq!(planner.model().steps - before, 2, "observing a frame feeds two tokens");
+        let before = planner.model().steps;
+        planner.plan(&settings(16, 16, 0)).unwrap();
+        assert_eq!(planner.model().steps - before, 30, "a plan of L frames rolls out 2(L-1) tokens");
+    }
+
+    #[test]
+    fn the_state_is_rebuilt_before_it_outgrows_the_training_window() {
+        let mut planner = Planner::new(Scripted { steps: 0 }, 16, 1).unwrap();
+        planner.start(1).unwrap();
+        for _ in 0..40 {
+            planner.observe(Token::SILENCE, Token::note_on(60)).unwrap();
+            assert!(planner.frames_in_state < 16);
+        }
+        assert_eq!(planner.next_frame(), 40);
+    }
+
+    #[test]
+    fn stray_holds_in_observations_are_repaired() {
+        let mut planner = planner();
+        let c = ChordId::from_index(0).unwrap();
+        planner.observe(Token::chord_hold(c), Token::note_hold(64)).unwrap();
+        assert_eq!(planner.history[0], (Token::chord_on(c), Token::note_on(64)));
+        planner.observe(Token::note_on(60), Token::chord_on(c)).unwrap();
+        assert_eq!(planner.history[1], (Token::SILENCE, Token::SILENCE));
+    }
+}
