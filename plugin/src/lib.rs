@@ -1,5 +1,170 @@
-//! Comper's plugin crate. The nice-plug wiring, realtime scheduler and inference worker
-//! land here with the plugin work; today it only links the shared music domain so the
-//! workspace builds the `cdylib` target the bundler will package.
+//! Comper: a live accompanist. A note-effect plugin that hears a melody and answers with
+//! chords on the beat, planned ahead by an online policy run with ONNX Runtime.
+//!
+//! This file is the nice-plug wiring only:
+//! - [`params`]: parameters and the persisted model choice;
+//! - [`realtime`]: the audio thread's scheduler (frames, melody, chords on exact samples);
+//! - [`worker`]: the inference thread (model loading, planning);
+//! - [`resources`]: where the bundled runtime and models are.
 
-pub use comper_music as music;
+pub mod params;
+pub mod realtime;
+pub mod resources;
+pub mod worker;
+
+use nice_plug::midi::{Channel, Key, VoiceID};
+use nice_plug::prelude::*;
+use params::ComperParams;
+use realtime::{BlockInfo, NoteSink, Scheduler, WorkerLink};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use worker::Worker;
+
+pub struct Comper {
+    params: Arc<ComperParams>,
+    scheduler: Scheduler,
+    /// Started on the first activation, never in `default()` (hosts create instances to
+    /// scan them).
+    worker: Option<(Worker, WorkerLink)>,
+    sample_rate: f32,
+    offline: bool,
+}
+
+impl Default for Comper {
+    fn default() -> Self {
+        Comper {
+            params: Arc::new(ComperParams::default()),
+            scheduler: Scheduler::default(),
+            worker: None,
+            sample_rate: 48_000.0,
+            offline: false,
+        }
+    }
+}
+
+impl Comper {
+    /// The worker's status (for tests and the window); `None` before activation.
+    pub fn status(&self) -> Option<Arc<worker::Status>> {
+        self.worker.as_ref().map(|(w, _)| w.status.clone())
+    }
+}
+
+/// The host's output queue as a [`NoteSink`].
+struct HostNotes<'a, C>(&'a mut C);
+
+impl<C: ProcessContext<Comper>> NoteSink for HostNotes<'_, C> {
+    fn note_on(&mut self, timing: u32, channel: u8, key: u8, velocity: f32) -> bool {
+        let (voice_id, channel, key) = (VoiceID::Wildcard, Channel::Number(channel), Key::Number(key));
+        self.0.try_send_event(NoteEvent::NoteOn { timing, voice_id, channel, key, velocity }).is_ok()
+    }
+
+    fn note_off(&mut self, timing: u32, channel: u8, key: u8) -> bool {
+        let (voice_id, channel, key) = (VoiceID::Wildcard, Channel::Number(channel), Key::Number(key));
+        self.0.try_send_event(NoteEvent::NoteOff { timing, voice_id, channel, key, velocity: 0.0 }).is_ok()
+    }
+}
+
+impl Plugin for Comper {
+    const NAME: &'static str = "Comper";
+    const VENDOR: &'static str = "Comper";
+    const URL: &'static str = "https://example.invalid/comper";
+    const EMAIL: &'static str = "comper@example.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    /// MIDI only, or a silent stereo pass-through for hosts that refuse MIDI-only plugins.
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout { main_input_channels: None, main_output_channels: None, ..AudioIOLayout::const_default() },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+    const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
+    const MIDI_OUTPUT: MidiConfig = MidiConfig::Basic;
+
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        None
+    }
+
+    fn activate(&mut self, _layout: &AudioIOLayout, config: &BufferConfig, _context: &mut impl ActivateContext<Self>) -> bool {
+        self.sample_rate = config.sample_rate;
+        self.offline = config.process_mode == ProcessMode::Offline;
+        if self.worker.is_none() {
+            match Worker::spawn(self.params.clone()) {
+                Ok(worker) => self.worker = Some(worker),
+                Err(e) => nice_error!("Comper: cannot start the inference worker: {e}"),
+            }
+        }
+        true
+    }
+
+    fn reset(&mut self) {
+        self.scheduler.reset();
+    }
+
+    fn process(&mut self, buffer: &mut Buffer, _aux: &mut AuxiliaryBuffers, context: &mut impl ProcessContext<Self>) -> ProcessStatus {
+        let transport = context.transport();
+        let info = BlockInfo {
+            samples: buffer.samples() as u32,
+            sample_rate: self.sample_rate,
+            playing: transport.playing,
+            tempo: transport.tempo,
+            position_beats: transport.pos_beats(),
+            loop_beats: transport.loop_range_beats(),
+            offline: self.offline,
+        };
+        let settings = self.params.settings();
+        let thru = settings.bypass || self.params.melody_thru.value();
+        let mut notes = HostNotes(context);
+        let Some((_, link)) = self.worker.as_mut() else {
+            while let Some(event) = notes.0.next_event() {
+                let _ = notes.0.try_send_event(event);
+            }
+            return ProcessStatus::KeepAlive;
+        };
+        self.scheduler.begin_block(&info, &settings, &mut notes, link);
+        while let Some(event) = notes.0.next_event() {
+            let timing = event.timing().min(info.samples.saturating_sub(1));
+            self.scheduler.advance_to(timing, &info, &settings, &mut notes, link);
+            match event {
+                NoteEvent::NoteOn { key: Key::Number(key), velocity, .. } if velocity > 0.0 => {
+                    self.scheduler.melody_on(timing, key, link)
+                }
+                NoteEvent::NoteOn { key: Key::Number(key), .. } | NoteEvent::NoteOff { key: Key::Number(key), .. } => {
+                    self.scheduler.melody_off(timing, key)
+                }
+                _ => {}
+            }
+            if thru {
+                let _ = notes.0.try_send_event(event);
+            }
+        }
+        self.scheduler.end_block(&info, &settings, &mut notes, link);
+        ProcessStatus::KeepAlive
+    }
+}
+
+impl ClapPlugin for Comper {
+    const CLAP_ID: &'static str = "org.comper.comper";
+    const CLAP_DESCRIPTION: Option<&'static str> = Some("Live accompanist: answers a melody with chords on the beat");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::NoteEffect, ClapFeature::Utility];
+}
+
+impl Vst3Plugin for Comper {
+    const VST3_CLASS_ID: [u8; 16] = *b"ComperAccompany1";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Instrument, Vst3SubCategory::Tools];
+}
+
+nice_export_clap!(Comper);
+nice_export_vst3!(Comper);

@@ -1,0 +1,105 @@
+//! The plugin's parameters (host-automatable, stable ids) and its persisted model choice.
+
+use comper_music::{FRAMES_PER_BEAT, Voicing};
+use nice_plug::prelude::*;
+use std::sync::Mutex;
+
+use crate::realtime::{Settings, Touch};
+
+#[derive(Params)]
+pub struct ComperParams {
+    /// Forward the melody to the output, so the instrument after Comper plays it too.
+    #[id = "thru"]
+    pub melody_thru: BoolParam,
+    /// Sampling temperature: low is safe, high is adventurous.
+    #[id = "temp"]
+    pub temperature: FloatParam,
+    #[id = "look"]
+    pub lookahead_beats: IntParam,
+    #[id = "commit"]
+    pub commit_beats: IntParam,
+    #[id = "listen"]
+    pub listen_beats: IntParam,
+    #[id = "octave"]
+    pub octave: IntParam,
+    #[id = "bass"]
+    pub bass: BoolParam,
+    #[id = "vel"]
+    pub velocity: FloatParam,
+    #[id = "chan"]
+    pub channel: IntParam,
+    /// Keep jamming on Comper's own clock while the host is stopped.
+    #[id = "free"]
+    pub free_run: BoolParam,
+    #[id = "tempo"]
+    pub free_tempo: FloatParam,
+    #[id = "seed"]
+    pub seed: IntParam,
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+    /// The model folder this instance plays; empty for the shipped default.
+    #[persist = "model"]
+    pub model: Mutex<String>,
+}
+
+impl Default for ComperParams {
+    fn default() -> Self {
+        let beats = |v: i32| format!("{v} beats");
+        ComperParams {
+            melody_thru: BoolParam::new("Melody thru", true),
+            temperature: FloatParam::new("Temperature", 0.8, FloatRange::Linear { min: 0.0, max: 2.0 })
+                .with_step_size(0.01),
+            lookahead_beats: IntParam::new("Lookahead", 4, IntRange::Linear { min: 1, max: 8 })
+                .with_value_to_string(std::sync::Arc::new(beats)),
+            commit_beats: IntParam::new("Commit", 4, IntRange::Linear { min: 0, max: 8 })
+                .with_value_to_string(std::sync::Arc::new(beats)),
+            listen_beats: IntParam::new("Listen", 8, IntRange::Linear { min: 0, max: 32 })
+                .with_value_to_string(std::sync::Arc::new(beats)),
+            octave: IntParam::new("Octave", 4, IntRange::Linear { min: 1, max: 7 }),
+            bass: BoolParam::new("Bass note", true),
+            velocity: FloatParam::new("Velocity", 0.7, FloatRange::Linear { min: 0.0, max: 1.0 }).with_step_size(0.01),
+            channel: IntParam::new("Output channel", 1, IntRange::Linear { min: 1, max: 16 }),
+            free_run: BoolParam::new("Free-run when stopped", true),
+            free_tempo: FloatParam::new("Free-run tempo", 120.0, FloatRange::Linear { min: 40.0, max: 240.0 })
+                .with_step_size(0.1)
+                .with_unit(" BPM"),
+            seed: IntParam::new("Seed", 1, IntRange::Linear { min: 0, max: 9999 }),
+            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            model: Mutex::new(String::new()),
+        }
+    }
+}
+
+impl ComperParams {
+    /// What the audio thread needs this block.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            touch: Touch {
+                voicing: Voicing { octave: self.octave.value() as i8, bass: self.bass.value() },
+                channel: (self.channel.value() - 1).clamp(0, 15) as u8,
+                velocity: self.velocity.value(),
+            },
+            listen_frames: self.listen_beats.value() as u32 * FRAMES_PER_BEAT as u32,
+            free_run: self.free_run.value(),
+            free_tempo: f64::from(self.free_tempo.value()),
+            bypass: self.bypass.value(),
+        }
+    }
+
+    /// What the planner needs, in frames.
+    pub fn plan_settings(&self) -> comper_inference::PlanSettings {
+        let frames = |beats: i32| beats.max(0) as u32 * FRAMES_PER_BEAT as u32;
+        let lookahead = frames(self.lookahead_beats.value()).max(1);
+        comper_inference::PlanSettings {
+            lookahead,
+            commit: frames(self.commit_beats.value()).min(lookahead),
+            listen: frames(self.listen_beats.value()),
+            temperature: self.temperature.value(),
+        }
+    }
+
+    /// The model this instance asked for ("" = default).
+    pub fn chosen_model(&self) -> String {
+        self.model.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}

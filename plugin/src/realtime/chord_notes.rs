@@ -1,0 +1,197 @@
+//! The chord that is sounding, and the promise that every note-on gets its note-off.
+//!
+//! Note-offs the host refuses (a full output buffer) are kept and sent first in the next
+//! block, so a refused send never leaves a note hanging.
+
+use comper_music::{ChordId, VoicedChord, Voicing};
+
+/// Where the audio thread sends notes (the host's output queue, or a test's buffer).
+pub trait NoteSink {
+    /// Send a note-on at `offset` samples into the block; false if the host refused it.
+    fn note_on(&mut self, offset: u32, channel: u8, key: u8, velocity: f32) -> bool;
+    /// Send a note-off; false if the host refused it.
+    fn note_off(&mut self, offset: u32, channel: u8, key: u8) -> bool;
+}
+
+/// Refused note-offs kept for the next block; more than a chord's worth so a chord change
+/// in a full block still fits.
+const UNSENT_CAPACITY: usize = 16;
+
+/// How to play a chord: voicing, channel and velocity.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Touch {
+    pub voicing: Voicing,
+    pub channel: u8,
+    pub velocity: f32,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ChordNotes {
+    chord: Option<ChordId>,
+    keys: VoicedChord,
+    channel: u8,
+    voicing: Option<Voicing>,
+    unsent_offs: [Option<(u8, u8)>; UNSENT_CAPACITY],
+}
+
+impl ChordNotes {
+    /// The chord sounding now.
+    pub fn chord(&self) -> Option<ChordId> {
+        self.chord
+    }
+
+    /// True if `touch` would voice the sounding chord on other keys or another channel.
+    pub fn voiced_differently(&self, touch: &Touch) -> bool {
+        self.chord.is_some() && (self.voicing != Some(touch.voicing) || self.channel != touch.channel)
+    }
+
+    /// Note-offs for every sounding key.
+    pub fn release(&mut self, offset: u32, sink: &mut impl NoteSink) {
+        let (keys, channel) = (self.keys, self.channel);
+        for &key in keys.keys() {
+            if !sink.note_off(offset, channel, key) {
+                self.keep_unsent(channel, key);
+            }
+        }
+        self.chord = None;
+        self.keys = VoicedChord::default();
+        self.voicing = None;
+    }
+
+    /// Release what sounds and sound `chord`.
+    pub fn strike(&mut self, offset: u32, chord: ChordId, touch: &Touch, sink: &mut impl NoteSink) {
+        self.release(offset, sink);
+        let keys = touch.voicing.voice(chord.chord());
+        for (i, &key) in keys.keys().iter().enumerate() {
+            if !sink.note_on(offset, touch.channel, key, touch.velocity) {
+                // A chord is all or nothing: take back the keys that did go out.
+                for &sent in &keys.keys()[..i] {
+                    if !sink.note_off(offset, touch.channel, sent) {
+                        self.keep_unsent(touch.channel, sent);
+                    }
+                }
+                return;
+            }
+        }
+        self.chord = Some(chord);
+        self.keys = keys;
+        self.channel = touch.channel;
+        self.voicing = Some(touch.voicing);
+    }
+
+    /// Send the note-offs the host refused earlier; call at the start of a block.
+    pub fn retry_unsent(&mut self, sink: &mut impl NoteSink) {
+        for slot in self.unsent_offs.iter_mut() {
+            if let Some((channel, key)) = *slot
+                && sink.note_off(0, channel, key)
+            {
+                *slot = None;
+            }
+        }
+    }
+
+    /// True when no note of ours sounds and no note-off is owed.
+    pub fn is_silent(&self) -> bool {
+        self.chord.is_none() && self.unsent_offs.iter().all(Option::is_none)
+    }
+
+    fn keep_unsent(&mut self, channel: u8, key: u8) {
+        if self.unsent_offs.contains(&Some((channel, key))) {
+            return;
+        }
+        if let Some(slot) = self.unsent_offs.iter_mut().find(|s| s.is_none()) {
+            *slot = Some((channel, key));
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Records notes; refuses every send while `full` is set.
+    #[derive(Default)]
+    pub struct Recorder {
+        pub events: Vec<(u32, bool, u8, u8)>,
+        pub full: bool,
+    }
+
+    impl NoteSink for Recorder {
+        fn note_on(&mut self, offset: u32, channel: u8, key: u8, _velocity: f32) -> bool {
+            !self.full && {
+                self.events.push((offset, true, channel, key));
+                true
+            }
+        }
+        fn note_off(&mut self, offset: u32, channel: u8, key: u8) -> bool {
+            !self.full && {
+                self.events.push((offset, false, channel, key));
+                true
+            }
+        }
+    }
+
+    impl Recorder {
+        /// Keys sounding after the recorded events, per (channel, key).
+        pub fn sounding(&self) -> Vec<(u8, u8)> {
+            let mut on = Vec::new();
+            for &(_, is_on, channel, key) in &self.events {
+                if is_on {
+                    on.push((channel, key));
+                } else if let Some(i) = on.iter().position(|&n| n == (channel, key)) {
+                    on.remove(i);
+                }
+            }
+            on
+        }
+    }
+
+    fn touch(channel: u8) -> Touch {
+        Touch { voicing: Voicing::default(), channel, velocity: 0.8 }
+    }
+
+    #[test]
+    fn a_chord_change_releases_the_old_chord_first() {
+        let (c, g) = (ChordId::from_index(0).unwrap(), ChordId::from_index(7 * 15).unwrap());
+        let mut notes = ChordNotes::default();
+        let mut sink = Recorder::default();
+        notes.strike(0, c, &touch(0), &mut sink);
+        notes.strike(100, g, &touch(0), &mut sink);
+        assert_eq!(sink.sounding().len(), 4);
+        assert!(sink.events[4..8].iter().all(|e| !e.1 && e.0 == 100));
+        notes.release(200, &mut sink);
+        assert!(sink.sounding().is_empty() && notes.is_silent());
+    }
+
+    #[test]
+    fn refused_note_offs_are_sent_in_the_next_block() {
+        let c = ChordId::from_index(0).unwrap();
+        let mut notes = ChordNotes::default();
+        let mut sink = Recorder::default();
+        notes.strike(0, c, &touch(2), &mut sink);
+        sink.full = true;
+        notes.release(10, &mut sink);
+        assert!(!notes.is_silent());
+        sink.full = false;
+        notes.retry_unsent(&mut sink);
+        assert!(sink.sounding().is_empty() && notes.is_silent());
+    }
+
+    #[test]
+    fn a_chord_the_host_refuses_halfway_is_taken_back() {
+        struct RefuseThird(Recorder, usize);
+        impl NoteSink for RefuseThird {
+            fn note_on(&mut self, o: u32, c: u8, k: u8, v: f32) -> bool {
+                self.1 += 1;
+                self.1 != 3 && self.0.note_on(o, c, k, v)
+            }
+            fn note_off(&mut self, o: u32, c: u8, k: u8) -> bool {
+                self.0.note_off(o, c, k)
+            }
+        }
+        let mut sink = RefuseThird(Recorder::default(), 0);
+        let mut notes = ChordNotes::default();
+        notes.strike(0, ChordId::from_index(0).unwrap(), &touch(0), &mut sink);
+        assert!(sink.0.sounding().is_empty() && notes.chord().is_none());
+    }
+}

@@ -1,0 +1,15 @@
+//! The audio thread: transport → 16th-note frames, the live melody → frame tokens, and the
+//! planned chords → notes on exact samples. Fixed-size state only: no allocation, lock,
+//! I/O or inference here.
+
+mod chord_notes;
+mod clock;
+mod melody;
+mod plan;
+mod scheduler;
+
+pub use chord_notes::{NoteSink, Touch};
+pub use scheduler::{BlockInfo, IDLE_BEATS, Scheduler, Settings, WorkerLink};
+
+#[cfg(test)]
+mod scheduler_tests;

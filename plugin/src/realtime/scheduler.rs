@@ -1,0 +1,339 @@
+//! The audio thread's conductor: puts the live melody on the host's frame grid, reports
+//! every finished frame to the worker, and plays the planned chord at every frame boundary
+//! on its exact sample.
+//!
+//! Nothing here allocates, locks or waits (in real time; see [`BlockInfo::offline`]).
+//!
+//! **Clocks.** While the host plays, frames follow its beat position and a session starts on
+//! the next beat. While it is stopped and free-running is on, Comper keeps its own clock at
+//! the host's tempo (or the tempo parameter): the first note played is beat 0 of a session,
+//! which ends after [`IDLE_BEATS`] without melody.
+//!
+//! **Discontinuities.** A jump in the host position that is a loop wrapping around keeps the
+//! session going (the accompanist's time runs on while the song repeats); any other jump, a
+//! start, a stop, bypass and a model change release the chord and start over. Every one
+//! of them releases the sounding chord first.
+
+use super::chord_notes::{ChordNotes, NoteSink, Touch};
+use super::clock::{BlockClock, next_beat_frame, next_frame};
+use super::melody::MelodyQuantizer;
+use super::plan::PlanRing;
+use crate::worker::{FromWorker, Status, ToWorker};
+use comper_music::{FRAMES_PER_BEAT, Token, TokenKind};
+use rtrb::{Consumer, Producer};
+use std::time::{Duration, Instant};
+
+/// Beats without melody after which a free-running session ends.
+pub const IDLE_BEATS: f64 = 8.0;
+/// A host position further than this from where the last block ended is a jump.
+const JUMP_TOLERANCE_BEATS: f64 = 1.0 / 64.0;
+/// How long an offline render waits for the worker at one frame before counting a miss.
+const OFFLINE_WAIT: Duration = Duration::from_secs(5);
+
+/// The host's view of one block.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BlockInfo {
+    pub samples: u32,
+    pub sample_rate: f32,
+    pub playing: bool,
+    pub tempo: Option<f64>,
+    pub position_beats: Option<f64>,
+    pub loop_beats: Option<(f64, f64)>,
+    /// Rendering offline (a bounce or `cargo xtask jam`): instead of counting a miss the
+    /// audio thread waits for the worker, so the same input and seed give the same chords.
+    pub offline: bool,
+}
+
+/// The parameters the scheduler reads each block.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settings {
+    pub touch: Touch,
+    pub listen_frames: u32,
+    pub free_run: bool,
+    pub free_tempo: f64,
+    pub bypass: bool,
+}
+
+/// The audio thread's ends of the worker's queues.
+pub struct WorkerLink {
+    pub to_worker: Producer<ToWorker>,
+    pub from_worker: Consumer<FromWorker>,
+    pub status: std::sync::Arc<Status>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Off,
+    Host,
+    Free,
+}
+
+pub struct Scheduler {
+    mode: Mode,
+    session: u32,
+    in_session: bool,
+    /// Absolute frame (on the current clock) of the session's frame 0.
+    origin: i64,
+    /// Absolute frame of the next boundary to play.
+    next_boundary: i64,
+    clock: BlockClock,
+    /// Host mode: where the last block ended; Free mode: the clock's position.
+    continue_at: Option<f64>,
+    last_melody_beats: f64,
+    melody: MelodyQuantizer,
+    notes: ChordNotes,
+    /// The chord token of the frame being played.
+    playing: Token,
+    plan: PlanRing,
+    /// Frames of this session the worker has planned from.
+    worker_observed: Option<u32>,
+    restart_requested: bool,
+}
+
+impl Default for Scheduler {
+    fn default() -> Self {
+        Scheduler {
+            mode: Mode::Off,
+            session: 0,
+            in_session: false,
+            origin: 0,
+            next_boundary: 0,
+            clock: BlockClock::new(0.0, 120.0, 48_000.0, 0),
+            continue_at: None,
+            last_melody_beats: 0.0,
+            melody: MelodyQuantizer::default(),
+            notes: ChordNotes::default(),
+            playing: Token::SILENCE,
+            plan: PlanRing::default(),
+            worker_observed: None,
+            restart_requested: false,
+        }
+    }
+}
+
+impl Scheduler {
+    /// Forget everything without sending anything: the host has just (re)activated the
+    /// plugin and considers every note off.
+    pub fn reset(&mut self) {
+        let session = self.session;
+        *self = Scheduler { session, ..Scheduler::default() };
+    }
+
+    /// The chord token of the frame being played.
+    pub fn playing(&self) -> Token {
+        self.playing
+    }
+
+    /// True when no chord note sounds and no note-off is owed.
+    pub fn is_silent(&self) -> bool {
+        self.notes.is_silent()
+    }
+
+    /// Start a block: follow the transport, release what must stop, retry refused note-offs.
+    pub fn begin_block(&mut self, info: &BlockInfo, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
+        self.notes.retry_unsent(sink);
+        self.drain(link);
+        let mode = if settings.bypass {
+            Mode::Off
+        } else if info.playing && info.position_beats.is_some() {
+            Mode::Host
+        } else if settings.free_run {
+            Mode::Free
+        } else {
+            Mode::Off
+        };
+        let tempo = info.tempo.unwrap_or(settings.free_tempo);
+        if mode != self.mode {
+            self.end_session(sink);
+            self.mode = mode;
+            self.continue_at = None;
+        }
+        match mode {
+            Mode::Off => {}
+            Mode::Host => {
+                let position = info.position_beats.unwrap_or_default();
+                self.clock = BlockClock::new(position, tempo, info.sample_rate, info.samples);
+                if self.follow_host(position, info.loop_beats, link) {
+                    self.notes.release(0, sink);
+                    self.playing = Token::SILENCE;
+                }
+            }
+            Mode::Free => {
+                let position = self.continue_at.unwrap_or_default();
+                self.clock = BlockClock::new(position, tempo, info.sample_rate, info.samples);
+                if self.in_session && !self.melody.is_holding() && position - self.last_melody_beats > IDLE_BEATS {
+                    self.end_session(sink);
+                }
+            }
+        }
+        if std::mem::take(&mut self.restart_requested) && self.in_session {
+            self.notes.release(0, sink);
+            let origin = next_beat_frame(self.clock.start_beats);
+            self.start_session(origin, link);
+        }
+        if self.notes.voiced_differently(&settings.touch)
+            && let Some(chord) = self.notes.chord()
+        {
+            self.notes.strike(0, chord, &settings.touch, sink);
+        }
+    }
+
+    /// Play every frame boundary before `offset` (exclusive).
+    pub fn advance_to(&mut self, offset: u32, info: &BlockInfo, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
+        while self.in_session {
+            let at = self.clock.offset_of_frame(self.next_boundary);
+            if at >= i64::from(offset) {
+                break;
+            }
+            self.boundary(at.max(0) as u32, info, settings, sink, link);
+            self.next_boundary += 1;
+        }
+    }
+
+    /// A melody note-on at `offset`; in free-running mode it may start a session.
+    pub fn melody_on(&mut self, offset: u32, key: u8, link: &mut WorkerLink) {
+        if self.mode == Mode::Free && !self.in_session {
+            // The first note is beat 0: shift the free clock so it falls on this sample.
+            let shift = f64::from(offset) / self.clock.samples_per_beat;
+            self.clock.start_beats = -shift;
+            self.start_session(0, link);
+        }
+        if self.in_session {
+            let position = self.clock.frame_position(offset);
+            self.last_melody_beats = position / FRAMES_PER_BEAT as f64;
+            self.melody.note_on(position - self.origin as f64, key);
+        }
+    }
+
+    /// A melody note-off at `offset`.
+    pub fn melody_off(&mut self, offset: u32, key: u8) {
+        if self.in_session {
+            let position = self.clock.frame_position(offset);
+            self.last_melody_beats = position / FRAMES_PER_BEAT as f64;
+            self.melody.note_off(position - self.origin as f64, key);
+        }
+    }
+
+    /// Finish the block: play the remaining boundaries and remember where it ended.
+    pub fn end_block(&mut self, info: &BlockInfo, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
+        self.advance_to(info.samples, info, settings, sink, link);
+        self.continue_at = match self.mode {
+            Mode::Off => None,
+            Mode::Host | Mode::Free => Some(self.clock.end_beats()),
+        };
+    }
+
+    /// Follow the host's position; true if it jumped (the chord must be released).
+    fn follow_host(&mut self, position: f64, loop_beats: Option<(f64, f64)>, link: &mut WorkerLink) -> bool {
+        match self.continue_at {
+            None => {
+                self.start_session(next_beat_frame(position), link);
+                false
+            }
+            Some(expected) if (position - expected).abs() > JUMP_TOLERANCE_BEATS => {
+                let wrapped = loop_beats.is_some_and(|(start, end)| {
+                    (position - start).abs() <= JUMP_TOLERANCE_BEATS && expected >= end - JUMP_TOLERANCE_BEATS
+                });
+                if wrapped && self.in_session {
+                    let frames_played = self.next_boundary - self.origin;
+                    self.next_boundary = next_frame(position);
+                    self.origin = self.next_boundary - frames_played;
+                } else {
+                    self.start_session(next_beat_frame(position), link);
+                }
+                true
+            }
+            Some(_) => false,
+        }
+    }
+
+    fn start_session(&mut self, origin: i64, link: &mut WorkerLink) {
+        self.session = self.session.wrapping_add(1);
+        self.in_session = true;
+        self.origin = origin;
+        self.next_boundary = origin;
+        self.melody.clear();
+        self.plan.clear();
+        self.playing = Token::SILENCE;
+        self.worker_observed = None;
+        let _ = link.to_worker.push(ToWorker::Start { session: self.session });
+    }
+
+    fn end_session(&mut self, sink: &mut impl NoteSink) {
+        self.notes.release(0, sink);
+        self.in_session = false;
+        self.playing = Token::SILENCE;
+    }
+
+    /// Frame boundary `self.next_boundary` at sample `offset`: report the frame that ended,
+    /// then play the planned chord of the one that begins.
+    fn boundary(&mut self, offset: u32, info: &BlockInfo, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
+        let frame = (self.next_boundary - self.origin) as u32;
+        if frame > 0 {
+            let melody = self.melody.finalize(i64::from(frame) - 1);
+            let report = ToWorker::Frame { session: self.session, frame: frame - 1, chord: self.playing, melody };
+            let _ = link.to_worker.push(report);
+        }
+        let token = self.chord_for(frame, info, settings, link);
+        self.play(token, offset, &settings.touch, sink);
+    }
+
+    fn chord_for(&mut self, frame: u32, info: &BlockInfo, settings: &Settings, link: &mut WorkerLink) -> Token {
+        if frame < settings.listen_frames {
+            return Token::SILENCE;
+        }
+        self.drain(link);
+        if info.offline && link.status.is_ready() {
+            self.wait_for_worker(frame, link);
+        }
+        match self.plan.get(frame) {
+            Some(planned) => planned.token,
+            None => {
+                if link.status.is_ready() {
+                    link.status.count_miss();
+                }
+                self.notes.chord().map_or(Token::SILENCE, Token::chord_hold)
+            }
+        }
+    }
+
+    /// Offline only: wait until the worker has planned from every frame before `frame`.
+    fn wait_for_worker(&mut self, frame: u32, link: &mut WorkerLink) {
+        let since = Instant::now();
+        while self.worker_observed.is_none_or(|observed| observed < frame) && since.elapsed() < OFFLINE_WAIT {
+            std::thread::sleep(Duration::from_micros(20));
+            self.drain(link);
+        }
+    }
+
+    fn play(&mut self, token: Token, offset: u32, touch: &Touch, sink: &mut impl NoteSink) {
+        self.playing = match token.kind() {
+            TokenKind::ChordOn(chord) => {
+                self.notes.strike(offset, chord, touch, sink);
+                token
+            }
+            TokenKind::ChordHold(chord) if self.notes.chord() == Some(chord) => token,
+            TokenKind::ChordHold(chord) => {
+                self.notes.strike(offset, chord, touch, sink);
+                Token::chord_on(chord)
+            }
+            _ => {
+                self.notes.release(offset, sink);
+                Token::SILENCE
+            }
+        };
+    }
+
+    fn drain(&mut self, link: &mut WorkerLink) {
+        while let Ok(message) = link.from_worker.pop() {
+            match message {
+                FromWorker::Chord { session, chord } if session == self.session => self.plan.insert(chord),
+                FromWorker::Planned { session, observed } if session == self.session => {
+                    self.worker_observed = Some(observed)
+                }
+                FromWorker::ModelChanged => self.restart_requested = true,
+                _ => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The scheduler driven block by block against a scripted worker.
+
+use super::chord_notes::tests::Recorder;
+use super::*;
+use crate::worker::{FromWorker, Status, ToWorker};
+use comper_inference::PlannedChord;
+use comper_music::{ChordId, Token, Voicing};
+use rtrb::{Consumer, Producer, RingBuffer};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+const RATE: f32 = 48_000.0;
+/// Samples per frame at 120 BPM and 48 kHz.
+const FRAME: u64 = 6_000;
+
+/// Plans a new chord every beat (C, F, G, C, …) after the listen period, held in between,
+/// `ahead` frames ahead, answering synchronously between blocks.
+struct ScriptedWorker {
+    from_audio: Consumer<ToWorker>,
+    to_audio: Producer<FromWorker>,
+    session: u32,
+    observed: u32,
+    ahead: u32,
+    starts: usize,
+    reports: Vec<(u32, Token, Token)>,
+}
+
+impl ScriptedWorker {
+    fn chord(frame: u32) -> Token {
+        let roots = [0, 5, 7, 0];
+        let id = ChordId::from_index(roots[(frame / 4 % 4) as usize] * 15).unwrap();
+        if frame.is_multiple_of(4) { Token::chord_on(id) } else { Token::chord_hold(id) }
+    }
+
+    fn serve(&mut self) {
+        while let Ok(message) = self.from_audio.pop() {
+            match message {
+                ToWorker::Start { session } => {
+                    (self.session, self.observed) = (session, 0);
+                    self.starts += 1;
+                }
+                ToWorker::Frame { session, frame, chord, melody } if session == self.session => {
+                    self.reports.push((frame, chord, melody));
+                    self.observed = frame + 1;
+                }
+                ToWorker::Frame { .. } => {}
+            }
+        }
+        for frame in self.observed..self.observed + self.ahead {
+            let chord = PlannedChord { frame, token: Self::chord(frame), committed: true };
+            self.to_audio.push(FromWorker::Chord { session: self.session, chord }).unwrap();
+        }
+        self.to_audio.push(FromWorker::Planned { session: self.session, observed: self.observed }).unwrap();
+    }
+}
+
+struct Rig {
+    scheduler: Scheduler,
+    link: WorkerLink,
+    worker: ScriptedWorker,
+    settings: Settings,
+    sink: Recorder,
+    /// Absolute sample of the next block, and the recorded events' absolute samples.
+    now: u64,
+    events: Vec<(u64, bool, u8, u8)>,
+}
+
+impl Rig {
+    fn new(listen_beats: u32) -> Rig {
+        let (to_worker, from_audio) = RingBuffer::new(4096);
+        let (to_audio, from_worker) = RingBuffer::new(4096);
+        let status = Arc::new(Status::default());
+        status.ready.store(true, Ordering::Release);
+        let settings = Settings {
+            touch: Touch { voicing: Voicing::default(), channel: 0, velocity: 0.8 },
+            listen_frames: listen_beats * 4,
+            free_run: false,
+            free_tempo: 120.0,
+            bypass: false,
+        };
+        Rig {
+            scheduler: Scheduler::default(),
+            link: WorkerLink { to_worker, from_worker, status },
+            worker: ScriptedWorker {
+                from_audio,
+                to_audio,
+                session: 0,
+                observed: 0,
+                ahead: 8,
+                starts: 0,
+                reports: Vec::new(),
+            },
+            settings,
+            sink: Recorder::default(),
+            now: 0,
+            events: Vec::new(),
+        }
+    }
+
+    /// One block of `samples` with melody events `(offset, on, key)`; `position` is the
+    /// host's beat position (None: transport stopped).
+    fn block(&mut self, samples: u32, position: Option<f64>, loop_beats: Option<(f64, f64)>, melody: &[(u32, bool, u8)]) {
+        let info = BlockInfo {
+            samples,
+            sample_rate: RATE,
+            playing: position.is_some(),
+            tempo: Some(120.0),
+            position_beats: position,
+            loop_beats,
+            offline: false,
+        };
+        self.sink.events.clear();
+        self.scheduler.begin_block(&info, &self.settings, &mut self.sink, &mut self.link);
+        for &(offset, on, key) in melody {
+            self.scheduler.advance_to(offset, &info, &self.settings, &mut self.sink, &mut self.link);
+            if on {
+                self.scheduler.melody_on(offset, key, &mut self.link);
+            } else {
+                self.scheduler.melody_off(offset, key);
+            }
+        }
+        self.scheduler.end_block(&info, &self.settings, &mut self.sink, &mut self.link);
+        let mut last = 0;
+        for &(offset, on, channel, key) in &self.sink.events {
+            assert!(offset < samples.max(1) && offset >= last, "events in order and inside the block");
+            last = offset;
+            self.events.push((self.now + u64::from(offset), on, channel, key));
+        }
+        self.now += u64::from(samples);
+        self.worker.serve();
+    }
+
+    /// Play `blocks` blocks of `size` samples from the current position, transport running.
+    fn play(&mut self, size: u32, blocks: usize) {
+        for _ in 0..blocks {
+            let beats = self.now as f64 / (FRAME as f64 * 4.0);
+            self.block(size, Some(beats), None, &[]);
+        }
+    }
+
+    fn sounding(&self) -> Vec<(u8, u8)> {
+        Recorder { events: self.events.iter().map(|&(t, on, c, k)| (t as u32, on, c, k)).collect(), full: false }
+            .sounding()
+    }
+}
+
+#[test]
+fn chords_start_exactly_on_frame_boundaries_whatever_the_block_size() {
+    for size in [1, 7, 64, 511, 512, 4096, 8192] {
+        let mut rig = Rig::new(1);
+        let blocks = (FRAME as usize * 40).div_ceil(size as usize);
+        rig.play(size, blocks);
+        let ons: Vec<_> = rig.events.iter().filter(|e| e.1).collect();
+        assert!(ons.len() >= 4 * 8, "block size {size}: chords were played ({})", ons.len());
+        assert!(ons.iter().all(|e| e.0 % (4 * FRAME) == 0), "block size {size}: onsets on beats");
+        assert_eq!(ons[0].0, 4 * FRAME, "block size {size}: first chord right after one beat of listening");
+        assert_eq!(rig.link.status.misses.load(Ordering::Relaxed), 0);
+    }
+}
+
+#[test]
+fn stopping_releases_every_note_and_keeps_silent() {
+    let mut rig = Rig::new(0);
+    rig.play(512, 200);
+    assert!(!rig.sounding().is_empty());
+    rig.block(512, None, None, &[]);
+    assert!(rig.sounding().is_empty() && rig.scheduler.is_silent());
+    let before = rig.events.len();
+    for _ in 0..100 {
+        rig.block(512, None, None, &[(0, true, 60)]);
+    }
+    assert_eq!(rig.events.len(), before, "no chord while stopped without free-running");
+}
+
+#[test]
+fn a_seek_releases_notes_and_starts_a_new_session() {
+    let mut rig = Rig::new(0);
+    rig.play(512, 200);
+    assert_eq!(rig.worker.starts, 1);
+    rig.block(512, Some(100.3), None, &[]);
+    assert!(rig.sounding().is_empty());
+    assert_eq!(rig.worker.starts, 2);
+}
+
+#[test]
+fn a_loop_wrap_releases_notes_but_keeps_the_session() {
+    let mut rig = Rig::new(0);
+    let block = 500u32; // 1/48 beat
+    let per_beat = 48;
+    for i in 0..(4 * per_beat) {
+        rig.block(block, Some(i as f64 / per_beat as f64), Some((0.0, 4.0)), &[]);
+    }
+    assert!(!rig.sounding().is_empty());
+    rig.block(block, Some(0.0), Some((0.0, 4.0)), &[]);
+    assert_eq!(rig.worker.starts, 1, "the session continues across the wrap");
+    // The chord of frame 16 is struck again at the wrap point; no note was left hanging.
+    let wrap = rig.now - u64::from(block);
+    assert!(rig.events.iter().any(|e| e.0 == wrap && !e.1));
+    assert!(rig.events.iter().any(|e| e.0 == wrap && e.1));
+    let frames: Vec<u32> = rig.worker.reports.iter().map(|r| r.0).collect();
+    assert_eq!(frames, (0..frames.len() as u32).collect::<Vec<_>>(), "frames keep counting");
+}
+
+#[test]
+fn the_melody_reaches_the_worker_frame_by_frame() {
+    let mut rig = Rig::new(1);
+    // C4 on beat 0 for one beat, E4 slightly early for beat 1 (rounded onto it).
+    rig.block(6_000, Some(0.0), None, &[(0, true, 60)]);
+    rig.block(18_000, Some(0.25), None, &[(17_000, false, 60)]);
+    rig.block(24_000, Some(1.0), None, &[(0, true, 64), (23_000, false, 64)]);
+    rig.play(6_000, 2);
+    let melody: Vec<Token> = rig.worker.reports.iter().map(|r| r.2).collect();
+    assert_eq!(melody[0], Token::note_on(60));
+    assert_eq!(melody[1..4], [Token::note_hold(60); 3]);
+    assert_eq!(melody[4], Token::note_on(64));
+    assert_eq!(melody[8], Token::SILENCE);
+    let played: Vec<Token> = rig.worker.reports.iter().map(|r| r.1).collect();
+    assert_eq!(played[..4], [Token::SILENCE; 4], "listening");
+    assert_eq!(played[4], ScriptedWorker::chord(4), "the worker hears what was played");
+}
+
+#[test]
+fn a_late_worker_is_a_counted_miss_and_the_chord_holds() {
+    let mut rig = Rig::new(0);
+    rig.worker.ahead = 1;
+    rig.play(4_000, 60);
+    let misses = rig.link.status.misses.load(Ordering::Relaxed);
+    assert!(misses > 0, "frames planned too late are counted");
+    assert!(rig.events.iter().filter(|e| e.1).all(|e| e.0 % FRAME == 0));
+}
+
+#[test]
+fn free_running_starts_on_the_first_note_and_ends_when_the_melody_does() {
+    let mut rig = Rig::new(1);
+    rig.settings.free_run = true;
+    rig.block(512, None, None, &[]);
+    rig.block(512, None, None, &[(100, true, 60), (400, false, 60)]);
+    let start = rig.now - 512 + 100;
+    for _ in 0..200 {
+        rig.block(512, None, None, &[]);
+    }
+    let first_on = rig.events.iter().find(|e| e.1).expect("chords while free-running").0;
+    assert_eq!(first_on, start + 4 * FRAME, "one beat of listening after the first note");
+    for _ in 0..(12 * 4 * FRAME as usize / 512) {
+        rig.block(512, None, None, &[]);
+    }
+    assert!(rig.sounding().is_empty(), "the session ends after {IDLE_BEATS} beats without melody");
+}
+
+#[test]
+fn a_voicing_change_restrikes_the_chord_and_bypass_releases_it() {
+    let mut rig = Rig::new(0);
+    rig.play(512, 100);
+    let before = rig.sounding();
+    rig.settings.touch.voicing.octave = 5;
+    rig.play(512, 1);
+    let after = rig.sounding();
+    assert_eq!(before.len(), after.len());
+    assert!(before.iter().zip(&after).all(|(b, a)| a.1 == b.1 + 12));
+    rig.settings.touch.channel = 3;
+    rig.play(512, 1);
+    assert!(rig.sounding().iter().all(|n| n.0 == 3));
+    rig.settings.bypass = true;
+    rig.play(512, 10);
+    assert!(rig.sounding().is_empty());
+}

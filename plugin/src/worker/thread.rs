@@ -1,0 +1,188 @@
+//! The worker thread's loop and its model loading.
+
+use super::latency::Timed;
+use super::messages::{FROM_WORKER_CAPACITY, FromWorker, TO_WORKER_CAPACITY, ToWorker};
+use super::status::Status;
+use crate::params::ComperParams;
+use crate::realtime::WorkerLink;
+use crate::resources;
+use comper_inference::{ModelCard, OnnxPolicy, Planner, environment, find_library};
+use nice_plug::{nice_error, nice_log};
+use rtrb::{Consumer, Producer, RingBuffer};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How long the worker sleeps when there is nothing to do.
+const IDLE_SLEEP: Duration = Duration::from_micros(500);
+/// How often the worker looks for a changed model choice or retries a failed load.
+const MODEL_CHECK: Duration = Duration::from_millis(250);
+
+type Engine = Planner<Timed<OnnxPolicy>>;
+
+/// The running worker; dropping it stops and joins the thread.
+pub struct Worker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    pub status: Arc<Status>,
+}
+
+impl Worker {
+    /// Start the worker; returns it and the audio thread's ends of its queues.
+    pub fn spawn(params: Arc<ComperParams>) -> std::io::Result<(Worker, WorkerLink)> {
+        let (to_worker, from_audio) = RingBuffer::new(TO_WORKER_CAPACITY);
+        let (to_audio, from_worker) = RingBuffer::new(FROM_WORKER_CAPACITY);
+        let status = Arc::new(Status::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut state = Loop { params, status: status.clone(), from_audio, to_audio, engine: None, session: None };
+        let stopping = stop.clone();
+        let thread = std::thread::Builder::new().name("comper-worker".into()).spawn(move || state.run(&stopping))?;
+        let worker = Worker { stop, thread: Some(thread), status: status.clone() };
+        Ok((worker, WorkerLink { to_worker, from_worker, status }))
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct Loop {
+    params: Arc<ComperParams>,
+    status: Arc<Status>,
+    from_audio: Consumer<ToWorker>,
+    to_audio: Producer<FromWorker>,
+    /// The loaded model's planner and the model choice it was loaded for.
+    engine: Option<(Engine, String)>,
+    session: Option<u32>,
+}
+
+impl Loop {
+    fn run(&mut self, stop: &AtomicBool) {
+        let mut last_check: Option<(Instant, String)> = None;
+        while !stop.load(Ordering::Acquire) {
+            let chosen = self.params.chosen_model();
+            let due = last_check.as_ref().is_none_or(|(at, seen)| at.elapsed() >= MODEL_CHECK || *seen != chosen);
+            if due {
+                self.ensure_model(&chosen);
+                last_check = Some((Instant::now(), chosen));
+            }
+            if !self.serve() {
+                std::thread::sleep(IDLE_SLEEP);
+            }
+        }
+    }
+
+    /// Load the chosen model if it is not the one running (or the last load failed).
+    fn ensure_model(&mut self, chosen: &str) {
+        if self.engine.as_ref().is_some_and(|(_, loaded)| loaded == chosen) {
+            return;
+        }
+        let had_model = self.engine.is_some();
+        match load(chosen, self.params.seed.value() as u64) {
+            Ok(engine) => {
+                let card = engine.model().model.card();
+                let name = format!("{} {}", card.name, card.version);
+                nice_log!("Comper: playing {name}");
+                self.status.set_model(name);
+                self.status.set_problem(None);
+                self.engine = Some((engine, chosen.to_string()));
+                self.session = None;
+                self.status.ready.store(true, Ordering::Release);
+                // Also on a first load: a session the audio thread started before there was a
+                // model has no history here, so it must start over.
+                let _ = self.to_audio.push(FromWorker::ModelChanged);
+            }
+            Err(problem) => {
+                if self.status.problem().as_deref() != Some(problem.as_str()) {
+                    nice_error!("Comper: {problem}");
+                }
+                self.status.set_problem(Some(problem));
+                if !had_model {
+                    self.status.ready.store(false, Ordering::Release);
+                }
+            }
+        }
+    }
+
+    /// Handle the audio thread's messages and re-plan if a frame arrived; false if idle.
+    fn serve(&mut self) -> bool {
+        let mut changed = false;
+        while let Ok(message) = self.from_audio.pop() {
+            let Some((engine, _)) = self.engine.as_mut() else { continue };
+            let result = match message {
+                ToWorker::Start { session } => {
+                    self.session = Some(session);
+                    changed = true;
+                    engine.start(self.params.seed.value() as u64)
+                }
+                ToWorker::Frame { session, frame, chord, melody } if Some(session) == self.session => {
+                    if frame != engine.next_frame() {
+                        continue;
+                    }
+                    changed = true;
+                    engine.observe(chord, melody)
+                }
+                ToWorker::Frame { .. } => Ok(()),
+            };
+            if let Err(e) = result {
+                self.fail(e.to_string());
+                return true;
+            }
+        }
+        if changed {
+            self.send_plan();
+        }
+        changed
+    }
+
+    fn send_plan(&mut self) {
+        let (Some((engine, _)), Some(session)) = (self.engine.as_mut(), self.session) else { return };
+        match engine.plan(&self.params.plan_settings()) {
+            Ok(plan) => {
+                for chord in plan {
+                    let _ = self.to_audio.push(FromWorker::Chord { session, chord });
+                }
+                let observed = engine.next_frame();
+                let _ = self.to_audio.push(FromWorker::Planned { session, observed });
+                let timed = engine.model();
+                if let (Some(p50), Some(p99)) = (timed.quantile_ms(0.5), timed.quantile_ms(0.99)) {
+                    self.status.step_p50_ms.store(p50, Ordering::Relaxed);
+                    self.status.step_p99_ms.store(p99, Ordering::Relaxed);
+                }
+            }
+            Err(e) => self.fail(e.to_string()),
+        }
+    }
+
+    /// Inference failed mid-session: drop the model (the committed plan plays out, then the
+    /// last chord holds) and let the next model check reload it.
+    fn fail(&mut self, problem: String) {
+        nice_error!("Comper: {problem}");
+        self.status.set_problem(Some(problem));
+        self.status.ready.store(false, Ordering::Release);
+        self.engine = None;
+        self.session = None;
+    }
+}
+
+/// Find the runtime and the model, check the card, and start a planner.
+fn load(chosen: &str, seed: u64) -> Result<Engine, String> {
+    let library = find_library(resources::library().as_deref()).map_err(|e| e.to_string())?;
+    let environment = environment(&library).map_err(|e| e.to_string())?;
+    let model = resources::model(chosen).ok_or_else(|| {
+        "no model: the bundled models folder is missing; reinstall Comper or choose a model folder".to_string()
+    })?;
+    let (onnx, card_path) = resources::model_files(&model);
+    let card = ModelCard::load(&card_path).map_err(|e| format!("model card {}: {e}", card_path.display()))?;
+    card.check_compatible().map_err(|e| format!("model {} cannot be played: {e}", model.display()))?;
+    let window = card.window;
+    let policy = OnnxPolicy::load(environment, Path::new(&onnx), card).map_err(|e| e.to_string())?;
+    Planner::new(Timed::new(policy), window, seed).map_err(|e| e.to_string())
+}
