@@ -21,6 +21,16 @@ enum Command {
     Train(commands::train::TrainArgs),
     /// Export the trained online policy to ONNX with its model card (into models/).
     Export(commands::export::ExportArgs),
+    /// Build the plugin bundles (Comper.clap, Comper.vst3) with the runtime and the models.
+    Bundle {
+        /// The package (`comper`) and cargo build arguments such as `--release`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Bundle in release mode and install into ~/.clap and ~/.vst3.
+    Install,
+    /// Play a MIDI melody into the built plugin and print the chords it answers with.
+    Jam(commands::jam::JamArgs),
     /// Fetch the ONNX Runtime library (PyPI wheel) and print its path.
     Ort,
     /// Provision what the tests need, then run every test in the workspace.
@@ -36,6 +46,9 @@ fn main() -> anyhow::Result<()> {
         Command::Data(args) => commands::data::run(args),
         Command::Train(args) => commands::train::run(args),
         Command::Export(args) => commands::export::run(args),
+        Command::Bundle { args } => commands::bundle::run(args),
+        Command::Install => commands::install::run(),
+        Command::Jam(args) => commands::jam::run(args),
         Command::Ort => commands::ort::run(),
         Command::Test { args } => commands::test::run(args),
     }

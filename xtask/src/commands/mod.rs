@@ -1,7 +1,10 @@
 //! One module per `cargo xtask` subcommand.
 
+pub mod bundle;
 pub mod data;
 pub mod export;
+pub mod install;
+pub mod jam;
 pub mod ort;
 pub mod test;
 pub mod train;

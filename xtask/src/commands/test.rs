@@ -1,12 +1,15 @@
-//! `cargo xtask test`: everything a fresh clone needs, then every test in the workspace.
+//! `cargo xtask test`: everything a fresh clone needs (the ONNX Runtime library, the plugin
+//! bundles the host tests load), then every test in the workspace.
 
-use super::ort;
+use super::{bundle, ort};
 use std::process::Command;
 
 pub fn run(extra: Vec<String>) -> anyhow::Result<()> {
     let library = ort::provision()?;
+    bundle::debug_bundles()?;
+    // The same plugin features as the debug bundle, so the plugin's dependencies build once.
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["test", "--workspace"])
+        .args(["test", "--workspace", "--features", "comper/assert_process_allocs"])
         .args(extra)
         .env(comper_inference::runtime::LIBRARY_ENV, &library)
         .status()?;

@@ -103,6 +103,12 @@ impl MidiFile {
         tick as f64 / f64::from(self.ticks_per_beat)
     }
 
+    /// The tempo at the start, in beats per minute.
+    pub fn initial_tempo(&self) -> f64 {
+        let micros = self.tempo_map.first().map_or(DEFAULT_TEMPO, |&(_, t)| t);
+        60_000_000.0 / f64::from(micros)
+    }
+
     /// Ticks → seconds through the tempo map.
     pub fn seconds(&self, tick: u64) -> f64 {
         let mut seconds = 0.0;

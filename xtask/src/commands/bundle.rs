@@ -1,0 +1,92 @@
+//! `cargo xtask bundle comper [--release]`: build the plugin with nice-plug-xtask into
+//! `target/bundled/Comper.clap` and `Comper.vst3`, then put what it loads at run time where
+//! it looks (see `comper::resources`): the ONNX Runtime library and the shipped models.
+//!
+//! Debug bundles abort on any allocation inside `process()` (nice-plug's
+//! `assert_process_allocs`), so every test that drives them checks the audio thread.
+
+use super::ort;
+use crate::paths;
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// The CLAP bundle's resources folder beside `Comper.clap`: the plugin's
+/// `resources::CLAP_RESOURCES` (not imported, so the toolchain does not build the plugin's
+/// dependencies a second time; the host tests load the bundles and would fail on a mismatch).
+pub const CLAP_RESOURCES: &str = "Comper";
+
+/// The bundles and their resources folders.
+pub struct Bundles {
+    pub clap: PathBuf,
+    pub vst3: PathBuf,
+}
+
+impl Bundles {
+    pub fn at(dir: &Path) -> Bundles {
+        Bundles { clap: dir.join("Comper.clap"), vst3: dir.join("Comper.vst3") }
+    }
+
+    fn resource_dirs(&self) -> [PathBuf; 2] {
+        [self.clap.with_file_name(CLAP_RESOURCES), self.vst3.join("Contents/Resources")]
+    }
+}
+
+/// Build and bundle with `args` (the package name first, as nice-plug-xtask expects).
+pub fn bundle(args: &[String]) -> anyhow::Result<Bundles> {
+    let library = ort::provision()?;
+    let mut args = args.to_vec();
+    if !args.iter().any(|a| a == "--release") {
+        args.extend(["--features".into(), "comper/assert_process_allocs".into()]);
+    }
+    nice_plug_xtask::main_with_args("cargo xtask", std::iter::once("bundle".to_string()).chain(args))
+        .context("bundling the plugin")?;
+    let bundles = Bundles::at(&paths::workspace_root().join("target/bundled"));
+    for dir in bundles.resource_dirs() {
+        add_resources(&dir, &library)?;
+    }
+    Ok(bundles)
+}
+
+/// The debug bundles the tests and `jam` use.
+pub fn debug_bundles() -> anyhow::Result<Bundles> {
+    bundle(&["comper".to_string()])
+}
+
+/// Copy the runtime library and every model folder (those with a `card.json`) into `dir`.
+fn add_resources(dir: &Path, library: &Path) -> anyhow::Result<()> {
+    let runtime = dir.join("onnxruntime");
+    std::fs::create_dir_all(&runtime)?;
+    copy_if_changed(library, &runtime.join(library.file_name().context("library has a name")?))?;
+    for entry in std::fs::read_dir(paths::workspace_root().join("models"))? {
+        let model = entry?.path();
+        if !model.join("card.json").is_file() {
+            continue;
+        }
+        let target = dir.join("models").join(model.file_name().context("model folder has a name")?);
+        std::fs::create_dir_all(&target)?;
+        for file in std::fs::read_dir(&model)? {
+            let file = file?.path();
+            if file.is_file() {
+                copy_if_changed(&file, &target.join(file.file_name().context("file has a name")?))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn copy_if_changed(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let same = |a: &Path, b: &Path| -> Option<bool> {
+        let (a, b) = (a.metadata().ok()?, b.metadata().ok()?);
+        Some(a.len() == b.len() && a.modified().ok()? <= b.modified().ok()?)
+    };
+    if same(from, to) != Some(true) {
+        std::fs::copy(from, to).with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
+    }
+    Ok(())
+}
+
+pub fn run(args: Vec<String>) -> anyhow::Result<()> {
+    let bundles = bundle(&args)?;
+    println!("{}\n{}", bundles.clap.display(), bundles.vst3.display());
+    Ok(())
+}

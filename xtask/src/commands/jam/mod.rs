@@ -1,0 +1,95 @@
+//! `cargo xtask jam MELODY.mid -o CHORDS.mid`: play a melody into the built `Comper.clap` in
+//! Comper's own CLAP host (offline, so the same seed gives the same chords), print the chord
+//! chart it answered with, and write melody and chords to a MIDI file.
+
+mod chart;
+mod midi_out;
+
+use super::bundle;
+use anyhow::{Context, bail};
+use chart::ChordChange;
+use clap::Args;
+use comper_data::import::midi::MidiFile;
+use comper_host::{ClapHost, HostConfig, MelodyNote, Performance, PluginHost, perform};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct JamArgs {
+    /// The melody (a standard MIDI file; every note of every track is played).
+    pub melody: PathBuf,
+    /// Where to write the melody and the chords.
+    #[arg(short, long, default_value = "target/comper/jam.mid")]
+    pub output: PathBuf,
+    /// Tempo in BPM (default: the file's own tempo).
+    #[arg(long)]
+    pub tempo: Option<f64>,
+    /// Sampling seed: the same seed gives the same chords.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u32,
+    /// Sampling temperature (default: the plugin's, 0.8).
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// A model folder (model.onnx + card.json) instead of the shipped default.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    #[arg(long, default_value_t = 48_000.0)]
+    pub sample_rate: f64,
+    #[arg(long, default_value_t = 512)]
+    pub block: u32,
+}
+
+pub fn run(args: JamArgs) -> anyhow::Result<()> {
+    let file = MidiFile::read(&args.melody).with_context(|| format!("reading {}", args.melody.display()))?;
+    let melody: Vec<MelodyNote> = file
+        .tracks
+        .iter()
+        .flat_map(|t| &t.notes)
+        .map(|n| MelodyNote { start: file.beats(n.start), end: file.beats(n.end), key: n.key, velocity: 0.8 })
+        .collect();
+    if melody.is_empty() {
+        bail!("{} has no notes", args.melody.display());
+    }
+    let meter = file.meter.unwrap_or(comper_music::Meter { numerator: 4, denominator: 4 });
+    let bar = meter.beats_per_bar();
+    let last = melody.iter().map(|n| n.end).fold(0.0, f64::max);
+    let performance = Performance {
+        tempo: args.tempo.unwrap_or_else(|| file.initial_tempo()),
+        time_signature: (u16::from(meter.numerator), u16::from(meter.denominator)),
+        sample_rate: args.sample_rate,
+        block: args.block,
+        start_beats: 0.0,
+        end_beats: ((last / bar).ceil() + 1.0) * bar,
+        channel: 0,
+    };
+
+    let bundles = bundle::debug_bundles()?;
+    if let Some(model) = &args.model {
+        let model = model.canonicalize().with_context(|| format!("model folder {}", model.display()))?;
+        // SAFETY: set before the plugin (and any thread of ours) starts; the plugin reads it
+        // when its worker loads the model.
+        unsafe { std::env::set_var("COMPER_MODEL", model) };
+    }
+    let config = HostConfig { sample_rate: args.sample_rate, max_block: args.block, offline: true };
+    let mut host = ClapHost::load(&bundles.clap, &config)?;
+    set_param(&mut host, "Melody thru", 0.0)?;
+    set_param(&mut host, "Seed", f64::from(args.seed))?;
+    if let Some(t) = args.temperature {
+        set_param(&mut host, "Temperature", t)?;
+    }
+    let played = perform(&mut host, &melody, &performance)?;
+    let changes = ChordChange::from_played(&played, &performance);
+    if changes.iter().all(|c| c.chord.is_none()) {
+        bail!("Comper played no chords: is the ONNX Runtime library and the model in target/bundled/Comper/?");
+    }
+    print!("{}", chart::render(&changes, &melody, bar, performance.end_beats));
+    midi_out::write(&args.output, &melody, &played, &changes, &performance)?;
+    println!("wrote {}", args.output.display());
+    Ok(())
+}
+
+/// Set a parameter by its display name (CLAP plain value).
+fn set_param(host: &mut ClapHost, name: &str, value: f64) -> anyhow::Result<()> {
+    let param = host.params()?.into_iter().find(|p| p.name == name).with_context(|| format!("no parameter '{name}'"))?;
+    host.set_param(param.id, value)?;
+    Ok(())
+}
