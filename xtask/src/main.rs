@@ -27,6 +27,8 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Benchmark the policy step latency and the plugin's process() per block.
+    Bench,
     /// Bundle in release mode and install into ~/.clap and ~/.vst3.
     Install,
     /// Play a MIDI melody into the built plugin and print the chords it answers with.
@@ -47,6 +49,7 @@ fn main() -> anyhow::Result<()> {
         Command::Train(args) => commands::train::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::Bundle { args } => commands::bundle::run(args),
+        Command::Bench => commands::bench::run(),
         Command::Install => commands::install::run(),
         Command::Jam(args) => commands::jam::run(args),
         Command::Ort => commands::ort::run(),

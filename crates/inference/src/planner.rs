@@ -83,6 +83,10 @@ impl<M: StepModel> Planner<M> {
         &self.model
     }
 
+    pub fn model_mut(&mut self) -> &mut M {
+        &mut self.model
+    }
+
     /// A new session at frame 0: forget the history, reseed the sampler.
     pub fn start(&mut self, seed: u64) -> Result<(), InferenceError> {
         self.sampler = Sampler::new(seed);

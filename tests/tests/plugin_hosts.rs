@@ -1,0 +1,198 @@
+//! The real bundles (`target/bundled/Comper.clap` and `Comper.vst3`, built by `cargo xtask
+//! test` with nice-plug's `assert_process_allocs`, so any allocation in `process()` aborts
+//! the test) driven by Comper's own CLAP and VST3 hosts.
+
+use comper_data::import::midi::MidiFile;
+use comper_host::{
+    Block, ClapHost, HostConfig, MelodyNote, NoteEvent, NoteKind, Performance, Played, PluginHost, TransportInfo,
+    Vst3Host, perform,
+};
+use comper_music::PitchClass;
+use comper_tests::{bundle, example};
+
+const RATE: f64 = 48_000.0;
+/// Samples per 16th-note frame at 120 BPM.
+const FRAME: u64 = 6_000;
+
+#[derive(Clone, Copy, Debug)]
+enum Format {
+    Clap,
+    Vst3,
+}
+
+const FORMATS: [Format; 2] = [Format::Clap, Format::Vst3];
+
+fn load(format: Format) -> Box<dyn PluginHost> {
+    let config = HostConfig { sample_rate: RATE, max_block: 8192, offline: true };
+    let mut host: Box<dyn PluginHost> = match format {
+        Format::Clap => Box::new(ClapHost::load(&bundle("Comper.clap"), &config).expect("load the CLAP bundle")),
+        Format::Vst3 => Box::new(Vst3Host::load(&bundle("Comper.vst3"), &config).expect("load the VST3 bundle")),
+    };
+    set(&mut *host, format, "Melody thru", 0.0, 0.0);
+    host
+}
+
+/// Set a parameter by name: `plain` for CLAP, `normalized` for VST3.
+fn set(host: &mut dyn PluginHost, format: Format, name: &str, plain: f64, normalized: f64) {
+    let param = host.params().unwrap().into_iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no '{name}'"));
+    let value = match format {
+        Format::Clap => plain,
+        Format::Vst3 => normalized,
+    };
+    host.set_param(param.id, value).unwrap();
+}
+
+fn ode_to_joy() -> Vec<MelodyNote> {
+    let file = MidiFile::read(&example("ode-to-joy.mid")).unwrap();
+    let notes = file.tracks.iter().flat_map(|t| &t.notes);
+    notes.map(|n| MelodyNote { start: file.beats(n.start), end: file.beats(n.end), key: n.key, velocity: 0.8 }).collect()
+}
+
+fn performance(end_beats: f64, block: u32) -> Performance {
+    Performance {
+        tempo: 120.0,
+        time_signature: (4, 4),
+        sample_rate: RATE,
+        block,
+        start_beats: 0.0,
+        end_beats,
+        channel: 0,
+    }
+}
+
+/// One block at `position` (None: stopped).
+fn block(host: &mut dyn PluginHost, frames: u32, position: Option<f64>, loop_beats: Option<(f64, f64)>) -> Vec<NoteEvent> {
+    let transport = TransportInfo {
+        playing: position.is_some(),
+        tempo: 120.0,
+        position_beats: position.unwrap_or(0.0),
+        time_signature: (4, 4),
+        loop_beats,
+    };
+    host.process(&Block { frames, transport: Some(transport), events: Vec::new() }).unwrap()
+}
+
+/// Keys left sounding after `events`.
+fn sounding<'a>(events: impl IntoIterator<Item = &'a NoteEvent>) -> Vec<(u8, u8)> {
+    let mut on = Vec::new();
+    for e in events {
+        match e.kind {
+            NoteKind::On => on.push((e.channel, e.key)),
+            NoteKind::Off => {
+                if let Some(i) = on.iter().position(|&n| n == (e.channel, e.key)) {
+                    on.remove(i);
+                }
+            }
+        }
+    }
+    on
+}
+
+#[test]
+fn chords_start_on_frame_boundaries_and_every_note_is_closed() {
+    for format in FORMATS {
+        let mut host = load(format);
+        let mut played = perform(&mut *host, &ode_to_joy(), &performance(64.0, 512)).unwrap();
+        let ons: Vec<&Played> = played.iter().filter(|p| p.event.kind == NoteKind::On).collect();
+        assert!(ons.len() >= 40, "{format:?}: chords were played ({} note-ons)", ons.len());
+        assert!(ons.iter().all(|p| p.sample % FRAME == 0), "{format:?}: every chord note starts on a frame boundary");
+        assert!(ons.iter().all(|p| p.sample >= 32 * FRAME), "{format:?}: silent while listening (8 beats)");
+        // Stopping the transport releases everything.
+        let end = played.last().map_or(0, |p| p.sample) + 1;
+        played.extend(block(&mut *host, 512, None, None).into_iter().map(|event| Played { sample: end, event }));
+        assert!(sounding(played.iter().map(|p| &p.event)).is_empty(), "{format:?}: every note-on was closed");
+    }
+}
+
+/// Share of the chord notes' pitch classes that lie in `scale` (a major scale on `tonic`).
+fn in_key(played: &[Played], from: f64, to: f64, tonic: i32) -> f64 {
+    let scale: Vec<PitchClass> = [0, 2, 4, 5, 7, 9, 11].iter().map(|i| PitchClass::new(tonic + i)).collect();
+    let window = |p: &&Played| {
+        let beats = p.sample as f64 / (4 * FRAME) as f64;
+        p.event.kind == NoteKind::On && beats >= from && beats < to
+    };
+    let notes: Vec<PitchClass> = played.iter().filter(window).map(|p| PitchClass::of_midi(p.event.key)).collect();
+    assert!(!notes.is_empty(), "chords between beats {from} and {to}");
+    notes.iter().filter(|pc| scale.contains(pc)).count() as f64 / notes.len() as f64
+}
+
+#[test]
+fn chords_follow_the_melody_into_a_new_key() {
+    // Ode to Joy: bars 1-8 in C major, bars 9-16 in F# major. After the listening bars and a
+    // bar of adjustment after the key change, the chords sit in the melody's key.
+    let mut host = load(Format::Clap);
+    let played = perform(&mut *host, &ode_to_joy(), &performance(64.0, 512)).unwrap();
+    let c_in_c = in_key(&played, 8.0, 32.0, 0);
+    let fsharp_in_fsharp = in_key(&played, 36.0, 64.0, 6);
+    let c_in_fsharp = in_key(&played, 36.0, 64.0, 0);
+    assert!(c_in_c >= 0.8, "C-major phrase: {c_in_c:.2} of chord notes in C major");
+    assert!(fsharp_in_fsharp >= 0.8, "F#-major phrase: {fsharp_in_fsharp:.2} of chord notes in F# major");
+    assert!(c_in_fsharp < 0.5, "the harmony moved: only {c_in_fsharp:.2} still in C major");
+}
+
+#[test]
+fn seeks_loops_and_stops_release_the_chord() {
+    for format in FORMATS {
+        let mut host = load(format);
+        set(&mut *host, format, "Listen", 0.0, 0.0);
+        let play = |host: &mut dyn PluginHost, from: f64, beats: f64, loop_beats| {
+            let mut out = Vec::new();
+            let steps = (beats * 4.0 * FRAME as f64 / 500.0) as usize;
+            for i in 0..steps {
+                let position = from + i as f64 * 500.0 / (4.0 * FRAME as f64);
+                out.extend(block(host, 500, Some(position), loop_beats));
+            }
+            out
+        };
+        let mut heard = play(&mut *host, 0.0, 8.0, None);
+        assert!(!sounding(&heard).is_empty(), "{format:?}: a chord sounds");
+        // Seek: everything sounding is released at the start of the block after the jump.
+        let after_seek = block(&mut *host, 500, Some(100.0), None);
+        let offs_first: Vec<_> = after_seek.iter().take_while(|e| e.kind == NoteKind::Off).collect();
+        heard.extend(after_seek.iter().copied());
+        assert!(sounding(&heard).is_empty(), "{format:?}: a seek releases the chord");
+        assert!(offs_first.iter().all(|e| e.offset == 0) && !offs_first.is_empty());
+        // Loop: play a 4-beat loop twice; at the wrap the chord is released.
+        heard.extend(play(&mut *host, 0.0, 4.0, Some((0.0, 4.0))));
+        let sounding_before_wrap = sounding(&heard);
+        let wrap = block(&mut *host, 500, Some(0.0), Some((0.0, 4.0)));
+        for note in &sounding_before_wrap {
+            assert!(
+                wrap.iter().any(|e| e.kind == NoteKind::Off && (e.channel, e.key) == *note && e.offset == 0),
+                "{format:?}: the loop wrap releases {note:?}"
+            );
+        }
+        heard.extend(wrap);
+        heard.extend(play(&mut *host, 500.0 / (4.0 * FRAME as f64), 3.0, Some((0.0, 4.0))));
+        // Stop.
+        heard.extend(block(&mut *host, 500, None, None));
+        assert!(sounding(&heard).is_empty(), "{format:?}: stopping releases the chord");
+    }
+}
+
+#[test]
+fn saved_state_restores_the_settings() {
+    for format in FORMATS {
+        let mut host = load(format);
+        set(&mut *host, format, "Octave", 5.0, 4.0 / 6.0);
+        set(&mut *host, format, "Seed", 42.0, 42.0 / 9999.0);
+        block(&mut *host, 64, None, None);
+        let before = host.params().unwrap();
+        let state = host.save_state().unwrap();
+        let mut fresh = load(format);
+        fresh.load_state(&state).unwrap();
+        block(&mut *fresh, 64, None, None);
+        assert_eq!(fresh.params().unwrap(), before, "{format:?}");
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_chords() {
+    let run = || {
+        let mut host = load(Format::Clap);
+        perform(&mut *host, &ode_to_joy(), &performance(32.0, 333)).unwrap()
+    };
+    let (first, second) = (run(), run());
+    assert!(!first.is_empty());
+    assert_eq!(first, second);
+}

@@ -1,0 +1,15 @@
+//! `cargo xtask bench`: the runtime and the bundles, then the realtime benchmark (policy
+//! step latency per shipped model, planning per frame, the plugin's `process()` per block).
+
+use super::{bundle, ort};
+use std::process::Command;
+
+pub fn run() -> anyhow::Result<()> {
+    let library = ort::provision()?;
+    bundle::debug_bundles()?;
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["bench", "-p", "comper-tests", "--bench", "realtime"])
+        .env(comper_inference::runtime::LIBRARY_ENV, &library)
+        .status()?;
+    std::process::exit(status.code().unwrap_or(1));
+}
