@@ -1,1 +1,237 @@
-//! placeholder
+//! Comper's own plugin host.
+//!
+//! Loads a bundled plugin (`target/bundled/Comper.clap` or `Comper.vst3`) and drives it offline,
+//! block by block, from the calling thread. Integration tests and `cargo xtask jam` use it to play
+//! a melody into the real plugin binary, through the real format wrappers, and read back the notes
+//! it answers with — something unit tests of the plugin's core logic cannot cover.
+//!
+//! Both formats sit behind one trait, [`PluginHost`], so a test can run the same scenario through
+//! [`ClapHost`] and [`Vst3Host`] and compare the results.
+
+mod clap_host;
+mod error;
+mod perform;
+mod transport;
+mod vst3_host;
+
+pub use clap_host::ClapHost;
+pub use error::HostError;
+pub use perform::{MelodyNote, Performance, Played, perform};
+pub use vst3_host::Vst3Host;
+
+/// What the host tells the plugin about the timeline for one block.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TransportInfo {
+    /// Whether the transport is rolling.
+    pub playing: bool,
+    /// Tempo in beats (quarter notes) per minute; must be positive.
+    pub tempo: f64,
+    /// Position in quarter notes at the block's first sample.
+    pub position_beats: f64,
+    /// Time signature as (numerator, denominator).
+    pub time_signature: (u16, u16),
+    /// Loop range in quarter notes, if looping is active.
+    pub loop_beats: Option<(f64, f64)>,
+}
+
+/// Whether a note starts or ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoteKind {
+    /// Note on.
+    On,
+    /// Note off.
+    Off,
+}
+
+/// A note event inside a block: `offset` samples from the block start.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NoteEvent {
+    /// Sample offset from the start of the block (`< frames`).
+    pub offset: u32,
+    /// Note on or off.
+    pub kind: NoteKind,
+    /// MIDI channel, 0..=15.
+    pub channel: u8,
+    /// MIDI key, 0..=127 (60 is middle C).
+    pub key: u8,
+    /// Velocity, 0.0..=1.0.
+    pub velocity: f32,
+}
+
+/// One block of processing: its length, the timeline, and the notes going into the plugin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    /// Block length in samples: `1..=max_block`.
+    pub frames: u32,
+    /// Timeline at the block's first sample; `None` means the host has no transport at all.
+    pub transport: Option<TransportInfo>,
+    /// Input notes; offsets must be below `frames`. They need not be sorted.
+    pub events: Vec<NoteEvent>,
+}
+
+/// One of the plugin's parameters as the host sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamInfo {
+    /// The format's parameter id (nice-plug derives it from a hash of the string id).
+    pub id: u32,
+    /// Display name.
+    pub name: String,
+    /// Current value in the format's convention: the CLAP plain value, or the VST3 normalized
+    /// value. [`PluginHost::set_param`] takes the same convention.
+    pub value: f64,
+}
+
+/// What a loaded plugin says about itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginDescriptorInfo {
+    /// CLAP plugin id, or the VST3 class id as 32 upper-case hex digits.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// CLAP features, or the VST3 subcategories split on `|`.
+    pub features: Vec<String>,
+}
+
+/// How the host sets the plugin up.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HostConfig {
+    /// Sample rate in Hz.
+    pub sample_rate: f64,
+    /// Largest block that [`PluginHost::process`] will be given; at least 1.
+    pub max_block: u32,
+    /// Tell the plugin it renders offline (CLAP render extension, VST3 `kOffline`), so it may
+    /// take its time instead of meeting real-time deadlines.
+    pub offline: bool,
+}
+
+/// A loaded, activated plugin instance that processes blocks.
+pub trait PluginHost {
+    /// Process one block (`1 <= frames <= max_block`) and return the plugin's output note events
+    /// in the order the plugin emitted them, with offsets relative to this block.
+    fn process(&mut self, block: &Block) -> Result<Vec<NoteEvent>, HostError>;
+
+    /// List the plugin's parameters with their current values.
+    fn params(&mut self) -> Result<Vec<ParamInfo>, HostError>;
+
+    /// Queue a parameter change (same value convention as [`ParamInfo::value`]); it is delivered
+    /// at offset 0 of the next processed block, so [`params`](Self::params) shows it only after
+    /// that block.
+    fn set_param(&mut self, id: u32, value: f64) -> Result<(), HostError>;
+
+    /// Serialize the plugin's state, as a DAW would when saving a project.
+    fn save_state(&mut self) -> Result<Vec<u8>, HostError>;
+
+    /// Restore state produced by [`save_state`](Self::save_state).
+    fn load_state(&mut self, state: &[u8]) -> Result<(), HostError>;
+
+    /// Run main-thread callbacks the plugin asked for (CLAP `on_main_thread`); a no-op for VST3,
+    /// as this host offers VST3 plugins no run loop to ask through.
+    fn idle(&mut self);
+}
+
+/// Rejects configurations no plugin could be activated with, before anything is loaded.
+fn validate_config(config: &HostConfig) -> Result<(), HostError> {
+    if config.max_block == 0 || i32::try_from(config.max_block).is_err() {
+        return Err(HostError::InvalidConfig(format!(
+            "max_block must be in 1..={}, got {}",
+            i32::MAX,
+            config.max_block
+        )));
+    }
+    if !(config.sample_rate.is_finite() && config.sample_rate > 0.0) {
+        return Err(HostError::InvalidConfig(format!("sample rate must be positive, got {}", config.sample_rate)));
+    }
+    Ok(())
+}
+
+/// Checks a block before it reaches a plugin, because both wrappers would silently clamp or
+/// wildcard out-of-range values instead of failing.
+fn validate_block(block: &Block, max_block: u32) -> Result<(), HostError> {
+    if block.frames == 0 || block.frames > max_block {
+        return Err(HostError::InvalidBlock(format!("block has {} frames, expected 1..={max_block}", block.frames)));
+    }
+    if let Some(event) = block.events.iter().find(|e| e.offset >= block.frames) {
+        return Err(HostError::InvalidBlock(format!(
+            "note event at offset {} is outside a {}-frame block",
+            event.offset, block.frames
+        )));
+    }
+    if let Some(event) = block.events.iter().find(|e| e.channel > 15 || e.key > 127) {
+        return Err(HostError::InvalidBlock(format!(
+            "note event has channel {} / key {}, expected 0..=15 / 0..=127",
+            event.channel, event.key
+        )));
+    }
+    match &block.transport {
+        Some(transport) => transport.validate().map_err(HostError::InvalidBlock),
+        None => Ok(()),
+    }
+}
+
+/// Input events in time order, as both formats require; the sort is stable so simultaneous
+/// events keep the caller's order.
+fn sorted_events(block: &Block) -> Vec<NoteEvent> {
+    let mut events = block.events.clone();
+    events.sort_by_key(|e| e.offset);
+    events
+}
+
+#[cfg(test)]
+mod test_support {
+    use std::path::PathBuf;
+
+    /// A shared library that is neither a CLAP nor a VST3 plugin: the C library, which every
+    /// Linux machine running these tests has.
+    pub(crate) fn system_library() -> PathBuf {
+        let arch = std::env::consts::ARCH;
+        [
+            format!("/lib/{arch}-linux-gnu/libc.so.6"),
+            format!("/usr/lib/{arch}-linux-gnu/libc.so.6"),
+            "/lib64/libc.so.6".to_owned(),
+            "/usr/lib64/libc.so.6".to_owned(),
+        ]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|path| path.is_file())
+        .expect("no libc.so.6 found in the usual places")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(offset: u32) -> NoteEvent {
+        NoteEvent { offset, kind: NoteKind::On, channel: 0, key: 60, velocity: 0.5 }
+    }
+
+    fn block(frames: u32, events: Vec<NoteEvent>) -> Block {
+        Block { frames, transport: None, events }
+    }
+
+    #[test]
+    fn validate_block_accepts_one_frame_and_max_block() {
+        assert!(validate_block(&block(1, vec![note(0)]), 512).is_ok());
+        assert!(validate_block(&block(512, vec![note(511)]), 512).is_ok());
+    }
+
+    #[test]
+    fn validate_block_rejects_bad_lengths_and_offsets() {
+        assert!(matches!(validate_block(&block(0, vec![]), 512), Err(HostError::InvalidBlock(_))));
+        assert!(matches!(validate_block(&block(513, vec![]), 512), Err(HostError::InvalidBlock(_))));
+        assert!(matches!(validate_block(&block(4, vec![note(4)]), 512), Err(HostError::InvalidBlock(_))));
+    }
+
+    #[test]
+    fn sorted_events_is_stable() {
+        let mut late = note(3);
+        late.key = 1;
+        let mut first_at_zero = note(0);
+        first_at_zero.key = 2;
+        let mut second_at_zero = note(0);
+        second_at_zero.key = 3;
+        let sorted = sorted_events(&block(8, vec![late, first_at_zero, second_at_zero]));
+        let keys: Vec<u8> = sorted.iter().map(|e| e.key).collect();
+        assert_eq!(keys, vec![2, 3, 1]);
+    }
+}

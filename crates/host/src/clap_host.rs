@@ -1,0 +1,255 @@
+//! The CLAP host, built on clack-host.
+
+mod audio;
+mod events;
+mod handler;
+
+use crate::{
+    Block, HostConfig, HostError, NoteEvent, ParamInfo, PluginDescriptorInfo, PluginHost, sorted_events,
+    validate_block, validate_config,
+};
+use audio::AudioBuffers;
+use clack_extensions::params::{ParamInfoBuffer, PluginParams};
+use clack_extensions::render::{PluginRender, RenderMode};
+use clack_extensions::state::PluginState;
+use clack_host::entry::PluginEntryError;
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::{
+    ClapId, EventBuffer, HostInfo, InputEvents, OutputEvents, Pckn, PluginAudioConfiguration, PluginEntry,
+    PluginInstance, StartedPluginAudioProcessor,
+};
+use handler::{Handlers, Shared};
+use std::path::Path;
+
+/// A CLAP plugin loaded from a `.clap` bundle, activated and processing.
+///
+/// Everything runs on the calling thread, which acts as both the CLAP main thread and the audio
+/// thread. The library stays loaded as long as the instance (clack's instance holds the entry).
+pub struct ClapHost {
+    /// `Some` for the host's whole life; taken only when dropping, to stop and deactivate.
+    processor: Option<StartedPluginAudioProcessor<Handlers>>,
+    instance: PluginInstance<Handlers>,
+    descriptor: PluginDescriptorInfo,
+    state: Option<PluginState>,
+    params: Option<PluginParams>,
+    audio: AudioBuffers,
+    input_events: EventBuffer,
+    output_events: EventBuffer,
+    /// Parameter changes for the start of the next block.
+    pending_params: Vec<ParamValueEvent>,
+    /// Samples processed so far, CLAP's `steady_time`.
+    steady_time: u64,
+    max_block: u32,
+}
+
+impl ClapHost {
+    /// Loads the first plugin of the bundle (e.g. `target/bundled/Comper.clap`), activates it with
+    /// `config` and starts processing.
+    pub fn load(bundle: &Path, config: &HostConfig) -> Result<ClapHost, HostError> {
+        validate_config(config)?;
+        if !bundle.is_file() {
+            return Err(HostError::BundleNotFound { path: bundle.to_path_buf() });
+        }
+        // SAFETY: loading a library runs its initializers and trusts its `clap_entry`; loading the
+        // plugin the caller pointed at is this host's whole purpose.
+        let entry = unsafe { PluginEntry::load(bundle) }.map_err(|e| entry_error(bundle, e))?;
+        let no_plugin = || HostError::NoPlugin { path: bundle.to_path_buf() };
+        let factory = entry.get_plugin_factory().ok_or_else(no_plugin)?;
+        let descriptor = factory.plugin_descriptors().next().ok_or_else(no_plugin)?;
+        let plugin_id = descriptor.id().ok_or_else(no_plugin)?.to_owned();
+        let descriptor = PluginDescriptorInfo {
+            id: plugin_id.to_string_lossy().into_owned(),
+            name: descriptor.name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
+            features: descriptor.features().map(|f| f.to_string_lossy().into_owned()).collect(),
+        };
+
+        let host_info =
+            HostInfo::new("comper-host", "Comper", "https://example.invalid/comper", env!("CARGO_PKG_VERSION"))
+                .map_err(|e| HostError::Instantiate(e.to_string()))?;
+        let mut instance =
+            PluginInstance::<Handlers>::new(|_| Shared::default(), |_| (), &entry, &plugin_id, &host_info)
+                .map_err(|e| HostError::Instantiate(e.to_string()))?;
+
+        let handle = instance.plugin_handle();
+        let state = handle.get_extension::<PluginState>();
+        let params = handle.get_extension::<PluginParams>();
+        if config.offline
+            && let Some(render) = handle.get_extension::<PluginRender>()
+        {
+            render.set(&handle, RenderMode::Offline).map_err(|e| HostError::Activate(e.to_string()))?;
+        }
+        let audio = AudioBuffers::for_plugin(&handle, config.max_block);
+
+        let stopped = instance
+            .activate(
+                |_, _| (),
+                PluginAudioConfiguration {
+                    sample_rate: config.sample_rate,
+                    min_frames_count: 1,
+                    max_frames_count: config.max_block,
+                },
+            )
+            .map_err(|e| HostError::Activate(e.to_string()))?;
+        let processor = match stopped.start_processing() {
+            Ok(started) => started,
+            Err(error) => {
+                let message = error.to_string();
+                instance.deactivate(error.into_stopped_processor());
+                return Err(HostError::Activate(message));
+            }
+        };
+
+        Ok(ClapHost {
+            processor: Some(processor),
+            instance,
+            descriptor,
+            state,
+            params,
+            audio,
+            input_events: EventBuffer::with_capacity(256),
+            output_events: EventBuffer::with_capacity(256),
+            pending_params: Vec::new(),
+            steady_time: 0,
+            max_block: config.max_block,
+        })
+    }
+
+    /// The plugin's id, name and CLAP features.
+    pub fn descriptor(&self) -> PluginDescriptorInfo {
+        self.descriptor.clone()
+    }
+
+    fn params_extension(&self) -> Result<PluginParams, HostError> {
+        self.params.ok_or_else(|| HostError::Params("plugin has no CLAP params extension".into()))
+    }
+}
+
+impl PluginHost for ClapHost {
+    /// Output notes addressed to a wildcard key or channel are left out: [`NoteEvent`] cannot
+    /// express them.
+    fn process(&mut self, block: &Block) -> Result<Vec<NoteEvent>, HostError> {
+        validate_block(block, self.max_block)?;
+        let processor = self.processor.as_mut().ok_or_else(|| HostError::Process("plugin is not processing".into()))?;
+
+        self.input_events.clear();
+        for change in self.pending_params.drain(..) {
+            self.input_events.push(&change);
+        }
+        for note in sorted_events(block) {
+            events::push_note(&mut self.input_events, &note);
+        }
+        self.output_events.clear();
+
+        let transport = block.transport.as_ref().map(events::transport_event);
+        let input = InputEvents::from_buffer(&self.input_events);
+        let mut output = OutputEvents::from_buffer(&mut self.output_events);
+        let steady_time = self.steady_time;
+        self.audio
+            .with_buffers(block.frames, |audio_in, audio_out| {
+                processor.process(audio_in, audio_out, &input, &mut output, Some(steady_time), transport.as_ref())
+            })
+            .map_err(|e| HostError::Process(e.to_string()))?;
+        self.steady_time += u64::from(block.frames);
+
+        Ok(self.output_events.iter().filter_map(events::note_from_output).collect())
+    }
+
+    fn params(&mut self) -> Result<Vec<ParamInfo>, HostError> {
+        let Some(extension) = self.params else {
+            return Ok(Vec::new());
+        };
+        let handle = self.instance.plugin_handle();
+        let mut buffer = ParamInfoBuffer::new();
+        (0..extension.count(&handle))
+            .map(|index| {
+                let info = extension
+                    .get_info(&handle, index, &mut buffer)
+                    .ok_or_else(|| HostError::Params(format!("no info for parameter #{index}")))?;
+                let (id, name) = (info.id, String::from_utf8_lossy(info.name).into_owned());
+                let value = extension
+                    .get_value(&handle, id)
+                    .ok_or_else(|| HostError::Params(format!("no value for parameter {name} ({id})")))?;
+                Ok(ParamInfo { id: id.get(), name, value })
+            })
+            .collect()
+    }
+
+    fn set_param(&mut self, id: u32, value: f64) -> Result<(), HostError> {
+        let extension = self.params_extension()?;
+        let clap_id = ClapId::from_raw(id)
+            .filter(|clap_id| extension.get_value(&self.instance.plugin_handle(), *clap_id).is_some())
+            .ok_or_else(|| HostError::Params(format!("plugin has no parameter {id}")))?;
+        self.pending_params.push(ParamValueEvent::new(0, clap_id, Pckn::match_all(), value));
+        Ok(())
+    }
+
+    fn save_state(&mut self) -> Result<Vec<u8>, HostError> {
+        let state = self.state.ok_or_else(|| HostError::StateSave("plugin has no CLAP state extension".into()))?;
+        let mut bytes = Vec::new();
+        state.save(&self.instance.plugin_handle(), &mut bytes).map_err(|e| HostError::StateSave(e.to_string()))?;
+        Ok(bytes)
+    }
+
+    fn load_state(&mut self, mut state: &[u8]) -> Result<(), HostError> {
+        let extension = self.state.ok_or_else(|| HostError::StateLoad("plugin has no CLAP state extension".into()))?;
+        extension.load(&self.instance.plugin_handle(), &mut state).map_err(|e| HostError::StateLoad(e.to_string()))
+    }
+
+    fn idle(&mut self) {
+        if self.instance.access_shared_handler(|shared| shared.take_callback_request()) {
+            self.instance.call_on_main_thread_callback();
+        }
+    }
+}
+
+impl Drop for ClapHost {
+    /// Stops processing and deactivates; dropping the instance afterwards destroys the plugin and
+    /// then releases the entry, which unloads the library.
+    fn drop(&mut self) {
+        if let Some(processor) = self.processor.take() {
+            self.instance.deactivate(processor.stop_processing());
+        }
+    }
+}
+
+fn entry_error(path: &Path, error: PluginEntryError) -> HostError {
+    match error {
+        PluginEntryError::LibraryLoadingError(libloading::Error::DlSym { .. }) | PluginEntryError::NullEntryPointer => {
+            HostError::MissingEntryPoint { path: path.to_path_buf(), symbol: "clap_entry" }
+        }
+        other => HostError::LoadLibrary { path: path.to_path_buf(), reason: other.to_string() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> HostConfig {
+        HostConfig { sample_rate: 48_000.0, max_block: 512, offline: true }
+    }
+
+    #[test]
+    fn missing_bundle_is_reported_with_its_path() {
+        let path = Path::new("/nonexistent/Comper.clap");
+        match ClapHost::load(path, &config()) {
+            Err(HostError::BundleNotFound { path: reported }) => assert_eq!(reported, path),
+            Err(other) => panic!("unexpected error: {other}"),
+            Ok(_) => panic!("loaded a missing bundle"),
+        }
+    }
+
+    #[test]
+    fn a_library_without_clap_entry_is_rejected() {
+        assert!(matches!(
+            ClapHost::load(&crate::test_support::system_library(), &config()),
+            Err(HostError::MissingEntryPoint { symbol: "clap_entry", .. })
+        ));
+    }
+
+    #[test]
+    fn zero_max_block_is_rejected_before_loading() {
+        let config = HostConfig { max_block: 0, ..config() };
+        assert!(matches!(ClapHost::load(Path::new("/nonexistent"), &config), Err(HostError::InvalidConfig(_))));
+    }
+}

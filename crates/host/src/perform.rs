@@ -1,0 +1,89 @@
+//! Playing a whole melody into a plugin: the transport rolls from a start beat to an end
+//! beat at a fixed tempo, block after block, with every melody note at its exact sample.
+
+use crate::{Block, HostError, NoteEvent, NoteKind, PluginHost, TransportInfo};
+
+/// A melody note, in beats.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MelodyNote {
+    pub start: f64,
+    pub end: f64,
+    pub key: u8,
+    pub velocity: f32,
+}
+
+/// How the melody is played.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Performance {
+    pub tempo: f64,
+    pub time_signature: (u16, u16),
+    pub sample_rate: f64,
+    /// Samples per block.
+    pub block: u32,
+    /// The transport's range in beats.
+    pub start_beats: f64,
+    pub end_beats: f64,
+    pub channel: u8,
+}
+
+impl Performance {
+    pub fn samples_per_beat(&self) -> f64 {
+        self.sample_rate * 60.0 / self.tempo
+    }
+
+    /// The sample (from the start) of a beat position.
+    pub fn sample_of(&self, beats: f64) -> u64 {
+        ((beats - self.start_beats) * self.samples_per_beat()).round().max(0.0) as u64
+    }
+
+    /// The beat position of a sample.
+    pub fn beats_of(&self, sample: u64) -> f64 {
+        self.start_beats + sample as f64 / self.samples_per_beat()
+    }
+}
+
+/// An output event at an absolute sample.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Played {
+    pub sample: u64,
+    pub event: NoteEvent,
+}
+
+/// Play `melody` through `host` as `performance` describes; returns everything the plugin
+/// sent, in order.
+pub fn perform(host: &mut dyn PluginHost, melody: &[MelodyNote], performance: &Performance) -> Result<Vec<Played>, HostError> {
+    let mut input: Vec<(u64, NoteEvent)> = Vec::with_capacity(melody.len() * 2);
+    for note in melody.iter().filter(|n| n.end > performance.start_beats && n.start < performance.end_beats) {
+        let event = |kind, velocity| NoteEvent { offset: 0, kind, channel: performance.channel, key: note.key, velocity };
+        input.push((performance.sample_of(note.start), event(NoteKind::On, note.velocity)));
+        input.push((performance.sample_of(note.end), event(NoteKind::Off, 0.0)));
+    }
+    // Offs before ons at the same sample, so a repeated key restarts cleanly.
+    input.sort_by_key(|(sample, e)| (*sample, e.kind == NoteKind::On));
+    let total = performance.sample_of(performance.end_beats);
+    let mut played = Vec::new();
+    let mut next_input = 0;
+    let mut now = 0u64;
+    while now < total {
+        let frames = (total - now).min(u64::from(performance.block)) as u32;
+        let end = now + u64::from(frames);
+        let mut events = Vec::new();
+        while next_input < input.len() && input[next_input].0 < end {
+            let (sample, event) = input[next_input];
+            events.push(NoteEvent { offset: (sample - now) as u32, ..event });
+            next_input += 1;
+        }
+        let transport = TransportInfo {
+            playing: true,
+            tempo: performance.tempo,
+            position_beats: performance.beats_of(now),
+            time_signature: performance.time_signature,
+            loop_beats: None,
+        };
+        let block = Block { frames, transport: Some(transport), events };
+        played.extend(host.process(&block)?.into_iter().map(|event| Played { sample: now + u64::from(event.offset), event }));
+        host.idle();
+        now = end;
+    }
+    Ok(played)
+}

@@ -1,0 +1,303 @@
+//! The VST3 host, on the raw `vst3` bindings.
+
+mod buses;
+mod convert;
+mod event_list;
+mod module;
+mod param_changes;
+mod stream;
+
+use crate::{
+    Block, HostConfig, HostError, NoteEvent, ParamInfo, PluginDescriptorInfo, PluginHost, sorted_events,
+    validate_block, validate_config,
+};
+use buses::AudioBuses;
+use event_list::EventList;
+use module::Module;
+use param_changes::ParameterChanges;
+use std::path::Path;
+use std::ptr::null_mut;
+use stream::MemoryStream;
+use vst3::Steinberg::Vst::ProcessModes_::{kOffline, kRealtime};
+use vst3::Steinberg::Vst::SymbolicSampleSizes_::kSample32;
+use vst3::Steinberg::Vst::{
+    IAudioProcessor, IAudioProcessorTrait, IComponent, IComponentTrait, IEditController, IEditControllerTrait,
+    ParameterInfo, ProcessData, ProcessSetup,
+};
+use vst3::Steinberg::{IPluginBaseTrait, kNotImplemented, kResultOk, tresult};
+use vst3::{Class, ComPtr, ComWrapper, Interface};
+
+/// A VST3 plugin loaded from a `.vst3` bundle, initialized, active and processing.
+///
+/// Everything runs on the calling thread, which acts as both the UI thread and the audio thread.
+/// Parameters and state go through the component's own `IEditController`, as in nice-plug's
+/// single-component plugins; a plugin with a separate controller class is processed, but lists no
+/// parameters.
+pub struct Vst3Host {
+    processor: ComPtr<IAudioProcessor>,
+    controller: Option<ComPtr<IEditController>>,
+    component: ComPtr<IComponent>,
+    class_info: PluginDescriptorInfo,
+    buses: AudioBuses,
+    input_events: ComWrapper<EventList>,
+    output_events: ComWrapper<EventList>,
+    param_changes: ComWrapper<ParameterChanges>,
+    process_mode: i32,
+    sample_rate: f64,
+    max_block: u32,
+    /// `setActive(1)` succeeded, so dropping must deactivate.
+    active: bool,
+    /// `setProcessing(1)` succeeded, so dropping must stop processing.
+    processing: bool,
+    /// Declared last: dropped after every COM pointer above, it calls `ModuleExit` and unloads.
+    _module: Module,
+}
+
+impl Vst3Host {
+    /// Loads the first audio processor class of the bundle (the `target/bundled/Comper.vst3`
+    /// directory, or the library inside it), activates it with `config` and starts processing.
+    pub fn load(bundle: &Path, config: &HostConfig) -> Result<Vst3Host, HostError> {
+        validate_config(config)?;
+        let module = Module::open(&module::library_path(bundle)?)?;
+        let factory = module.factory()?;
+        let class = module::find_audio_class(&factory)
+            .ok_or_else(|| HostError::NoPlugin { path: module.path().to_path_buf() })?;
+        let component = module::create_component(&factory, &class.cid)?;
+        // SAFETY: `component` is live; nice-plug needs no host context (null is allowed).
+        check(unsafe { component.initialize(null_mut()) }, "IComponent::initialize", HostError::Instantiate)?;
+        let Some(processor) = component.cast::<IAudioProcessor>() else {
+            // SAFETY: `component` was initialized above and is not used afterwards.
+            unsafe { component.terminate() };
+            return Err(HostError::Instantiate("the component is not an IAudioProcessor".into()));
+        };
+        let controller = component.cast::<IEditController>();
+        let buses = AudioBuses::for_component(&component, config.max_block);
+        buses::activate_event_buses(&component);
+
+        let mut host = Vst3Host {
+            processor,
+            controller,
+            component,
+            class_info: class.info,
+            buses,
+            input_events: ComWrapper::new(EventList::new()),
+            output_events: ComWrapper::new(EventList::new()),
+            param_changes: ComWrapper::new(ParameterChanges::new()),
+            process_mode: if config.offline { kOffline } else { kRealtime } as i32,
+            sample_rate: config.sample_rate,
+            max_block: config.max_block,
+            active: false,
+            processing: false,
+            _module: module,
+        };
+        host.start()?;
+        Ok(host)
+    }
+
+    /// The plugin's name, class id (hex) and subcategories.
+    pub fn class_info(&self) -> PluginDescriptorInfo {
+        self.class_info.clone()
+    }
+
+    /// `setupProcessing`, `setActive(1)`, `setProcessing(1)`; the flags tell `Drop` how far it got.
+    fn start(&mut self) -> Result<(), HostError> {
+        let mut setup = ProcessSetup {
+            processMode: self.process_mode,
+            symbolicSampleSize: kSample32 as i32,
+            // `validate_config` checked that it fits.
+            maxSamplesPerBlock: self.max_block as i32,
+            sampleRate: self.sample_rate,
+        };
+        // SAFETY: the plugin is initialized and `setup` is a valid pointer for the call.
+        check(
+            unsafe { self.processor.setupProcessing(&mut setup) },
+            "IAudioProcessor::setupProcessing",
+            HostError::Activate,
+        )?;
+        // SAFETY: the plugin is initialized and set up.
+        check(unsafe { self.component.setActive(1) }, "IComponent::setActive", HostError::Activate)?;
+        self.active = true;
+        // SAFETY: the plugin is active. The SDK lets plugins leave `setProcessing` unimplemented.
+        let result = unsafe { self.processor.setProcessing(1) };
+        if result != kNotImplemented {
+            check(result, "IAudioProcessor::setProcessing", HostError::Activate)?;
+        }
+        self.processing = true;
+        Ok(())
+    }
+
+    fn controller(&self) -> Result<&ComPtr<IEditController>, HostError> {
+        self.controller.as_ref().ok_or_else(|| HostError::Params("the component is not an IEditController".into()))
+    }
+}
+
+impl PluginHost for Vst3Host {
+    /// Output notes addressed to a wildcard pitch or channel are left out: [`NoteEvent`] cannot
+    /// express them.
+    fn process(&mut self, block: &Block) -> Result<Vec<NoteEvent>, HostError> {
+        validate_block(block, self.max_block)?;
+        let transport = block.transport.as_ref();
+        self.input_events
+            .fill(sorted_events(block).iter().map(|note| convert::input_event(note, transport, self.sample_rate)));
+        self.output_events.fill([]);
+        let mut context = transport.map(|t| convert::process_context(t, self.sample_rate));
+        let (inputs, outputs) = self.buses.prepare();
+        let mut data = ProcessData {
+            processMode: self.process_mode,
+            symbolicSampleSize: kSample32 as i32,
+            // `validate_block` checked `frames <= max_block`, which fits in an `i32`.
+            numSamples: block.frames as i32,
+            numInputs: inputs.count,
+            numOutputs: outputs.count,
+            inputs: inputs.buffers,
+            outputs: outputs.buffers,
+            inputParameterChanges: com_pointer(&self.param_changes),
+            outputParameterChanges: null_mut(),
+            inputEvents: com_pointer(&self.input_events),
+            outputEvents: com_pointer(&self.output_events),
+            processContext: context.as_mut().map_or(null_mut(), |c| c as *mut _),
+        };
+        // SAFETY: the plugin is processing; every pointer in `data` points into `self.buses`,
+        // the COM wrappers in `self` or `context`, all alive and unaliased for the call.
+        let result = unsafe { self.processor.process(&mut data) };
+        self.param_changes.clear();
+        check(result, "IAudioProcessor::process", HostError::Process)?;
+        Ok(self.output_events.drain().iter().filter_map(convert::output_note).collect())
+    }
+
+    fn params(&mut self) -> Result<Vec<ParamInfo>, HostError> {
+        let Some(controller) = &self.controller else {
+            return Ok(Vec::new());
+        };
+        // SAFETY: `controller` is live and initialized.
+        let count = unsafe { controller.getParameterCount() };
+        (0..count)
+            .map(|index| {
+                // SAFETY: `ParameterInfo` is plain data, valid when zeroed.
+                let mut info: ParameterInfo = unsafe { std::mem::zeroed() };
+                // SAFETY: `index < count` and `info` is a valid out-pointer.
+                check(
+                    unsafe { controller.getParameterInfo(index, &mut info) },
+                    "IEditController::getParameterInfo",
+                    HostError::Params,
+                )?;
+                // SAFETY: `controller` is live; `info.id` is one of its parameters.
+                let value = unsafe { controller.getParamNormalized(info.id) };
+                Ok(ParamInfo { id: info.id, name: utf16_string(&info.title), value })
+            })
+            .collect()
+    }
+
+    fn set_param(&mut self, id: u32, value: f64) -> Result<(), HostError> {
+        if !(0.0..=1.0).contains(&value) {
+            return Err(HostError::Params(format!("VST3 values are normalized to 0..=1, got {value}")));
+        }
+        if !self.params()?.iter().any(|param| param.id == id) {
+            return Err(HostError::Params(format!("plugin has no parameter {id}")));
+        }
+        // SAFETY: the controller is live; `id` is one of its parameters.
+        check(
+            unsafe { self.controller()?.setParamNormalized(id, value) },
+            "IEditController::setParamNormalized",
+            HostError::Params,
+        )?;
+        self.param_changes.set(id, value);
+        Ok(())
+    }
+
+    fn save_state(&mut self) -> Result<Vec<u8>, HostError> {
+        let stream = ComWrapper::new(MemoryStream::new(Vec::new()));
+        // SAFETY: the component is live; the stream outlives the call.
+        check(unsafe { self.component.getState(com_pointer(&stream)) }, "IComponent::getState", HostError::StateSave)?;
+        Ok(stream.take_bytes())
+    }
+
+    /// Restores the component, then tells the controller about it as the SDK's hosts do (a
+    /// no-op for nice-plug, whose controller is the component).
+    fn load_state(&mut self, state: &[u8]) -> Result<(), HostError> {
+        let stream = ComWrapper::new(MemoryStream::new(state.to_vec()));
+        // SAFETY: the component is live; the stream outlives the call.
+        check(unsafe { self.component.setState(com_pointer(&stream)) }, "IComponent::setState", HostError::StateLoad)?;
+        if let Some(controller) = &self.controller {
+            stream.rewind();
+            // SAFETY: as above.
+            check(
+                unsafe { controller.setComponentState(com_pointer(&stream)) },
+                "IEditController::setComponentState",
+                HostError::StateLoad,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn idle(&mut self) {}
+}
+
+impl Drop for Vst3Host {
+    /// Stops processing, deactivates and terminates; the fields then release the COM objects and
+    /// the module unloads the library last.
+    fn drop(&mut self) {
+        // SAFETY: the plugin was initialized in `load`, and the flags say how far `start` got.
+        unsafe {
+            if self.processing {
+                self.processor.setProcessing(0);
+            }
+            if self.active {
+                self.component.setActive(0);
+            }
+            self.component.terminate();
+        }
+    }
+}
+
+/// Turns a VST3 result into an error that names the call.
+fn check(result: tresult, call: &str, error: impl FnOnce(String) -> HostError) -> Result<(), HostError> {
+    if result == kResultOk { Ok(()) } else { Err(error(format!("{call} returned {result}"))) }
+}
+
+/// A borrowed COM pointer to one of the host's own objects, for the plugin to use during a call.
+fn com_pointer<C: Class, I: Interface>(object: &ComWrapper<C>) -> *mut I {
+    object.as_com_ref::<I>().map_or(null_mut(), |interface| interface.as_ptr())
+}
+
+/// A NUL-terminated UTF-16 string in a fixed-size field, lossily decoded.
+fn utf16_string(field: &[u16]) -> String {
+    let end = field.iter().position(|&c| c == 0).unwrap_or(field.len());
+    String::from_utf16_lossy(&field[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> HostConfig {
+        HostConfig { sample_rate: 48_000.0, max_block: 512, offline: true }
+    }
+
+    #[test]
+    fn missing_bundle_is_reported_with_its_path() {
+        let path = Path::new("/nonexistent/Comper.vst3");
+        match Vst3Host::load(path, &config()) {
+            Err(HostError::BundleNotFound { path: reported }) => assert_eq!(reported, path),
+            Err(other) => panic!("unexpected error: {other}"),
+            Ok(_) => panic!("loaded a missing bundle"),
+        }
+    }
+
+    #[test]
+    fn a_library_without_get_plugin_factory_is_rejected() {
+        assert!(matches!(
+            Vst3Host::load(&crate::test_support::system_library(), &config()),
+            Err(HostError::MissingEntryPoint { symbol: "GetPluginFactory", .. })
+        ));
+    }
+
+    #[test]
+    fn utf16_fields_stop_at_nul() {
+        let mut field = [0u16; 8];
+        for (slot, c) in field.iter_mut().zip("Gain".encode_utf16()) {
+            *slot = c;
+        }
+        assert_eq!(utf16_string(&field), "Gain");
+    }
+}
