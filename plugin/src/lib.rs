@@ -95,7 +95,12 @@ impl Plugin for Comper {
         None
     }
 
-    fn activate(&mut self, _layout: &AudioIOLayout, config: &BufferConfig, _context: &mut impl ActivateContext<Self>) -> bool {
+    fn activate(
+        &mut self,
+        _layout: &AudioIOLayout,
+        config: &BufferConfig,
+        _context: &mut impl ActivateContext<Self>,
+    ) -> bool {
         self.sample_rate = config.sample_rate;
         self.offline = config.process_mode == ProcessMode::Offline;
         if self.worker.is_none() {
@@ -111,7 +116,12 @@ impl Plugin for Comper {
         self.scheduler.reset();
     }
 
-    fn process(&mut self, buffer: &mut Buffer, _aux: &mut AuxiliaryBuffers, context: &mut impl ProcessContext<Self>) -> ProcessStatus {
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
         let transport = context.transport();
         let info = BlockInfo {
             samples: buffer.samples() as u32,

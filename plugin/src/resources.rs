@@ -64,9 +64,7 @@ pub fn model(chosen: &str) -> Option<PathBuf> {
     if !chosen.is_empty() {
         return Some(PathBuf::from(chosen));
     }
-    std::env::var_os(MODEL_ENV)
-        .map(PathBuf::from)
-        .or_else(|| Some(resources_dir()?.join("models").join(DEFAULT_MODEL)))
+    std::env::var_os(MODEL_ENV).map(PathBuf::from).or_else(|| Some(resources_dir()?.join("models").join(DEFAULT_MODEL)))
 }
 
 /// The ONNX file and its card for a model folder or file.

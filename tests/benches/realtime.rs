@@ -70,7 +70,13 @@ fn bench_process(clap: &Path) {
     let samples_per_beat = 24_000.0;
     for i in 0..blocks {
         let position = i as f64 * 512.0 / samples_per_beat;
-        let transport = TransportInfo { playing: true, tempo: 120.0, position_beats: position, time_signature: (4, 4), loop_beats: None };
+        let transport = TransportInfo {
+            playing: true,
+            tempo: 120.0,
+            position_beats: position,
+            time_signature: (4, 4),
+            loop_beats: None,
+        };
         let mut events = Vec::new();
         if i % 47 == 0 {
             let key = 60 + (i / 47 % 12) as u8;
@@ -90,8 +96,12 @@ fn bench_process(clap: &Path) {
 fn main() {
     let library = find_library(None).expect("ONNX Runtime: run `cargo xtask bench`");
     let models = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models"));
-    let mut dirs: Vec<PathBuf> =
-        std::fs::read_dir(models).unwrap().flatten().map(|e| e.path()).filter(|p| p.join("card.json").is_file()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(models)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("card.json").is_file())
+        .collect();
     dirs.sort();
     for dir in &dirs {
         bench_model(dir, &library);

@@ -13,7 +13,11 @@ pub fn data_dir() -> PathBuf {
 /// they are missing.
 pub fn bundle(name: &str) -> PathBuf {
     let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bundled")).join(name);
-    assert!(path.exists(), "{} is missing: run the tests with `cargo xtask test`, which builds the bundles", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with `cargo xtask test`, which builds the bundles",
+        path.display()
+    );
     path
 }
 

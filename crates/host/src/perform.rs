@@ -51,10 +51,15 @@ pub struct Played {
 
 /// Play `melody` through `host` as `performance` describes; returns everything the plugin
 /// sent, in order.
-pub fn perform(host: &mut dyn PluginHost, melody: &[MelodyNote], performance: &Performance) -> Result<Vec<Played>, HostError> {
+pub fn perform(
+    host: &mut dyn PluginHost,
+    melody: &[MelodyNote],
+    performance: &Performance,
+) -> Result<Vec<Played>, HostError> {
     let mut input: Vec<(u64, NoteEvent)> = Vec::with_capacity(melody.len() * 2);
     for note in melody.iter().filter(|n| n.end > performance.start_beats && n.start < performance.end_beats) {
-        let event = |kind, velocity| NoteEvent { offset: 0, kind, channel: performance.channel, key: note.key, velocity };
+        let event =
+            |kind, velocity| NoteEvent { offset: 0, kind, channel: performance.channel, key: note.key, velocity };
         input.push((performance.sample_of(note.start), event(NoteKind::On, note.velocity)));
         input.push((performance.sample_of(note.end), event(NoteKind::Off, 0.0)));
     }
@@ -81,7 +86,9 @@ pub fn perform(host: &mut dyn PluginHost, melody: &[MelodyNote], performance: &P
             loop_beats: None,
         };
         let block = Block { frames, transport: Some(transport), events };
-        played.extend(host.process(&block)?.into_iter().map(|event| Played { sample: now + u64::from(event.offset), event }));
+        played.extend(
+            host.process(&block)?.into_iter().map(|event| Played { sample: now + u64::from(event.offset), event }),
+        );
         host.idle();
         now = end;
     }

@@ -5,12 +5,20 @@
 //! rolls out a plan of the next `lookahead` frames: chords sampled with the validity mask,
 //! the melody they will meet *anticipated* by sampling the model's own melody tokens. The
 //! first `commit` frames of a plan are fixed: later plans keep them and only re-sample the
-//! frames after. A chord for frame `f` is always chosen before the melody of frame `f` is
+//! frames after.
+//!
+//! **Warm start.** A policy that has accompanied bars of silence keeps predicting silence,
+//! and its first chord is a guess. The seed's live system asks an offline model for "intro"
+//! chords of the listening period, feeds them as history and does not play them. Comper
+//! does the same with the policy itself: when it first plans past the listening period it
+//! scores each major and minor triad as the chord held under the melody heard so far
+//! (the policy's likelihood of that melody), and rewrites the silent history as the best
+//! one. The first frame after listening always gets a chord onset. A chord for frame `f` is always chosen before the melody of frame `f` is
 //! observed, so the model never sees the melody it is accompanying in the same frame.
 
 use crate::runtime::InferenceError;
 use crate::sampler::{Sampler, Track};
-use comper_music::Token;
+use comper_music::{Chord, ChordId, PitchClass, Quality, Token};
 use std::collections::VecDeque;
 
 /// A policy that advances one token at a time from an explicit state.
@@ -59,6 +67,8 @@ pub struct Planner<M: StepModel> {
     frames_in_state: usize,
     /// Chord tokens planned from the next unobserved frame on.
     plan: VecDeque<Token>,
+    /// The warm-start chord standing in for silence before frame `.1`, once chosen.
+    intro: Option<(ChordId, u32)>,
 }
 
 impl<M: StepModel> Planner<M> {
@@ -76,6 +86,7 @@ impl<M: StepModel> Planner<M> {
             confirmed_logits,
             frames_in_state: 0,
             plan: VecDeque::new(),
+            intro: None,
         })
     }
 
@@ -92,6 +103,7 @@ impl<M: StepModel> Planner<M> {
         self.sampler = Sampler::new(seed);
         self.history.clear();
         self.plan.clear();
+        self.intro = None;
         self.prime(0)
     }
 
@@ -106,6 +118,10 @@ impl<M: StepModel> Planner<M> {
     /// follows a sequence the model could have produced.
     pub fn observe(&mut self, chord: Token, melody: Token) -> Result<(), InferenceError> {
         let (last_chord, last_melody) = self.history.last().copied().unwrap_or((Token::SILENCE, Token::SILENCE));
+        let chord = match self.intro {
+            Some((intro, listen)) if self.next_frame() < listen => Token::chord_hold(intro),
+            _ => chord,
+        };
         let chord = repair(Track::Chord, last_chord, chord);
         let melody = repair(Track::Melody, last_melody, melody);
         self.history.push((chord, melody));
@@ -123,6 +139,10 @@ impl<M: StepModel> Planner<M> {
     /// committed part of the previous plan.
     pub fn plan(&mut self, settings: &PlanSettings) -> Result<Vec<PlannedChord>, InferenceError> {
         let lookahead = settings.lookahead.max(1) as usize;
+        let reaches_entry = self.next_frame() + lookahead as u32 > settings.listen;
+        if self.intro.is_none() && settings.listen > 0 && reaches_entry && self.next_frame() > 0 {
+            self.warm_start(settings.listen)?;
+        }
         let kept = (settings.commit as usize).min(self.plan.len());
         let (mut chord_before, mut melody_before) =
             self.history.last().copied().unwrap_or((Token::SILENCE, Token::SILENCE));
@@ -132,21 +152,26 @@ impl<M: StepModel> Planner<M> {
         let mut plan = VecDeque::with_capacity(lookahead);
         for i in 0..lookahead {
             let frame = first + i as u32;
-            let chord = if frame < settings.listen {
-                Token::SILENCE
+            // While listening nothing sounds, but the model hears the intro chord.
+            let (chord, fed) = if frame < settings.listen {
+                (Token::SILENCE, self.intro.map_or(Token::SILENCE, |(c, _)| Token::chord_hold(c)))
             } else if i < kept {
-                repair(Track::Chord, chord_before, self.plan[i])
+                let chord = repair(Track::Chord, chord_before, self.plan[i]);
+                (chord, chord)
             } else {
-                self.sampler.sample(&logits, settings.temperature, Track::Chord, chord_before)
+                let track = if frame == settings.listen && frame > 0 { Track::Entry } else { Track::Chord };
+                let chord = self.sampler.sample(&logits, settings.temperature, track, chord_before);
+                (chord, chord)
             };
             plan.push_back(chord);
             if i + 1 == lookahead {
                 break;
             }
-            let melody_logits = self.model.step(&mut state, chord)?;
+            let fed = repair(Track::Chord, chord_before, fed);
+            let melody_logits = self.model.step(&mut state, fed)?;
             let melody = self.sampler.sample(&melody_logits, settings.temperature, Track::Melody, melody_before);
             logits = self.model.step(&mut state, melody)?;
-            (chord_before, melody_before) = (chord, melody);
+            (chord_before, melody_before) = (fed, melody);
         }
         self.plan = plan;
         let committed = settings.commit as usize;
@@ -156,6 +181,41 @@ impl<M: StepModel> Planner<M> {
             .enumerate()
             .map(|(i, &token)| PlannedChord { frame: first + i as u32, token, committed: i < committed })
             .collect())
+    }
+
+    /// Choose the intro chord that best explains the melody heard so far and rewrite the
+    /// (silent) history with it.
+    fn warm_start(&mut self, listen: u32) -> Result<(), InferenceError> {
+        let mut best: Option<(f32, ChordId)> = None;
+        for root in 0..12 {
+            for quality in [Quality::Major, Quality::Minor] {
+                let chord = ChordId::of(Chord::new(PitchClass::new(root), quality));
+                let score = self.melody_log_likelihood(chord)?;
+                if best.is_none_or(|(s, _)| score > s) {
+                    best = Some((score, chord));
+                }
+            }
+        }
+        let Some((_, chord)) = best else { return Ok(()) };
+        self.intro = Some((chord, listen));
+        for (i, frame) in self.history.iter_mut().enumerate() {
+            frame.0 = if i == 0 { Token::chord_on(chord) } else { Token::chord_hold(chord) };
+        }
+        self.prime(0)
+    }
+
+    /// The policy's log-likelihood of the observed melody with `chord` held under it.
+    fn melody_log_likelihood(&mut self, chord: ChordId) -> Result<f32, InferenceError> {
+        let mut state = self.model.initial_state();
+        self.model.step(&mut state, Token::BOS)?;
+        let mut total = 0.0;
+        for (i, &(_, melody)) in self.history.iter().enumerate() {
+            let token = if i == 0 { Token::chord_on(chord) } else { Token::chord_hold(chord) };
+            let logits = self.model.step(&mut state, token)?;
+            total += log_softmax_at(&logits, melody.id());
+            self.model.step(&mut state, melody)?;
+        }
+        Ok(total)
     }
 
     /// Rebuild the confirmed state from BOS and the history from frame `from` on (its
@@ -171,6 +231,12 @@ impl<M: StepModel> Planner<M> {
         self.frames_in_state = self.history.len() - from;
         Ok(())
     }
+}
+
+fn log_softmax_at(logits: &[f32], index: usize) -> f32 {
+    let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f32 = logits.iter().map(|&l| (l - top).exp()).sum();
+    logits.get(index).map_or(f32::NEG_INFINITY, |&l| l - top - sum.ln())
 }
 
 fn repair(track: Track, previous: Token, token: Token) -> Token {
@@ -274,6 +340,46 @@ mod tests {
             assert!(planner.frames_in_state < 16);
         }
         assert_eq!(planner.next_frame(), 40);
+    }
+
+    /// After a chord token, favours melody notes of that chord.
+    struct ChordTones;
+
+    impl StepModel for ChordTones {
+        type State = Option<ChordId>;
+
+        fn initial_state(&self) -> Option<ChordId> {
+            None
+        }
+
+        fn step(&mut self, state: &mut Option<ChordId>, token: Token) -> Result<Vec<f32>, InferenceError> {
+            let mut logits = vec![0.0; VOCAB_SIZE];
+            if let comper_music::TokenKind::ChordOn(c) | comper_music::TokenKind::ChordHold(c) = token.kind() {
+                *state = Some(c);
+                for key in 0..128u8 {
+                    if c.chord().pitch_classes().contains(PitchClass::of_midi(key)) {
+                        logits[Token::note_on(key).id()] = 5.0;
+                    }
+                }
+            }
+            Ok(logits)
+        }
+    }
+
+    #[test]
+    fn the_warm_start_holds_the_chord_that_explains_the_melody() {
+        let mut planner = Planner::new(ChordTones, 256, 1).unwrap();
+        planner.start(1).unwrap();
+        for key in [67, 71, 74, 67, 71, 74, 79, 71] {
+            planner.observe(Token::SILENCE, Token::note_on(key)).unwrap();
+        }
+        planner.plan(&settings(12, 12, 16)).unwrap();
+        let g = ChordId::of(Chord::new(PitchClass::new(7), Quality::Major));
+        assert_eq!(planner.intro, Some((g, 16)));
+        assert_eq!(planner.history[0].0, Token::chord_on(g));
+        assert!(planner.history[1..].iter().all(|f| f.0 == Token::chord_hold(g)));
+        planner.observe(Token::SILENCE, Token::note_on(67)).unwrap();
+        assert_eq!(planner.history[8].0, Token::chord_hold(g), "later listening frames keep the intro chord");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! history.
 
 use crate::card::ModelCard;
-use crate::runtime::InferenceError;
 use crate::planner::StepModel;
+use crate::runtime::InferenceError;
 use comper_music::Token;
 use ndarray::{Array2, Array3, ArrayView1, Ix2, Ix3};
 use ort::environment::Environment;

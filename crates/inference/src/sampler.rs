@@ -1,7 +1,7 @@
 //! Drawing the next token from the policy's logits: temperature, a validity mask, and a
 //! seeded generator so the same seed gives the same chords.
 
-use comper_music::Token;
+use comper_music::{Token, TokenKind};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
@@ -13,6 +13,10 @@ const GREEDY_BELOW: f32 = 1e-3;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Track {
     Chord,
+    /// The first chord after listening: an onset, never silence. (After bars of silent
+    /// accompaniment a policy trained on songs keeps predicting silence; the seed's live
+    /// system breaks the silence with an offline model's warm start instead.)
+    Entry,
     Melody,
 }
 
@@ -21,6 +25,7 @@ impl Track {
     pub fn allows(self, previous: Token, token: Token) -> bool {
         let on_track = match self {
             Track::Chord => token.is_chord_frame(),
+            Track::Entry => matches!(token.kind(), TokenKind::ChordOn(_)),
             Track::Melody => token.is_melody_frame(),
         };
         on_track && token.may_follow(previous)
@@ -37,13 +42,14 @@ impl Sampler {
     }
 
     /// A token for `track` after `previous`, drawn from `softmax(logits / temperature)`
-    /// restricted to the tokens the track allows. SILENCE is always allowed, so a draw
-    /// always succeeds.
+    /// restricted to the tokens the track allows (every track allows some token).
     pub fn sample(&mut self, logits: &[f32], temperature: f32, track: Track, previous: Token) -> Token {
         let allowed = |id: usize| Token::from_id(id).filter(|&t| track.allows(previous, t));
         let candidates = logits.iter().enumerate().filter_map(|(id, &logit)| allowed(id).map(|t| (t, logit)));
         if temperature <= GREEDY_BELOW {
-            return candidates.fold((Token::SILENCE, f32::NEG_INFINITY), |best, c| if c.1 > best.1 { c } else { best }).0;
+            return candidates
+                .fold((Token::SILENCE, f32::NEG_INFINITY), |best, c| if c.1 > best.1 { c } else { best })
+                .0;
         }
         let candidates: Vec<(Token, f32)> = candidates.collect();
         let top = candidates.iter().map(|c| c.1).fold(f32::NEG_INFINITY, f32::max);
@@ -90,6 +96,16 @@ mod tests {
         let mut sampler = Sampler::new(2);
         for _ in 0..100 {
             assert!(sampler.sample(&logits, 1.0, Track::Melody, Token::SILENCE).is_melody_frame());
+        }
+    }
+
+    #[test]
+    fn an_entry_is_a_chord_onset_even_when_silence_is_likelier() {
+        let logits = logits_favouring(Token::SILENCE);
+        let mut sampler = Sampler::new(4);
+        for _ in 0..50 {
+            let t = sampler.sample(&logits, 1.0, Track::Entry, Token::SILENCE);
+            assert!(matches!(t.kind(), TokenKind::ChordOn(_)));
         }
     }
 

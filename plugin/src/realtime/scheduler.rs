@@ -27,8 +27,9 @@ use std::time::{Duration, Instant};
 pub const IDLE_BEATS: f64 = 8.0;
 /// A host position further than this from where the last block ended is a jump.
 const JUMP_TOLERANCE_BEATS: f64 = 1.0 / 64.0;
-/// How long an offline render waits for the worker at one frame before counting a miss.
-const OFFLINE_WAIT: Duration = Duration::from_secs(5);
+/// How long an offline render waits for the worker (loading its model, or planning one
+/// frame) before counting a miss.
+const OFFLINE_WAIT: Duration = Duration::from_secs(10);
 
 /// The host's view of one block.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -130,8 +131,21 @@ impl Scheduler {
     }
 
     /// Start a block: follow the transport, release what must stop, retry refused note-offs.
-    pub fn begin_block(&mut self, info: &BlockInfo, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
+    pub fn begin_block(
+        &mut self,
+        info: &BlockInfo,
+        settings: &Settings,
+        sink: &mut impl NoteSink,
+        link: &mut WorkerLink,
+    ) {
         self.notes.retry_unsent(sink);
+        if info.offline {
+            // A render waits for the model instead of playing its first bars without one.
+            let since = Instant::now();
+            while link.status.is_loading() && since.elapsed() < OFFLINE_WAIT {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
         self.drain(link);
         let mode = if settings.bypass {
             Mode::Off
@@ -179,7 +193,14 @@ impl Scheduler {
     }
 
     /// Play every frame boundary before `offset` (exclusive).
-    pub fn advance_to(&mut self, offset: u32, info: &BlockInfo, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
+    pub fn advance_to(
+        &mut self,
+        offset: u32,
+        info: &BlockInfo,
+        settings: &Settings,
+        sink: &mut impl NoteSink,
+        link: &mut WorkerLink,
+    ) {
         while self.in_session {
             let at = self.clock.offset_of_frame(self.next_boundary);
             if at >= i64::from(offset) {
@@ -215,7 +236,13 @@ impl Scheduler {
     }
 
     /// Finish the block: play the remaining boundaries and remember where it ended.
-    pub fn end_block(&mut self, info: &BlockInfo, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
+    pub fn end_block(
+        &mut self,
+        info: &BlockInfo,
+        settings: &Settings,
+        sink: &mut impl NoteSink,
+        link: &mut WorkerLink,
+    ) {
         self.advance_to(info.samples, info, settings, sink, link);
         self.continue_at = match self.mode {
             Mode::Off => None,
@@ -267,7 +294,14 @@ impl Scheduler {
 
     /// Frame boundary `self.next_boundary` at sample `offset`: report the frame that ended,
     /// then play the planned chord of the one that begins.
-    fn boundary(&mut self, offset: u32, info: &BlockInfo, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
+    fn boundary(
+        &mut self,
+        offset: u32,
+        info: &BlockInfo,
+        settings: &Settings,
+        sink: &mut impl NoteSink,
+        link: &mut WorkerLink,
+    ) {
         let frame = (self.next_boundary - self.origin) as u32;
         if frame > 0 {
             let melody = self.melody.finalize(i64::from(frame) - 1);
@@ -283,7 +317,7 @@ impl Scheduler {
             return Token::SILENCE;
         }
         self.drain(link);
-        if info.offline && link.status.is_ready() {
+        if info.offline {
             self.wait_for_worker(frame, link);
         }
         match self.plan.get(frame) {
@@ -300,7 +334,8 @@ impl Scheduler {
     /// Offline only: wait until the worker has planned from every frame before `frame`.
     fn wait_for_worker(&mut self, frame: u32, link: &mut WorkerLink) {
         let since = Instant::now();
-        while self.worker_observed.is_none_or(|observed| observed < frame) && since.elapsed() < OFFLINE_WAIT {
+        let behind = |s: &Self| s.worker_observed.is_none_or(|observed| observed < frame);
+        while link.status.is_ready() && behind(self) && since.elapsed() < OFFLINE_WAIT {
             std::thread::sleep(Duration::from_micros(20));
             self.drain(link);
         }

@@ -99,7 +99,13 @@ impl Rig {
 
     /// One block of `samples` with melody events `(offset, on, key)`; `position` is the
     /// host's beat position (None: transport stopped).
-    fn block(&mut self, samples: u32, position: Option<f64>, loop_beats: Option<(f64, f64)>, melody: &[(u32, bool, u8)]) {
+    fn block(
+        &mut self,
+        samples: u32,
+        position: Option<f64>,
+        loop_beats: Option<(f64, f64)>,
+        melody: &[(u32, bool, u8)],
+    ) {
         let info = BlockInfo {
             samples,
             sample_rate: RATE,

@@ -5,8 +5,9 @@ use atomic_float::AtomicF32;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-#[derive(Default)]
 pub struct Status {
+    /// The worker has not finished its first model load yet.
+    pub loading: AtomicBool,
     /// A model is loaded and the worker is planning.
     pub ready: AtomicBool,
     /// Frames whose chord the worker had not planned in time (the last chord was held).
@@ -20,7 +21,25 @@ pub struct Status {
     pub problem: Mutex<Option<String>>,
 }
 
+impl Default for Status {
+    fn default() -> Self {
+        Status {
+            loading: AtomicBool::new(true),
+            ready: AtomicBool::default(),
+            misses: AtomicU64::default(),
+            step_p50_ms: AtomicF32::default(),
+            step_p99_ms: AtomicF32::default(),
+            model: Mutex::default(),
+            problem: Mutex::default(),
+        }
+    }
+}
+
 impl Status {
+    pub fn is_loading(&self) -> bool {
+        self.loading.load(Ordering::Acquire)
+    }
+
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Acquire)
     }

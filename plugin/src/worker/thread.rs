@@ -36,7 +36,8 @@ impl Worker {
         let (to_audio, from_worker) = RingBuffer::new(FROM_WORKER_CAPACITY);
         let status = Arc::new(Status::default());
         let stop = Arc::new(AtomicBool::new(false));
-        let mut state = Loop { params, status: status.clone(), from_audio, to_audio, engine: None, session: None };
+        let mut state =
+            Loop { params, status: status.clone(), from_audio, to_audio, engine: None, session: None, orphaned: false };
         let stopping = stop.clone();
         let thread = std::thread::Builder::new().name("comper-worker".into()).spawn(move || state.run(&stopping))?;
         let worker = Worker { stop, thread: Some(thread), status: status.clone() };
@@ -61,6 +62,9 @@ struct Loop {
     /// The loaded model's planner and the model choice it was loaded for.
     engine: Option<(Engine, String)>,
     session: Option<u32>,
+    /// Messages arrived while there was no model: the audio thread's session has history
+    /// this worker never saw.
+    orphaned: bool,
 }
 
 impl Loop {
@@ -71,6 +75,7 @@ impl Loop {
             let due = last_check.as_ref().is_none_or(|(at, seen)| at.elapsed() >= MODEL_CHECK || *seen != chosen);
             if due {
                 self.ensure_model(&chosen);
+                self.status.loading.store(false, Ordering::Release);
                 last_check = Some((Instant::now(), chosen));
             }
             if !self.serve() {
@@ -95,9 +100,10 @@ impl Loop {
                 self.engine = Some((engine, chosen.to_string()));
                 self.session = None;
                 self.status.ready.store(true, Ordering::Release);
-                // Also on a first load: a session the audio thread started before there was a
-                // model has no history here, so it must start over.
-                let _ = self.to_audio.push(FromWorker::ModelChanged);
+                // A new model, or a session this worker missed the start of: start over.
+                if had_model || std::mem::take(&mut self.orphaned) {
+                    let _ = self.to_audio.push(FromWorker::ModelChanged);
+                }
             }
             Err(problem) => {
                 if self.status.problem().as_deref() != Some(problem.as_str()) {
@@ -115,7 +121,10 @@ impl Loop {
     fn serve(&mut self) -> bool {
         let mut changed = false;
         while let Ok(message) = self.from_audio.pop() {
-            let Some((engine, _)) = self.engine.as_mut() else { continue };
+            let Some((engine, _)) = self.engine.as_mut() else {
+                self.orphaned = true;
+                continue;
+            };
             let result = match message {
                 ToWorker::Start { session } => {
                     self.session = Some(session);

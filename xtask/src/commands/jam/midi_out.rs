@@ -14,12 +14,21 @@ const CHORD_CHANNEL: u8 = 1;
 /// An event at an absolute tick, before deltas are taken.
 type At<'a> = (u64, TrackEventKind<'a>);
 
-pub fn write(path: &Path, melody: &[MelodyNote], played: &[Played], changes: &[ChordChange], performance: &Performance) -> anyhow::Result<()> {
+pub fn write(
+    path: &Path,
+    melody: &[MelodyNote],
+    played: &[Played],
+    changes: &[ChordChange],
+    performance: &Performance,
+) -> anyhow::Result<()> {
     let tick = |beats: f64| (beats * f64::from(TICKS_PER_BEAT)).round().max(0.0) as u64;
     let note = |channel: u8, key: u8, on: bool, velocity: f32| TrackEventKind::Midi {
         channel: u4::new(channel),
         message: if on {
-            MidiMessage::NoteOn { key: u7::new(key.min(127)), vel: u7::new(((velocity * 127.0).round() as u8).clamp(1, 127)) }
+            MidiMessage::NoteOn {
+                key: u7::new(key.min(127)),
+                vel: u7::new(((velocity * 127.0).round() as u8).clamp(1, 127)),
+            }
         } else {
             MidiMessage::NoteOff { key: u7::new(key.min(127)), vel: u7::new(0) }
         },
@@ -29,7 +38,15 @@ pub fn write(path: &Path, melody: &[MelodyNote], played: &[Played], changes: &[C
     let tempo_track: Vec<At> = vec![
         (0, TrackEventKind::Meta(MetaMessage::TrackName(b"Comper jam"))),
         (0, TrackEventKind::Meta(MetaMessage::Tempo(u24::new(micros)))),
-        (0, TrackEventKind::Meta(MetaMessage::TimeSignature(numerator as u8, denominator.trailing_zeros() as u8, 24, 8))),
+        (
+            0,
+            TrackEventKind::Meta(MetaMessage::TimeSignature(
+                numerator as u8,
+                denominator.trailing_zeros() as u8,
+                24,
+                8,
+            )),
+        ),
     ];
     let mut melody_track: Vec<At> = vec![(0, TrackEventKind::Meta(MetaMessage::TrackName(b"Melody")))];
     for n in melody {
@@ -43,7 +60,8 @@ pub fn write(path: &Path, melody: &[MelodyNote], played: &[Played], changes: &[C
     }
     for p in played {
         let on = p.event.kind == NoteKind::On;
-        chord_track.push((tick(performance.beats_of(p.sample)), note(CHORD_CHANNEL, p.event.key, on, p.event.velocity)));
+        chord_track
+            .push((tick(performance.beats_of(p.sample)), note(CHORD_CHANNEL, p.event.key, on, p.event.velocity)));
     }
     let header = Header::new(Format::Parallel, Timing::Metrical(u15::new(TICKS_PER_BEAT)));
     let mut smf = Smf::new(header);
