@@ -8,7 +8,9 @@ pub fn run() -> anyhow::Result<()> {
     let library = ort::provision()?;
     bundle::debug_bundles()?;
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["bench", "-p", "comper-tests", "--bench", "realtime"])
+        // The dev profile (dependencies at opt-level 3) reuses the test build; ONNX Runtime is
+        // a prebuilt library and the bundle under test is the debug one either way.
+        .args(["bench", "--profile", "dev", "-p", "comper-tests", "--bench", "realtime"])
         .env(comper_inference::runtime::LIBRARY_ENV, &library)
         .status()?;
     std::process::exit(status.code().unwrap_or(1));
