@@ -69,7 +69,7 @@ mod tests {
     #[test]
     fn odd_rates_round_up_to_the_next_sample() {
         let clock = BlockClock::new(0.0, 137.0, 44_100.0, 8_192);
-        let exact = 44_100.0 * 60.0 / 137.0 / 4.0;
+        let exact: f64 = 44_100.0 * 60.0 / 137.0 / 4.0;
         assert_eq!(clock.offset_of_frame(1), exact.ceil() as i64);
         assert!((clock.frame_position(clock.offset_of_frame(1) as u32) - 1.0).abs() < 1e-3);
     }
