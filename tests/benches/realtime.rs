@@ -27,7 +27,7 @@ impl StepModel for Clocked {
     }
     fn step(&mut self, state: &mut Self::State, token: Token) -> Result<Vec<f32>, comper_inference::InferenceError> {
         let started = Instant::now();
-        let logits = self.policy.step(state, token);
+        let logits = StepModel::step(&mut self.policy, state, token);
         self.steps.push(started.elapsed());
         logits
     }
