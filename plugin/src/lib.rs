@@ -42,13 +42,6 @@ impl Default for Comper {
     }
 }
 
-impl Comper {
-    /// The worker's status (for tests and the window); `None` before activation.
-    pub fn status(&self) -> Option<Arc<worker::Status>> {
-        self.worker.as_ref().map(|(w, _)| w.status.clone())
-    }
-}
-
 /// The host's output queue as a [`NoteSink`].
 struct HostNotes<'a, C>(&'a mut C);
 

@@ -34,12 +34,12 @@ fn load(format: Format) -> Box<dyn PluginHost> {
 
 /// Set a parameter by name: `plain` for CLAP, `normalized` for VST3.
 fn set(host: &mut dyn PluginHost, format: Format, name: &str, plain: f64, normalized: f64) {
-    let param = host.params().unwrap().into_iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no '{name}'"));
+    let id = host.param_id(name).unwrap();
     let value = match format {
         Format::Clap => plain,
         Format::Vst3 => normalized,
     };
-    host.set_param(param.id, value).unwrap();
+    host.set_param(id, value).unwrap();
 }
 
 fn ode_to_joy() -> Vec<MelodyNote> {

@@ -127,6 +127,16 @@ pub trait PluginHost {
     /// Run main-thread callbacks the plugin asked for (CLAP `on_main_thread`); a no-op for VST3,
     /// as this host offers VST3 plugins no run loop to ask through.
     fn idle(&mut self);
+
+    /// The id of the parameter shown as `name`.
+    fn param_id(&mut self, name: &str) -> Result<u32, HostError> {
+        let params = self.params()?;
+        params
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.id)
+            .ok_or_else(|| HostError::Params(format!("no parameter '{name}'")))
+    }
 }
 
 /// Rejects configurations no plugin could be activated with, before anything is loaded.

@@ -120,11 +120,6 @@ impl Scheduler {
         *self = Scheduler { session, ..Scheduler::default() };
     }
 
-    /// The chord token of the frame being played.
-    pub fn playing(&self) -> Token {
-        self.playing
-    }
-
     /// True when no chord note sounds and no note-off is owed.
     pub fn is_silent(&self) -> bool {
         self.notes.is_silent()
@@ -141,10 +136,7 @@ impl Scheduler {
         self.notes.retry_unsent(sink);
         if info.offline {
             // A render waits for the model instead of playing its first bars without one.
-            let since = Instant::now();
-            while link.status.is_loading() && since.elapsed() < OFFLINE_WAIT {
-                std::thread::sleep(Duration::from_millis(1));
-            }
+            self.wait_offline(link, |_, status| status.is_loading());
         }
         self.drain(link);
         let mode = if settings.bypass {
@@ -220,19 +212,25 @@ impl Scheduler {
             self.start_session(0, link);
         }
         if self.in_session {
-            let position = self.clock.frame_position(offset);
-            self.last_melody_beats = position / FRAMES_PER_BEAT as f64;
-            self.melody.note_on(position - self.origin as f64, key);
+            let position = self.melody_position(offset);
+            self.melody.note_on(position, key);
         }
     }
 
     /// A melody note-off at `offset`.
     pub fn melody_off(&mut self, offset: u32, key: u8) {
         if self.in_session {
-            let position = self.clock.frame_position(offset);
-            self.last_melody_beats = position / FRAMES_PER_BEAT as f64;
-            self.melody.note_off(position - self.origin as f64, key);
+            let position = self.melody_position(offset);
+            self.melody.note_off(position, key);
         }
+    }
+
+    /// The session frame position of a melody event at `offset`, noting the melody's
+    /// activity for the free-running idle timeout.
+    fn melody_position(&mut self, offset: u32) -> f64 {
+        let position = self.clock.frame_position(offset);
+        self.last_melody_beats = position / FRAMES_PER_BEAT as f64;
+        position - self.origin as f64
     }
 
     /// Finish the block: play the remaining boundaries and remember where it ended.
@@ -318,7 +316,9 @@ impl Scheduler {
         }
         self.drain(link);
         if info.offline {
-            self.wait_for_worker(frame, link);
+            // Wait until the worker has planned from every frame before this one.
+            let behind = |s: &Self| s.worker_observed.is_none_or(|observed| observed < frame);
+            self.wait_offline(link, |s, status| status.is_ready() && behind(s));
         }
         match self.plan.get(frame) {
             Some(planned) => planned.token,
@@ -331,11 +331,11 @@ impl Scheduler {
         }
     }
 
-    /// Offline only: wait until the worker has planned from every frame before `frame`.
-    fn wait_for_worker(&mut self, frame: u32, link: &mut WorkerLink) {
+    /// Offline only: sleep while `waiting` holds (at most [`OFFLINE_WAIT`]), taking the
+    /// worker's messages meanwhile.
+    fn wait_offline(&mut self, link: &mut WorkerLink, waiting: impl Fn(&Self, &Status) -> bool) {
         let since = Instant::now();
-        let behind = |s: &Self| s.worker_observed.is_none_or(|observed| observed < frame);
-        while link.status.is_ready() && behind(self) && since.elapsed() < OFFLINE_WAIT {
+        while waiting(self, &link.status) && since.elapsed() < OFFLINE_WAIT {
             std::thread::sleep(Duration::from_micros(20));
             self.drain(link);
         }

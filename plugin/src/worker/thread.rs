@@ -26,7 +26,6 @@ type Engine = Planner<Timed<OnnxPolicy>>;
 pub struct Worker {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    pub status: Arc<Status>,
 }
 
 impl Worker {
@@ -40,7 +39,7 @@ impl Worker {
             Loop { params, status: status.clone(), from_audio, to_audio, engine: None, session: None, orphaned: false };
         let stopping = stop.clone();
         let thread = std::thread::Builder::new().name("comper-worker".into()).spawn(move || state.run(&stopping))?;
-        let worker = Worker { stop, thread: Some(thread), status: status.clone() };
+        let worker = Worker { stop, thread: Some(thread) };
         Ok((worker, WorkerLink { to_worker, from_worker, status }))
     }
 }
@@ -69,14 +68,12 @@ struct Loop {
 
 impl Loop {
     fn run(&mut self, stop: &AtomicBool) {
-        let mut last_check: Option<(Instant, String)> = None;
+        let mut last_check: Option<Instant> = None;
         while !stop.load(Ordering::Acquire) {
-            let chosen = self.params.chosen_model();
-            let due = last_check.as_ref().is_none_or(|(at, seen)| at.elapsed() >= MODEL_CHECK || *seen != chosen);
-            if due {
-                self.ensure_model(&chosen);
+            if last_check.is_none_or(|at| at.elapsed() >= MODEL_CHECK) {
+                self.ensure_model(&self.params.chosen_model());
                 self.status.loading.store(false, Ordering::Release);
-                last_check = Some((Instant::now(), chosen));
+                last_check = Some(Instant::now());
             }
             if !self.serve() {
                 std::thread::sleep(IDLE_SLEEP);

@@ -89,8 +89,7 @@ pub fn run(args: JamArgs) -> anyhow::Result<()> {
 
 /// Set a parameter by its display name (CLAP plain value).
 fn set_param(host: &mut ClapHost, name: &str, value: f64) -> anyhow::Result<()> {
-    let param =
-        host.params()?.into_iter().find(|p| p.name == name).with_context(|| format!("no parameter '{name}'"))?;
-    host.set_param(param.id, value)?;
+    let id = host.param_id(name)?;
+    host.set_param(id, value)?;
     Ok(())
 }
