@@ -6,12 +6,14 @@
 //! toolchain provisions; a missing or wrong library is an error value, never a panic.
 
 pub mod card;
+pub mod encoder;
 pub mod planner;
 pub mod policy;
 pub mod runtime;
 pub mod sampler;
 
 pub use card::{CardError, ModelCard};
+pub use encoder::{ChordEncoder, EncoderCard};
 pub use planner::{PlanSettings, PlannedChord, Planner, StepModel};
 pub use policy::OnnxPolicy;
 pub use runtime::{InferenceError, environment, find_library};

@@ -4,12 +4,12 @@
 
 use crate::card::ModelCard;
 use crate::planner::StepModel;
-use crate::runtime::InferenceError;
+use crate::runtime::{InferenceError, expect_tensor, session};
 use comper_music::Token;
 use ndarray::{Array2, Array3, ArrayView1, Ix2, Ix3};
 use ort::environment::Environment;
 use ort::session::Session;
-use ort::value::{TensorElementType, TensorRef, ValueType};
+use ort::value::{TensorElementType, TensorRef};
 use std::path::{Path, PathBuf};
 
 pub struct OnnxPolicy {
@@ -22,15 +22,7 @@ pub struct OnnxPolicy {
 impl OnnxPolicy {
     /// Load `model` (with one intra-op thread) and check it against its card.
     pub fn load(environment: &Environment, model: &Path, card: ModelCard) -> Result<OnnxPolicy, InferenceError> {
-        let fail = |reason: String| InferenceError::Model { path: model.to_path_buf(), reason };
-        let session = Session::builder(environment)
-            .map_err(|e| fail(e.to_string()))?
-            .with_intra_threads(1)
-            .map_err(|e| fail(e.to_string()))?
-            .with_inter_threads(1)
-            .map_err(|e| fail(e.to_string()))?
-            .commit_from_file(model)
-            .map_err(|e| fail(e.to_string()))?;
+        let session = session(environment, model)?;
         check_io(&session, &card).map_err(|reason| InferenceError::Contract { path: model.to_path_buf(), reason })?;
         let state = Array3::zeros((card.architecture.layers, 1, card.architecture.hidden));
         Ok(OnnxPolicy { session, card, path: model.to_path_buf(), state })
@@ -100,15 +92,8 @@ impl StepModel for OnnxPolicy {
 /// The session has the card's input and output names with the right element types.
 fn check_io(session: &Session, card: &ModelCard) -> Result<(), String> {
     let io = &card.io;
-    let expect = |outlets: &[ort::value::Outlet], name: &str, ty: TensorElementType| -> Result<(), String> {
-        let outlet = outlets.iter().find(|o| o.name() == name).ok_or_else(|| format!("no tensor named '{name}'"))?;
-        match outlet.dtype() {
-            ValueType::Tensor { ty: found, .. } if *found == ty => Ok(()),
-            other => Err(format!("'{name}' is {other:?}, expected a {ty:?} tensor")),
-        }
-    };
-    expect(session.inputs(), &io.token, TensorElementType::Int64)?;
-    expect(session.inputs(), &io.state, TensorElementType::Float32)?;
-    expect(session.outputs(), &io.logits, TensorElementType::Float32)?;
-    expect(session.outputs(), &io.new_state, TensorElementType::Float32)
+    expect_tensor(session.inputs(), &io.token, TensorElementType::Int64)?;
+    expect_tensor(session.inputs(), &io.state, TensorElementType::Float32)?;
+    expect_tensor(session.outputs(), &io.logits, TensorElementType::Float32)?;
+    expect_tensor(session.outputs(), &io.new_state, TensorElementType::Float32)
 }

@@ -1,6 +1,8 @@
 //! Finding and loading the ONNX Runtime library, once per process.
 
 use ort::environment::Environment;
+use ort::session::Session;
+use ort::value::{Outlet, TensorElementType, ValueType};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -44,4 +46,27 @@ pub fn environment(library: &Path) -> Result<&'static Environment, InferenceErro
     result
         .as_ref()
         .map_err(|reason| InferenceError::LibraryLoad { path: library.to_path_buf(), reason: reason.clone() })
+}
+
+/// A session on `model` with one intra-op and one inter-op thread: Comper runs one session
+/// per worker thread, and more threads per session only contend for the same cores.
+pub fn session(environment: &Environment, model: &Path) -> Result<Session, InferenceError> {
+    let fail = |reason: String| InferenceError::Model { path: model.to_path_buf(), reason };
+    Session::builder(environment)
+        .map_err(|e| fail(e.to_string()))?
+        .with_intra_threads(1)
+        .map_err(|e| fail(e.to_string()))?
+        .with_inter_threads(1)
+        .map_err(|e| fail(e.to_string()))?
+        .commit_from_file(model)
+        .map_err(|e| fail(e.to_string()))
+}
+
+/// `outlets` (a session's inputs or outputs) have a tensor `name` of element type `ty`.
+pub fn expect_tensor(outlets: &[Outlet], name: &str, ty: TensorElementType) -> Result<(), String> {
+    let outlet = outlets.iter().find(|o| o.name() == name).ok_or_else(|| format!("no tensor named '{name}'"))?;
+    match outlet.dtype() {
+        ValueType::Tensor { ty: found, .. } if *found == ty => Ok(()),
+        other => Err(format!("'{name}' is {other:?}, expected a {ty:?} tensor")),
+    }
 }

@@ -3,28 +3,33 @@
 
 use burn::prelude::*;
 use burn::tensor::TensorData;
+use comper_inference::ChordEncoder;
 use comper_inference::{ModelCard, OnnxPolicy, environment, find_library};
-use comper_train::export::card::{CardText, policy_card};
+use comper_music::Token;
+use comper_train::export::card::{CardText, chord_encoder_card, policy_card};
+use comper_train::export::chord_encoder::chord_encoder_onnx;
 use comper_train::export::policy::policy_step_onnx;
+use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::policy::PolicyConfig;
 use std::collections::BTreeMap;
 
 const STEPS: usize = 24;
 const BATCH: usize = 3;
 
+fn text() -> CardText {
+    CardText {
+        name: "parity".into(),
+        version: "0".into(),
+        description: "random weights".into(),
+        window: 256,
+        training: serde_json::Value::Null,
+        metrics: BTreeMap::new(),
+        command: String::new(),
+    }
+}
+
 fn card(config: &PolicyConfig) -> ModelCard {
-    policy_card(
-        config,
-        CardText {
-            name: "parity".into(),
-            version: "0".into(),
-            description: "random weights".into(),
-            window: 256,
-            training: serde_json::Value::Null,
-            metrics: BTreeMap::new(),
-            command: String::new(),
-        },
-    )
+    policy_card(config, text())
 }
 
 #[test]
@@ -93,4 +98,40 @@ fn a_model_that_breaks_its_card_is_refused() {
     std::fs::write(&path, b"not onnx").unwrap();
     let err = OnnxPolicy::load(environment(&library).unwrap(), &path, card(&config)).err().expect("refused");
     assert!(err.to_string().starts_with("cannot load model"), "{err}");
+}
+
+#[test]
+fn onnx_chord_encoder_matches_the_burn_chord_tower() {
+    let device = Device::flex();
+    device.seed(7);
+    let config = ContrastiveConfig { embedding: 12, hidden: 20, output: 16, ..ContrastiveConfig::default() };
+    let model = config.init(&device);
+    let lengths = [9usize, 5, 1];
+    let width = 9;
+    let rows: Vec<Vec<Token>> = lengths
+        .iter()
+        .enumerate()
+        .map(|(r, &len)| (0..len).map(|t| Token::from_id(260 + (r * 31 + t * 17) % 360).unwrap()).collect())
+        .collect();
+    let mut ids = Vec::new();
+    let mut mask = Vec::new();
+    for row in &rows {
+        ids.extend((0..width).map(|t| row.get(t).map_or(Token::PAD.id() as i64, |k| k.id() as i64)));
+        mask.extend((0..width).map(|t| if t < row.len() { 1.0f32 } else { 0.0 }));
+    }
+    let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids, [rows.len(), width]), &device);
+    let mask = Tensor::<2>::from_data(TensorData::new(mask, [rows.len(), width]), &device);
+    let expected: Vec<f32> = model.chords.forward(tokens, mask).into_data().try_to_vec::<f32>().unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let card = chord_encoder_card(&config, text());
+    std::fs::write(dir.path().join("model.onnx"), chord_encoder_onnx(&model.chords, &config, &card.io)).unwrap();
+    card.save(&dir.path().join("card.json")).unwrap();
+    let library = find_library(None).expect("ONNX Runtime (run `cargo xtask test`, which provisions it)");
+    let mut encoder = ChordEncoder::load(environment(&library).unwrap(), dir.path()).unwrap();
+    let slices: Vec<&[Token]> = rows.iter().map(Vec::as_slice).collect();
+    let embedding = encoder.embed(&slices).unwrap();
+    assert_eq!(embedding.dim(), (3, 16));
+    let worst = embedding.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(worst < 1e-5, "max |burn − onnx| = {worst}");
 }

@@ -1,7 +1,9 @@
-//! Model cards for exported policies.
+//! Model cards for exported policies and encoders.
 
+use crate::models::contrastive::ContrastiveConfig;
 use crate::models::policy::PolicyConfig;
 use comper_inference::card::{Architecture, CARD_FORMAT, ModelCard, StepIo, TokenLayout};
+use comper_inference::encoder::{CHORD_ENCODER_KIND, EncoderCard, EncoderIo};
 use comper_music::FRAMES_PER_BEAT;
 use std::collections::BTreeMap;
 
@@ -30,6 +32,26 @@ pub fn policy_card(config: &PolicyConfig, text: CardText) -> ModelCard {
             embedding: config.embedding,
         },
         io: StepIo::default(),
+        frames_per_beat: FRAMES_PER_BEAT,
+        window: text.window,
+        tokens: TokenLayout::current(),
+        vocabulary: comper_music::vocab::entries(),
+        training: text.training,
+        metrics: text.metrics,
+        command: text.command,
+    }
+}
+
+/// The card of a contrastive model's chord tower exported with [`EncoderIo::default`] names.
+pub fn chord_encoder_card(config: &ContrastiveConfig, text: CardText) -> EncoderCard {
+    EncoderCard {
+        format: CARD_FORMAT,
+        kind: CHORD_ENCODER_KIND.into(),
+        name: text.name,
+        version: text.version,
+        description: text.description,
+        io: EncoderIo::default(),
+        dimension: config.output,
         frames_per_beat: FRAMES_PER_BEAT,
         window: text.window,
         tokens: TokenLayout::current(),

@@ -1,6 +1,9 @@
-//! A small builder over the ONNX protobuf messages (`onnx-protobuf`): named initializers,
-//! nodes and typed inputs/outputs with a symbolic batch axis.
+//! A small builder over the ONNX protobuf messages (`onnx-protobuf`): named initializers
+//! (also straight from burn layers), nodes and typed inputs/outputs with symbolic batch and
+//! time axes.
 
+use burn::nn::Linear;
+use burn::prelude::*;
 use onnx_protobuf::tensor_proto::DataType;
 use onnx_protobuf::tensor_shape_proto::{Dimension, dimension};
 use onnx_protobuf::type_proto::{self, Tensor as TensorType};
@@ -20,6 +23,8 @@ pub enum Dim {
     Fixed(i64),
     /// The dynamic batch axis, named `batch`.
     Batch,
+    /// A dynamic sequence axis, named `time`.
+    Time,
 }
 
 #[derive(Default)]
@@ -109,6 +114,16 @@ pub fn int_attr(name: &str, value: i64) -> AttributeProto {
     AttributeProto { name: name.into(), i: value, type_: AttributeType::INT.into(), ..AttributeProto::default() }
 }
 
+/// An integer-list attribute.
+pub fn ints_attr(name: &str, values: &[i64]) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        ints: values.to_vec(),
+        type_: AttributeType::INTS.into(),
+        ..AttributeProto::default()
+    }
+}
+
 fn value_info(name: &str, elem: DataType, dims: &[Dim]) -> ValueInfoProto {
     let dim = dims
         .iter()
@@ -116,6 +131,7 @@ fn value_info(name: &str, elem: DataType, dims: &[Dim]) -> ValueInfoProto {
             value: Some(match *d {
                 Dim::Fixed(v) => dimension::Value::DimValue(v),
                 Dim::Batch => dimension::Value::DimParam("batch".into()),
+                Dim::Time => dimension::Value::DimParam("time".into()),
             }),
             ..Dimension::default()
         })
@@ -130,4 +146,18 @@ fn value_info(name: &str, elem: DataType, dims: &[Dim]) -> ValueInfoProto {
         type_: Some(TypeProto { value: Some(type_proto::Value::TensorType(tensor)), ..TypeProto::default() }).into(),
         ..ValueInfoProto::default()
     }
+}
+
+/// The values of a float tensor, row-major.
+pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_to_vec::<f32>().expect("float parameters")
+}
+
+/// Weight `[in, out]` and bias `[out]` of a linear layer as initializers.
+pub fn linear(g: &mut GraphBuilder, name: &str, layer: &Linear) -> (String, String) {
+    let [i, o] = layer.weight.dims();
+    let w = g.floats(&format!("{name}.weight"), &[i, o], values(layer.weight.val()));
+    let bias = layer.bias.as_ref().map(|b| values(b.val())).unwrap_or_else(|| vec![0.0; o]);
+    let b = g.floats(&format!("{name}.bias"), &[o], bias);
+    (w, b)
 }

@@ -3,5 +3,6 @@
 //! and generated names; see `docs/training.md`).
 
 pub mod card;
+pub mod chord_encoder;
 pub mod graph;
 pub mod policy;

@@ -5,26 +5,12 @@
 //! [`StepIo`]). The graph mirrors [`GruPolicy::step`] op for op; the parity test holds them
 //! together.
 
-use super::graph::{Dim, GraphBuilder, int_attr};
+use super::graph::{Dim, GraphBuilder, int_attr, linear, values};
 use crate::models::gru::GruLayer;
 use crate::models::policy::{GruPolicy, PolicyConfig};
-use burn::nn::Linear;
 use burn::prelude::*;
 use comper_inference::card::StepIo;
 use onnx_protobuf::tensor_proto::DataType;
-
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_to_vec::<f32>().expect("float parameters")
-}
-
-/// Weight `[in, out]` and bias `[out]` of a linear layer as initializers.
-fn linear(g: &mut GraphBuilder, name: &str, layer: &Linear) -> (String, String) {
-    let [i, o] = layer.weight.dims();
-    let w = g.floats(&format!("{name}.weight"), &[i, o], values(layer.weight.val()));
-    let bias = layer.bias.as_ref().map(|b| values(b.val())).unwrap_or_else(|| vec![0.0; o]);
-    let b = g.floats(&format!("{name}.bias"), &[o], bias);
-    (w, b)
-}
 
 /// One GRU layer's step: `h' = n + z * (h - n)` with PyTorch's gates.
 fn gru_step(g: &mut GraphBuilder, name: &str, layer: &GruLayer, x: &str, h: &str, split: &str) -> String {
