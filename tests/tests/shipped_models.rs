@@ -1,19 +1,18 @@
 //! Every model shipped in `models/` loads in ONNX Runtime from Rust, matches its card and
-//! answers a melody with chord predictions.
+//! answers a melody with chord predictions; the evaluation's chord encoder embeds chord
+//! tracks as unit vectors that tell progressions apart.
 
-use comper_inference::{ModelCard, OnnxPolicy, environment, find_library};
+use comper_inference::card::policy_folders;
+use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, environment, find_library};
 use comper_music::{Token, TokenKind};
 use std::path::PathBuf;
 
+fn models() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models"))
+}
+
 fn shipped() -> Vec<PathBuf> {
-    let models = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models"));
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(models)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("card.json").is_file())
-        .collect();
-    dirs.sort();
-    dirs
+    policy_folders(&models()).unwrap()
 }
 
 #[test]
@@ -46,4 +45,27 @@ fn shipped_models_load_in_onnx_runtime_and_predict_chords() {
         }
         assert!(chord_frames >= 12, "{}: only {chord_frames} of 16 chord slots got a chord or silence", dir.display());
     }
+}
+
+#[test]
+fn the_shipped_chord_encoder_embeds_chord_tracks_as_unit_vectors() {
+    let library = find_library(None).expect("ONNX Runtime (run `cargo xtask test`, which provisions it)");
+    let dir = models().join("chord-encoder");
+    assert!(!shipped().contains(&dir), "the chord encoder is not a policy");
+    let mut encoder = ChordEncoder::load(environment(&library).unwrap(), &dir).unwrap();
+    let bar = |name: &str| {
+        let chord =
+            comper_music::ChordId::all().find(|c| c.chord().to_string() == name).expect("a chord of the vocabulary");
+        (0..16).map(move |f| if f == 0 { Token::chord_on(chord) } else { Token::chord_hold(chord) })
+    };
+    let pop: Vec<Token> = ["C", "G", "Am", "F"].iter().flat_map(|n| bar(n)).collect();
+    let same: Vec<Token> = ["C", "G", "Am", "F"].iter().flat_map(|n| bar(n)).collect();
+    let other: Vec<Token> = ["F#7", "F#7", "C#dim", "C#dim"].iter().flat_map(|n| bar(n)).collect();
+    let e = encoder.embed(&[&pop, &same, &other, &pop[..16]]).unwrap();
+    assert_eq!(e.dim(), (4, encoder.card().dimension));
+    for row in e.outer_iter() {
+        assert!((row.dot(&row) - 1.0).abs() < 1e-4);
+    }
+    assert!((e.row(0).dot(&e.row(1)) - 1.0).abs() < 1e-5, "the same progression embeds the same");
+    assert!(e.row(0).dot(&e.row(2)) < 0.99, "different progressions embed apart");
 }

@@ -21,6 +21,8 @@ enum Command {
     Train(commands::train::TrainArgs),
     /// Export the trained online policy to ONNX with its model card (into models/).
     Export(commands::export::ExportArgs),
+    /// Evaluate checkpoints online on held-out melodies: harmony, diversity, rhythm, adaptation.
+    Eval(commands::eval::EvalArgs),
     /// Build the plugin bundles (Comper.clap, Comper.vst3) with the runtime and the models.
     Bundle {
         /// The package (`comper`) and cargo build arguments such as `--release`.
@@ -48,6 +50,7 @@ fn main() -> anyhow::Result<()> {
         Command::Data(args) => commands::data::run(args),
         Command::Train(args) => commands::train::run(args),
         Command::Export(args) => commands::export::run(args),
+        Command::Eval(args) => commands::eval::run(args),
         Command::Bundle { args } => commands::bundle::run(args),
         Command::Bench => commands::bench::run(),
         Command::Install => commands::install::run(),

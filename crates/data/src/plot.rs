@@ -104,3 +104,44 @@ pub fn line_chart(
         .map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))
 }
+
+/// Labelled points `(name, x, y)`, each in its own colour.
+pub fn scatter_chart(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    points: &[(String, f64, f64)],
+) -> Result<(), String> {
+    register_font();
+    let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
+    let err = |e: &dyn std::fmt::Display| format!("cannot draw {}: {e}", path.display());
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let range = |values: Vec<f64>| {
+        let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+        if !lo.is_finite() {
+            return 0.0..1.0;
+        }
+        let pad = ((hi - lo) * 0.15).max(0.05 * hi.abs()).max(1e-3);
+        (lo - pad)..(hi + pad)
+    };
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 24))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(range(points.iter().map(|p| p.1).collect()), range(points.iter().map(|p| p.2).collect()))
+        .map_err(|e| err(&e))?;
+    chart.configure_mesh().x_desc(x_label).y_desc(y_label).label_style((FONT, 15)).draw().map_err(|e| err(&e))?;
+    for (i, (name, x, y)) in points.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at((*x, *y))
+                    + Circle::new((0, 0), 7, color.filled())
+                    + Text::new(name.clone(), (10, -18), (FONT, 16)),
+            ))
+            .map_err(|e| err(&e))?;
+    }
+    root.present().map_err(|e| err(&e))
+}

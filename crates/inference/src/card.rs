@@ -137,3 +137,17 @@ impl ModelCard {
         Ok(())
     }
 }
+
+/// The folders of `models` that hold a policy (`card.json` without a `kind`, or of kind
+/// `policy`), sorted; other models there (the evaluation's chord encoder) are left out.
+pub fn policy_folders(models: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let is_policy = |dir: &Path| {
+        let Ok(text) = std::fs::read_to_string(dir.join("card.json")) else { return false };
+        let kind = serde_json::from_str::<serde_json::Value>(&text).ok().map(|card| card["kind"].clone());
+        matches!(kind, Some(serde_json::Value::Null)) || kind.is_some_and(|k| k == "policy")
+    };
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(models)?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_policy(p)).collect();
+    dirs.sort();
+    Ok(dirs)
+}

@@ -8,6 +8,7 @@
 use super::ort;
 use crate::paths;
 use anyhow::Context;
+use comper_inference::card::policy_folders;
 use std::path::{Path, PathBuf};
 
 /// The CLAP bundle's resources folder beside `Comper.clap`: the plugin's
@@ -52,16 +53,13 @@ pub fn debug_bundles() -> anyhow::Result<Bundles> {
     bundle(&["comper".to_string()])
 }
 
-/// Copy the runtime library and every model folder (those with a `card.json`) into `dir`.
+/// Copy the runtime library and every policy folder of `models/` into `dir` (the
+/// evaluation's chord encoder stays out: the plugin never runs it).
 fn add_resources(dir: &Path, library: &Path) -> anyhow::Result<()> {
     let runtime = dir.join("onnxruntime");
     std::fs::create_dir_all(&runtime)?;
     copy_if_changed(library, &runtime.join(library.file_name().context("library has a name")?))?;
-    for entry in std::fs::read_dir(paths::workspace_root().join("models"))? {
-        let model = entry?.path();
-        if !model.join("card.json").is_file() {
-            continue;
-        }
+    for model in policy_folders(&paths::workspace_root().join("models"))? {
         let target = dir.join("models").join(model.file_name().context("model folder has a name")?);
         std::fs::create_dir_all(&target)?;
         for file in std::fs::read_dir(&model)? {

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bundle;
 pub mod data;
+pub mod eval;
 pub mod export;
 pub mod install;
 pub mod jam;

@@ -1,0 +1,88 @@
+//! Diversity (method §5.1): the Vendi score of a system's chord sequences, and frame-level
+//! chord statistics.
+
+use crate::{entropy, sounding_chord};
+use comper_music::FrameTracks;
+use nalgebra::{DMatrix, SymmetricEigen};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The Vendi score of embedding rows: `exp(H(λ))` where `λ` are the eigenvalues of the
+/// cosine Gram matrix divided by the number of rows, as `vendi_score.score_X(normalize=True)`
+/// (the "effective number" of distinct sequences: 1 when all are alike, N when orthogonal).
+/// It depends on N, so systems are compared at the same N.
+pub fn vendi(rows: &[Vec<f32>]) -> f64 {
+    let n = rows.len();
+    let d = rows.first().map_or(0, Vec::len);
+    if n == 0 || d == 0 {
+        return 0.0;
+    }
+    let x = DMatrix::from_fn(n, d, |i, j| {
+        let norm = rows[i].iter().map(|v| f64::from(*v).powi(2)).sum::<f64>().sqrt().max(1e-12);
+        f64::from(rows[i][j]) / norm
+    });
+    // XᵀX and XXᵀ share their non-zero eigenvalues: decompose the smaller one.
+    let gram = if d < n { x.transpose() * &x } else { &x * x.transpose() } / n as f64;
+    let eigenvalues = SymmetricEigen::new(gram).eigenvalues;
+    let h: f64 = eigenvalues.iter().filter(|&&l| l > 1e-12).map(|&l| -l * l.ln()).sum();
+    h.exp()
+}
+
+/// What chords a system uses, counted per frame (ON and HOLD alike, silence left out).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChordUse {
+    /// Entropy (nats) of the chord symbols over all sounding chord frames.
+    pub entropy: f64,
+    /// The entropy divided by ln(vocabulary size).
+    pub entropy_normalized: f64,
+    /// Distinct chord symbols.
+    pub unique: usize,
+    /// Mean pitch classes in the chord of a sounding frame (dense chords inflate harmony).
+    pub pitch_classes: f64,
+}
+
+pub fn chord_use(takes: &[FrameTracks]) -> ChordUse {
+    let mut counts = BTreeMap::new();
+    for chord in takes.iter().flat_map(|t| t.chords.iter().filter_map(|&c| sounding_chord(c))) {
+        *counts.entry(chord).or_insert(0usize) += 1;
+    }
+    let frames = counts.values().sum::<usize>().max(1) as f64;
+    let pitch_classes = counts.iter().map(|(c, &n)| f64::from(c.chord().pitch_classes().len()) * n as f64).sum::<f64>();
+    let h = entropy(counts.values().copied());
+    ChordUse {
+        entropy: h,
+        entropy_normalized: h / (comper_music::vocab::NUM_CHORDS as f64).ln(),
+        unique: counts.len(),
+        pitch_classes: pitch_classes / frames,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use comper_music::{Chord, ChordId, PitchClass, Quality, Token};
+
+    #[test]
+    fn identical_sequences_give_vendi_one_and_orthogonal_ones_give_n() {
+        let same = vec![vec![0.6f32, 0.8, 0.0]; 5];
+        assert!((vendi(&same) - 1.0).abs() < 1e-9, "{}", vendi(&same));
+        let basis: Vec<Vec<f32>> = (0..4).map(|i| (0..4).map(|j| f32::from(u8::from(i == j))).collect()).collect();
+        assert!((vendi(&basis) - 4.0).abs() < 1e-9, "{}", vendi(&basis));
+        // Two distinct groups of equal size: two effective sequences, with N > d or N < d.
+        let groups: Vec<Vec<f32>> = (0..6).map(|i| if i % 2 == 0 { vec![1.0, 0.0] } else { vec![0.0, 2.0] }).collect();
+        assert!((vendi(&groups) - 2.0).abs() < 1e-9, "{}", vendi(&groups));
+    }
+
+    #[test]
+    fn chord_use_counts_frames_of_sounding_chords() {
+        let c = ChordId::of(Chord::new(PitchClass::new(0), Quality::Major));
+        let g7 = ChordId::of(Chord::new(PitchClass::new(7), Quality::Dominant7));
+        let chords = vec![Token::chord_on(c), Token::chord_hold(c), Token::SILENCE, Token::chord_on(g7)];
+        let take = FrameTracks { melody: vec![Token::SILENCE; 4], chords };
+        let u = chord_use(&[take]);
+        assert_eq!(u.unique, 2);
+        let p = [2.0 / 3.0, 1.0 / 3.0];
+        assert!((u.entropy - p.iter().map(|p: &f64| -p * p.ln()).sum::<f64>()).abs() < 1e-12);
+        assert!((u.pitch_classes - (3.0 + 3.0 + 4.0) / 3.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,41 @@
+//! Comper's evaluation (method §5): each checkpoint accompanies held-out melodies online,
+//! as the plugin does, and what it played is scored with the seed paper's metrics:
+//! harmony (note-in-chord), diversity (Vendi over the frozen contrastive chord encoder,
+//! chord entropy, unique chords), rhythm (change rate, chord-length entropy, silence,
+//! synchronisation with the melody) and adaptation to a tritone jump in the melody.
+//!
+//! The metric modules are pure functions of frame tracks; [`runner`] produces the tracks,
+//! [`report`] gathers one row per system, [`plots`] draws them.
+
+pub mod adaptation;
+pub mod diversity;
+pub mod harmony;
+pub mod plots;
+pub mod report;
+pub mod rhythm;
+pub mod runner;
+
+use comper_music::{ChordId, Token, TokenKind};
+
+/// The chord a chord-track token sounds, if any.
+pub fn sounding_chord(token: Token) -> Option<ChordId> {
+    match token.kind() {
+        TokenKind::ChordOn(c) | TokenKind::ChordHold(c) => Some(c),
+        _ => None,
+    }
+}
+
+/// The pitch a melody-track token sounds, if any.
+pub fn sounding_pitch(token: Token) -> Option<u8> {
+    match token.kind() {
+        TokenKind::NoteOn(p) | TokenKind::NoteHold(p) => Some(p),
+        _ => None,
+    }
+}
+
+/// Shannon entropy (nats) of a histogram of counts.
+pub fn entropy(counts: impl IntoIterator<Item = usize>) -> f64 {
+    let counts: Vec<usize> = counts.into_iter().filter(|&c| c > 0).collect();
+    let total = counts.iter().sum::<usize>() as f64;
+    counts.iter().map(|&c| c as f64 / total).map(|p| -p * p.ln()).sum()
+}

@@ -1,0 +1,177 @@
+//! One row of metrics per system, and the report that gathers them: JSON for machines,
+//! Markdown for people.
+
+use crate::adaptation::{Adaptation, adaptation};
+use crate::diversity::{ChordUse, chord_use, vendi};
+use crate::harmony::{Harmony, harmony};
+use crate::rhythm::{Rhythm, emd, rhythm};
+use comper_inference::PlanSettings;
+use comper_music::FrameTracks;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+
+/// What one system played, and against what.
+pub struct Takes<'a> {
+    /// Against the melodies as they are.
+    pub plain: &'a [FrameTracks],
+    /// Against the melodies with the tritone jump.
+    pub jumped: &'a [FrameTracks],
+    /// The contrastive chord embedding of each plain take's chord track.
+    pub embeddings: &'a [Vec<f32>],
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SystemRow {
+    pub system: String,
+    /// The model folder (none for the ground truth).
+    pub model: Option<String>,
+    pub version: Option<String>,
+    pub harmony: Harmony,
+    /// Vendi score over the chord embeddings of all takes (same N for every system).
+    pub vendi: f64,
+    pub chords: ChordUse,
+    pub rhythm: Rhythm,
+    /// Earth mover's distance of the onset-interval histogram to the ground truth's, in
+    /// frames (none without ground-truth chords).
+    pub sync_emd: Option<f64>,
+    pub adaptation: Adaptation,
+}
+
+impl SystemRow {
+    pub fn score(system: &str, takes: &Takes, reference: Option<&Rhythm>, jump_beat: usize) -> SystemRow {
+        let rhythm = rhythm(takes.plain);
+        SystemRow {
+            system: system.into(),
+            model: None,
+            version: None,
+            harmony: harmony(takes.plain),
+            vendi: vendi(takes.embeddings),
+            chords: chord_use(takes.plain),
+            sync_emd: reference.map(|r| emd(&rhythm.onset_intervals, &r.onset_intervals)),
+            rhythm,
+            adaptation: adaptation(takes.jumped, jump_beat),
+        }
+    }
+}
+
+/// How the systems were run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Protocol {
+    pub temperature: f32,
+    pub lookahead: u32,
+    pub commit: u32,
+    pub listen: u32,
+    pub seed: u64,
+    /// Melody frames per take (longer songs are cropped, seeded, on a beat).
+    pub window: usize,
+    pub jump_beat: usize,
+    pub jump_semitones: i32,
+}
+
+impl Protocol {
+    pub fn settings(&self) -> PlanSettings {
+        PlanSettings {
+            lookahead: self.lookahead,
+            commit: self.commit,
+            listen: self.listen,
+            temperature: self.temperature,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Where the melodies came from.
+    pub dataset: String,
+    pub melodies: usize,
+    pub protocol: Protocol,
+    /// The chord encoder behind the Vendi scores (name and version).
+    pub encoder: String,
+    pub command: String,
+    pub seconds: f64,
+    pub systems: Vec<SystemRow>,
+}
+
+fn num(value: Option<f64>, digits: usize) -> String {
+    value.filter(|v| v.is_finite()).map_or("–".into(), |v| format!("{v:.digits$}"))
+}
+
+impl Report {
+    pub fn markdown(&self) -> String {
+        let p = &self.protocol;
+        let mut md = String::new();
+        let _ = writeln!(md, "# Evaluation\n");
+        let _ = writeln!(
+            md,
+            "{} melodies from {}, {} frames each (seed {}); online from a cold start, temperature {}, \
+             lookahead {}, commit {}, listen {} frames. Diversity on the {}. {:.0} s.\n\n`{}`\n",
+            self.melodies,
+            self.dataset,
+            p.window,
+            p.seed,
+            p.temperature,
+            p.lookahead,
+            p.commit,
+            p.listen,
+            self.encoder,
+            self.seconds,
+            self.command
+        );
+        let _ = writeln!(md, "## Harmony and diversity\n");
+        let _ = writeln!(
+            md,
+            "| system | harmony (pooled) | harmony per song (95% CI) | Vendi | chord entropy | unique chords | pitch classes per chord |"
+        );
+        let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|");
+        for s in &self.systems {
+            let per_song = format!("{} ± {}", num(s.harmony.song_mean, 3), num(s.harmony.song_ci95, 3));
+            let _ = writeln!(
+                md,
+                "| {} | {} | {per_song} | {:.2} | {:.3} | {} | {:.2} |",
+                s.system,
+                num(s.harmony.pooled, 3),
+                s.vendi,
+                s.chords.entropy,
+                s.chords.unique,
+                s.chords.pitch_classes
+            );
+        }
+        let _ = writeln!(md, "\n## Rhythm and behaviour\n");
+        let _ = writeln!(md, "| system | chord changes per bar | chord-length entropy | silence | sync EMD (frames) |");
+        let _ = writeln!(md, "|---|---:|---:|---:|---:|");
+        for s in &self.systems {
+            let r = &s.rhythm;
+            let _ = writeln!(
+                md,
+                "| {} | {:.2} | {:.3} | {:.3} | {} |",
+                s.system,
+                r.changes_per_bar,
+                r.chord_length_entropy,
+                r.silence_ratio,
+                num(s.sync_emd, 3)
+            );
+        }
+        let _ = writeln!(md, "\n## Adaptation: melody +{} semitones from beat {}\n", p.jump_semitones, p.jump_beat);
+        let _ = writeln!(
+            md,
+            "| system | harmony beats {}–{} | harmony 4 beats after | beats to recover |",
+            p.jump_beat / 2,
+            p.jump_beat - 1
+        );
+        let _ = writeln!(md, "|---|---:|---:|---:|");
+        for s in &self.systems {
+            let a = &s.adaptation;
+            let recovery = a.recovery_beats.map_or("not within the take".into(), |b| b.to_string());
+            let _ = writeln!(md, "| {} | {} | {} | {recovery} |", s.system, num(a.before, 3), num(a.after, 3));
+        }
+        md.push_str(
+            "\nHarmony: melody pitch class in the chord, over frames where both sound. Vendi: exp of the entropy of \
+             the eigenvalues of the chord embeddings' cosine Gram matrix / N. Chord entropy (nats) and unique chords \
+             over sounding chord frames. Changes: onsets that change the chord, per 16 frames. Sync EMD: earth \
+             mover's distance between histograms of frames from each chord onset back to the last melody onset. \
+             Recover: two consecutive beats at 95% of the level before the jump. Co-adaptation with a learned \
+             melody agent comes with the agent (GAPT issue).\n",
+        );
+        md
+    }
+}

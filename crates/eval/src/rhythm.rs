@@ -1,0 +1,158 @@
+//! Rhythm and behaviour (method §5.1, ReaLchords-era metrics): how often chords change,
+//! how varied their lengths are, how much of the time the accompanist is silent, and how
+//! its chord onsets sit against the melody's onsets.
+
+use crate::{entropy, sounding_chord};
+use comper_music::{ChordId, FRAMES_PER_BEAT, FrameTracks, TokenKind};
+use serde::{Deserialize, Serialize};
+
+/// Chord lengths are binned by frames 1..=33 and one bin for anything longer (ReaLchords).
+const LONGEST_LENGTH_BIN: usize = 34;
+/// Onset intervals are binned by frames 0..=16 and one bin for 17 or more (or no melody
+/// onset before the chord).
+pub const INTERVAL_BINS: usize = 18;
+/// Frames in a 4/4 bar, the unit of the change rate.
+const FRAMES_PER_BAR: usize = 4 * FRAMES_PER_BEAT;
+
+/// One chord event of a chord track: where it starts, what it is, how many frames it lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChordSpan {
+    pub start: usize,
+    pub chord: ChordId,
+    pub frames: usize,
+}
+
+/// The chord events of a track: an ON starts one, HOLDs of the same chord extend it; a
+/// HOLD of another chord (not produced by Comper, but possible in data) starts a new one.
+pub fn chord_spans(chords: &[comper_music::Token]) -> Vec<ChordSpan> {
+    let mut spans: Vec<ChordSpan> = Vec::new();
+    let mut open = false;
+    for (f, &token) in chords.iter().enumerate() {
+        let Some(chord) = sounding_chord(token) else {
+            open = false;
+            continue;
+        };
+        match spans.last_mut() {
+            Some(span) if open && matches!(token.kind(), TokenKind::ChordHold(_)) && span.chord == chord => {
+                span.frames += 1
+            }
+            _ => spans.push(ChordSpan { start: f, chord, frames: 1 }),
+        }
+        open = true;
+    }
+    spans
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rhythm {
+    /// Chord onsets that change the chord (not re-strikes of the same chord) per 16 frames.
+    pub changes_per_bar: f64,
+    /// Entropy (nats) of the chord-length histogram.
+    pub chord_length_entropy: f64,
+    /// Frames without a sounding chord, over all frames.
+    pub silence_ratio: f64,
+    /// Normalised histogram of the frames from each chord onset back to the latest melody
+    /// onset at or before it ([`INTERVAL_BINS`] bins).
+    pub onset_intervals: Vec<f64>,
+}
+
+pub fn rhythm(takes: &[FrameTracks]) -> Rhythm {
+    let (mut frames, mut silent, mut changes) = (0usize, 0usize, 0usize);
+    let mut lengths = vec![0usize; LONGEST_LENGTH_BIN + 1];
+    let mut intervals = [0usize; INTERVAL_BINS];
+    for take in takes {
+        frames += take.len();
+        silent += take.chords.iter().filter(|&&c| sounding_chord(c).is_none()).count();
+        let spans = chord_spans(&take.chords);
+        let mut previous: Option<&ChordSpan> = None;
+        for span in &spans {
+            let restrike = previous.is_some_and(|p| p.chord == span.chord && p.start + p.frames == span.start);
+            changes += usize::from(!restrike);
+            previous = Some(span);
+            lengths[span.frames.min(LONGEST_LENGTH_BIN)] += 1;
+            let melody_onset = (0..=span.start).rev().find(|&f| matches!(take.melody[f].kind(), TokenKind::NoteOn(_)));
+            let interval = melody_onset.map_or(INTERVAL_BINS - 1, |m| (span.start - m).min(INTERVAL_BINS - 1));
+            intervals[interval] += 1;
+        }
+    }
+    let onsets = intervals.iter().sum::<usize>().max(1) as f64;
+    Rhythm {
+        changes_per_bar: changes as f64 * FRAMES_PER_BAR as f64 / frames.max(1) as f64,
+        chord_length_entropy: entropy(lengths),
+        silence_ratio: silent as f64 / frames.max(1) as f64,
+        onset_intervals: intervals.iter().map(|&n| n as f64 / onsets).collect(),
+    }
+}
+
+/// Earth mover's distance between two histograms over the same unit-spaced bins (the sum
+/// of the absolute differences of their cumulative sums).
+pub fn emd(a: &[f64], b: &[f64]) -> f64 {
+    let (mut ca, mut cb, mut distance) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        ca += x;
+        cb += y;
+        distance += f64::abs(ca - cb);
+    }
+    distance
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use comper_music::{Chord, PitchClass, Quality, Token};
+
+    fn id(root: i32) -> ChordId {
+        ChordId::of(Chord::new(PitchClass::new(root), Quality::Major))
+    }
+
+    #[test]
+    fn spans_follow_onsets_holds_and_silence() {
+        let (c, f) = (id(0), id(5));
+        let track =
+            [Token::chord_on(c), Token::chord_hold(c), Token::chord_on(c), Token::SILENCE, Token::chord_hold(f)];
+        assert_eq!(
+            chord_spans(&track),
+            vec![
+                ChordSpan { start: 0, chord: c, frames: 2 },
+                ChordSpan { start: 2, chord: c, frames: 1 },
+                ChordSpan { start: 4, chord: f, frames: 1 },
+            ]
+        );
+    }
+
+    #[test]
+    fn one_chord_per_bar_on_the_melody_onsets() {
+        // 4 bars, a new chord and a melody note at every bar line, a silent last half bar.
+        let mut melody = Vec::new();
+        let mut chords = Vec::new();
+        for bar in 0..4 {
+            let chord = id(bar * 5);
+            melody.extend((0..16).map(|f| if f == 0 { Token::note_on(60) } else { Token::note_hold(60) }));
+            chords.extend((0..16).map(|f| if f == 0 { Token::chord_on(chord) } else { Token::chord_hold(chord) }));
+        }
+        chords[56..].fill(Token::SILENCE);
+        let r = rhythm(&[FrameTracks { melody, chords }]);
+        assert_eq!(r.changes_per_bar, 1.0);
+        assert_eq!(r.silence_ratio, 8.0 / 64.0);
+        assert_eq!(r.onset_intervals[0], 1.0, "every chord starts on a melody onset");
+        // Lengths 16, 16, 16, 8: entropy of (3/4, 1/4).
+        assert!((r.chord_length_entropy - (-(0.75f64 * 0.75f64.ln()) - 0.25 * 0.25f64.ln())).abs() < 1e-12);
+    }
+
+    #[test]
+    fn restrikes_are_not_changes_and_late_chords_are_binned_by_their_delay() {
+        let c = id(0);
+        let melody = vec![Token::note_on(60), Token::note_hold(60), Token::note_hold(60), Token::note_hold(60)];
+        let chords = vec![Token::SILENCE, Token::SILENCE, Token::chord_on(c), Token::chord_on(c)];
+        let r = rhythm(&[FrameTracks { melody, chords }]);
+        assert_eq!(r.changes_per_bar, 1.0 * 16.0 / 4.0);
+        assert_eq!((r.onset_intervals[2], r.onset_intervals[3]), (0.5, 0.5));
+    }
+
+    #[test]
+    fn emd_moves_mass_across_bins() {
+        assert_eq!(emd(&[1.0, 0.0, 0.0], &[1.0, 0.0, 0.0]), 0.0);
+        assert_eq!(emd(&[1.0, 0.0, 0.0], &[0.0, 0.0, 1.0]), 2.0);
+        assert_eq!(emd(&[0.5, 0.5], &[0.0, 1.0]), 0.5);
+    }
+}

@@ -1,0 +1,269 @@
+//! `cargo xtask eval`: every checkpoint accompanies the same melodies online, as the plugin
+//! does (cold start, the melody fed frame by frame, the plugin's sampler and validity
+//! mask, through ONNX Runtime), and is scored against a ground-truth row: a Markdown table,
+//! JSON (one row per system) and PNG plots.
+
+use super::ort;
+use crate::{corpus, paths};
+use anyhow::{Context, bail};
+use comper_data::Split;
+use comper_data::import::files_with_extensions;
+use comper_data::import::midi::MidiFile;
+use comper_data::import::musicxml;
+use comper_data::windows::fixed_windows;
+use comper_eval::adaptation::{JUMP_BEAT, JUMP_SEMITONES, jumped};
+use comper_eval::report::{Protocol, Report, SystemRow, Takes};
+use comper_eval::runner::accompany_all;
+use comper_eval::{plots, sounding_chord};
+use comper_inference::card::policy_folders;
+use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, environment};
+use comper_music::{FrameTracks, Note, Token};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SplitArg {
+    Train,
+    Valid,
+    Test,
+}
+
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// A model folder (model.onnx + card.json); repeat for several [default: every policy in models/]
+    #[arg(long = "model")]
+    models: Vec<PathBuf>,
+    /// The corpus split whose melodies are played.
+    #[arg(long, value_enum, default_value = "test")]
+    split: SplitArg,
+    /// A folder of your own songs instead (MIDI melodies, MusicXML lead sheets).
+    #[arg(long)]
+    songs: Option<PathBuf>,
+    /// Play at most this many melodies.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Frames per melody (longer songs are cropped on a beat, seeded).
+    #[arg(long, default_value_t = comper_data::windows::DEFAULT_WINDOW)]
+    window: usize,
+    /// Seed of the crops and of every session's sampler.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Sampling temperature (the paper evaluates at 1).
+    #[arg(long, default_value_t = 1.0)]
+    temperature: f32,
+    /// Frames planned ahead (1: a chord per frame straight from the policy, as the paper).
+    #[arg(long, default_value_t = 1)]
+    lookahead: u32,
+    /// Frames of each plan kept by the next.
+    #[arg(long, default_value_t = 0)]
+    commit: u32,
+    /// Frames of silent listening at the start.
+    #[arg(long, default_value_t = 0)]
+    listen: u32,
+    /// The chord encoder behind the Vendi score [default: models/chord-encoder]
+    #[arg(long)]
+    encoder: Option<PathBuf>,
+    /// Runner threads [default: the machine's cores]
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output folder [default: target/comper/eval]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Folder of the data cache [default: target/comper/data]
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+/// A policy to evaluate.
+struct Checkpoint {
+    dir: PathBuf,
+    card: ModelCard,
+}
+
+pub fn run(args: EvalArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let root = paths::workspace_root();
+    let checkpoints =
+        if args.models.is_empty() { shipped_policies(&root.join("models"))? } else { load_policies(&args.models)? };
+    let (dataset, songs) = match &args.songs {
+        Some(dir) => (dir.display().to_string(), songs_in(dir)?),
+        None => {
+            let corpus = corpus::load_or_build(&args.data.clone().unwrap_or_else(paths::default_cache_dir))?;
+            let split = match args.split {
+                SplitArg::Train => Split::Train,
+                SplitArg::Valid => Split::Valid,
+                SplitArg::Test => Split::Test,
+            };
+            let songs = corpus.split(split).map(|s| FrameTracks::encode(&s.melody, &s.chords)).collect();
+            (format!("the {} split (POP909 + Nottingham)", split.name()), songs)
+        }
+    };
+    let mut takes = fixed_windows(&songs, args.window, args.seed);
+    takes.truncate(args.limit.unwrap_or(usize::MAX));
+    if takes.is_empty() {
+        bail!("no melodies to play in {dataset}");
+    }
+    let protocol = Protocol {
+        temperature: args.temperature,
+        lookahead: args.lookahead,
+        commit: args.commit,
+        listen: args.listen,
+        seed: args.seed,
+        window: args.window,
+        jump_beat: JUMP_BEAT,
+        jump_semitones: JUMP_SEMITONES,
+    };
+    let library = ort::provision()?;
+    let environment = environment(&library)?;
+    let encoder_dir = args.encoder.clone().unwrap_or_else(|| root.join("models/chord-encoder"));
+    let mut encoder = ChordEncoder::load(environment, &encoder_dir)?;
+    let mut embed = |chords: &[&[Token]]| -> anyhow::Result<Vec<Vec<f32>>> {
+        let mut rows = Vec::with_capacity(chords.len());
+        for batch in chords.chunks(64) {
+            rows.extend(encoder.embed(batch)?.outer_iter().map(|r| r.to_vec()));
+        }
+        Ok(rows)
+    };
+
+    let melodies: Vec<Vec<Token>> = takes
+        .iter()
+        .map(|t| t.melody.clone())
+        .chain(takes.iter().map(|t| jumped(t, JUMP_BEAT, JUMP_SEMITONES, false).melody))
+        .collect();
+    let melody_refs: Vec<&[Token]> = melodies.iter().map(Vec::as_slice).collect();
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "{} checkpoint(s) × {} melodies of up to {} frames from {dataset}, {threads} thread(s)",
+        checkpoints.len(),
+        takes.len(),
+        args.window
+    );
+    let progress = ProgressBar::new((checkpoints.len() * melodies.len()) as u64).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} melodies [{elapsed_precise} < {eta_precise}] {msg}")
+            .expect("valid template"),
+    );
+
+    let with_ground_truth = takes.iter().all(|t| t.chords.iter().any(|&c| sounding_chord(c).is_some()));
+    let mut systems = Vec::new();
+    let reference = if with_ground_truth {
+        let chords: Vec<&[Token]> = takes.iter().map(|t| t.chords.as_slice()).collect();
+        let truth_jumped: Vec<FrameTracks> = takes.iter().map(|t| jumped(t, JUMP_BEAT, JUMP_SEMITONES, true)).collect();
+        let row = SystemRow::score(
+            "Ground truth",
+            &Takes { plain: &takes, jumped: &truth_jumped, embeddings: &embed(&chords)? },
+            None,
+            JUMP_BEAT,
+        );
+        let reference = row.rhythm.clone();
+        systems.push(SystemRow { sync_emd: Some(0.0), ..row });
+        Some(reference)
+    } else {
+        None
+    };
+    for (i, checkpoint) in checkpoints.iter().enumerate() {
+        progress.set_message(checkpoint.card.name.clone());
+        let model = checkpoint.dir.join("model.onnx");
+        let load = || OnnxPolicy::load(environment, &model, checkpoint.card.clone());
+        let played = accompany_all(
+            &melody_refs,
+            threads,
+            load,
+            checkpoint.card.window,
+            &protocol.settings(),
+            args.seed,
+            &|| progress.inc(1),
+        )
+        .with_context(|| format!("running {}", checkpoint.dir.display()))?;
+        let (plain, moved) = played.split_at(takes.len());
+        let pair =
+            |melody: &[Token], chords: &[Token]| FrameTracks { melody: melody.to_vec(), chords: chords.to_vec() };
+        let plain: Vec<FrameTracks> = takes.iter().zip(plain).map(|(t, c)| pair(&t.melody, c)).collect();
+        let moved: Vec<FrameTracks> = melodies[takes.len()..].iter().zip(moved).map(|(m, c)| pair(m, c)).collect();
+        let chords: Vec<&[Token]> = plain.iter().map(|t| t.chords.as_slice()).collect();
+        let takes = Takes { plain: &plain, jumped: &moved, embeddings: &embed(&chords)? };
+        let name = unique_name(&checkpoint.card.name, i, &checkpoints);
+        let row = SystemRow::score(&name, &takes, reference.as_ref(), JUMP_BEAT);
+        systems.push(SystemRow {
+            model: Some(relative(&checkpoint.dir, &root)),
+            version: Some(checkpoint.card.version.clone()),
+            ..row
+        });
+    }
+    progress.finish_and_clear();
+
+    let report = Report {
+        dataset,
+        melodies: takes.len(),
+        protocol,
+        encoder: format!("{} {}", encoder.card().name, encoder.card().version),
+        command: format!("cargo xtask {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
+        seconds: started.elapsed().as_secs_f64(),
+        systems,
+    };
+    let out = args.out.unwrap_or_else(|| root.join("target/comper/eval"));
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&report)?)?;
+    let markdown = report.markdown();
+    std::fs::write(out.join("report.md"), &markdown)?;
+    plots::adaptation_curves(&report, &out.join("adaptation.png")).map_err(anyhow::Error::msg)?;
+    plots::harmony_vs_diversity(&report, &out.join("harmony-vs-diversity.png")).map_err(anyhow::Error::msg)?;
+    println!("{markdown}\nwritten to {}", out.display());
+    Ok(())
+}
+
+/// Every policy in `models` (the chord encoder is left out).
+fn shipped_policies(models: &Path) -> anyhow::Result<Vec<Checkpoint>> {
+    load_policies(&policy_folders(models).with_context(|| format!("reading {}", models.display()))?)
+}
+
+fn load_policies(dirs: &[PathBuf]) -> anyhow::Result<Vec<Checkpoint>> {
+    let checkpoints: Vec<Checkpoint> = dirs
+        .iter()
+        .map(|dir| Ok(Checkpoint { card: ModelCard::load(&dir.join("card.json"))?, dir: dir.clone() }))
+        .collect::<anyhow::Result<_>>()?;
+    if checkpoints.is_empty() {
+        bail!("no model to evaluate: pass --model DIR (a folder with model.onnx and card.json)");
+    }
+    Ok(checkpoints)
+}
+
+/// The card's name, numbered when several checkpoints share it.
+fn unique_name(name: &str, index: usize, all: &[Checkpoint]) -> String {
+    let same: Vec<usize> = (0..all.len()).filter(|&j| all[j].card.name == name).collect();
+    match same.iter().position(|&j| j == index) {
+        Some(k) if same.len() > 1 => format!("{name} ({})", k + 1),
+        _ => name.to_string(),
+    }
+}
+
+fn relative(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root).unwrap_or(path).display().to_string()
+}
+
+/// The user's songs: MIDI files (every note of every track is the melody) and MusicXML
+/// lead sheets (melody and chord symbols). Files that cannot be read are reported and left out.
+fn songs_in(dir: &Path) -> anyhow::Result<Vec<FrameTracks>> {
+    let files = files_with_extensions(dir, &["mid", "midi", "musicxml", "xml", "mxl"])
+        .with_context(|| format!("reading {}", dir.display()))?;
+    let mut songs = Vec::new();
+    for path in files {
+        let song = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("mid" | "midi") => MidiFile::read(&path).map(|file| {
+                let notes: Vec<Note> = file
+                    .tracks
+                    .iter()
+                    .flat_map(|t| &t.notes)
+                    .map(|n| Note { onset: file.beats(n.start), offset: file.beats(n.end), pitch: n.key })
+                    .collect();
+                FrameTracks::encode(&notes, &[])
+            }),
+            _ => musicxml::import_file(&path).map(|s| FrameTracks::encode(&s.sheet.melody, &s.sheet.chords)),
+        };
+        match song {
+            Ok(song) => songs.push(song),
+            Err(e) => eprintln!("skipping {}: {e}", path.display()),
+        }
+    }
+    Ok(songs)
+}
