@@ -3,7 +3,8 @@
 //! its chord onsets sit against the melody's onsets.
 
 use crate::{entropy, sounding_chord};
-use comper_music::{ChordId, FRAMES_PER_BEAT, FrameTracks, TokenKind};
+use comper_music::spans::{ChordSpan, chord_spans};
+use comper_music::{FRAMES_PER_BEAT, FrameTracks, TokenKind};
 use serde::{Deserialize, Serialize};
 
 /// Chord lengths are binned by frames 1..=33 and one bin for anything longer (ReaLchords).
@@ -13,35 +14,6 @@ const LONGEST_LENGTH_BIN: usize = 34;
 pub const INTERVAL_BINS: usize = 18;
 /// Frames in a 4/4 bar, the unit of the change rate.
 const FRAMES_PER_BAR: usize = 4 * FRAMES_PER_BEAT;
-
-/// One chord event of a chord track: where it starts, what it is, how many frames it lasts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChordSpan {
-    pub start: usize,
-    pub chord: ChordId,
-    pub frames: usize,
-}
-
-/// The chord events of a track: an ON starts one, HOLDs of the same chord extend it; a
-/// HOLD of another chord (not produced by Comper, but possible in data) starts a new one.
-pub fn chord_spans(chords: &[comper_music::Token]) -> Vec<ChordSpan> {
-    let mut spans: Vec<ChordSpan> = Vec::new();
-    let mut open = false;
-    for (f, &token) in chords.iter().enumerate() {
-        let Some(chord) = sounding_chord(token) else {
-            open = false;
-            continue;
-        };
-        match spans.last_mut() {
-            Some(span) if open && matches!(token.kind(), TokenKind::ChordHold(_)) && span.chord == chord => {
-                span.frames += 1
-            }
-            _ => spans.push(ChordSpan { start: f, chord, frames: 1 }),
-        }
-        open = true;
-    }
-    spans
-}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rhythm {
@@ -99,25 +71,10 @@ pub fn emd(a: &[f64], b: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use comper_music::{Chord, PitchClass, Quality, Token};
+    use comper_music::{Chord, ChordId, PitchClass, Quality, Token};
 
     fn id(root: i32) -> ChordId {
         ChordId::of(Chord::new(PitchClass::new(root), Quality::Major))
-    }
-
-    #[test]
-    fn spans_follow_onsets_holds_and_silence() {
-        let (c, f) = (id(0), id(5));
-        let track =
-            [Token::chord_on(c), Token::chord_hold(c), Token::chord_on(c), Token::SILENCE, Token::chord_hold(f)];
-        assert_eq!(
-            chord_spans(&track),
-            vec![
-                ChordSpan { start: 0, chord: c, frames: 2 },
-                ChordSpan { start: 2, chord: c, frames: 1 },
-                ChordSpan { start: 4, chord: f, frames: 1 },
-            ]
-        );
     }
 
     #[test]

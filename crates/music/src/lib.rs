@@ -10,12 +10,14 @@
 //! - [`lead_sheet`]: the canonical lead-sheet type every importer produces.
 //! - [`token`]: the frame token layout shared by melody and chords.
 //! - [`frames`]: lead sheet ↔ 16th-note frame tracks, and the interleaved model stream.
+//! - [`spans`]: the chord events of a chord track.
 //! - [`voicing`]: chord symbol → MIDI keys.
 
 pub mod chord;
 pub mod frames;
 pub mod lead_sheet;
 pub mod pitch;
+pub mod spans;
 pub mod token;
 pub mod vocab;
 pub mod voicing;

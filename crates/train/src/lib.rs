@@ -1,5 +1,6 @@
 //! Comper's training: burn models for the online policy, its offline teacher and the reward
-//! models; batching, training loops with checkpoints, and the ONNX export of the policy.
+//! models; batching, training loops with checkpoints, RL post-training (PPO, GAPT), and the
+//! ONNX export.
 //!
 //! burn stays behind this crate: the toolchain calls these functions and never names a
 //! burn type.
@@ -12,6 +13,7 @@ pub mod export;
 pub mod loss;
 pub mod metrics;
 pub mod models;
+pub mod rl;
 pub mod schedule;
 pub mod tasks;
 pub mod trainer;

@@ -9,9 +9,10 @@ use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, environment};
 use comper_train::checkpoint;
 use comper_train::export::card::{CardText, chord_encoder_card, policy_card};
 use comper_train::export::chord_encoder;
-use comper_train::export::policy;
+use comper_train::export::policy::{self, TrainedBy};
 use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::policy::PolicyConfig;
+use comper_train::rl::trainer::RlState;
 use comper_train::trainer::RunState;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -53,34 +54,80 @@ pub struct ExportArgs {
     description: Option<String>,
 }
 
-/// A finished training run: what it trained, its latest checkpoint and that checkpoint's state.
+/// The record a checkpoint keeps: a supervised run's or an RL run's.
+enum Record {
+    Supervised(RunState),
+    Rl(RlState),
+}
+
+/// A finished training run: what it trained, its latest checkpoint and that checkpoint's record.
 struct TrainedRun {
     info: RunInfo,
     checkpoint: PathBuf,
-    state: RunState,
+    record: Record,
 }
 
 impl TrainedRun {
-    fn open(run: &Path, model: &str) -> anyhow::Result<TrainedRun> {
+    /// The run in `run`, which must have trained one of `models`.
+    fn open(run: &Path, models: &[&str]) -> anyhow::Result<TrainedRun> {
         let info: RunInfo = serde_json::from_str(
             &std::fs::read_to_string(run.join("run.json"))
                 .with_context(|| format!("{} is not a training run", run.display()))?,
         )?;
-        anyhow::ensure!(info.model == model, "{} trained '{}', not '{model}'", run.display(), info.model);
+        anyhow::ensure!(
+            models.contains(&info.model.as_str()),
+            "{} trained '{}', not {models:?}",
+            run.display(),
+            info.model
+        );
         let checkpoint = checkpoint::latest(run).with_context(|| format!("{} has no checkpoint", run.display()))?;
-        let state: RunState = serde_json::from_str(&std::fs::read_to_string(checkpoint.join("state.json"))?)?;
-        Ok(TrainedRun { info, checkpoint, state })
+        let text = std::fs::read_to_string(checkpoint.join("state.json"))?;
+        let record = match info.model.as_str() {
+            "rl" => Record::Rl(serde_json::from_str(&text)?),
+            _ => Record::Supervised(serde_json::from_str(&text)?),
+        };
+        Ok(TrainedRun { info, checkpoint, record })
     }
 
-    /// The checkpoint's last validation metrics and its training totals.
-    fn metrics(&self) -> BTreeMap<String, f64> {
-        let state = &self.state;
-        let mut metrics = state.last_valid().cloned().unwrap_or_default();
-        metrics.insert("parameters".into(), state.parameters as f64);
-        metrics.insert("training_steps".into(), state.step as f64);
-        metrics.insert("training_seconds".into(), state.seconds);
-        metrics.insert("training_tokens_per_second".into(), state.tokens_per_second());
-        metrics
+    /// Optimizer steps (supervised) or PPO updates (RL) the checkpoint has done.
+    fn steps(&self) -> u64 {
+        match &self.record {
+            Record::Supervised(state) => state.step,
+            Record::Rl(state) => state.update,
+        }
+    }
+
+    /// The settings it trained with.
+    fn settings(&self) -> anyhow::Result<serde_json::Value> {
+        Ok(match &self.record {
+            Record::Supervised(state) => serde_json::to_value(&state.settings)?,
+            Record::Rl(state) => serde_json::to_value(&state.settings)?,
+        })
+    }
+
+    /// The checkpoint's last validation metrics (supervised) or last update's terms (RL),
+    /// and its training totals.
+    fn metrics(&self) -> anyhow::Result<BTreeMap<String, f64>> {
+        let mut metrics = BTreeMap::new();
+        match &self.record {
+            Record::Supervised(state) => {
+                metrics = state.last_valid().cloned().unwrap_or_default();
+                metrics.insert("parameters".into(), state.parameters as f64);
+                metrics.insert("training_seconds".into(), state.seconds);
+                metrics.insert("training_tokens_per_second".into(), state.tokens_per_second());
+            }
+            Record::Rl(state) => {
+                if let Some(serde_json::Value::Object(last)) =
+                    state.rows.last().map(serde_json::to_value).transpose()?
+                {
+                    metrics
+                        .extend(last.into_iter().filter_map(|(k, v)| Some((format!("last_update_{k}"), v.as_f64()?))));
+                }
+                metrics.insert("training_seconds".into(), state.seconds);
+            }
+        }
+        metrics.insert("training_steps".into(), self.steps() as f64);
+        Ok(metrics)
     }
 }
 
@@ -90,7 +137,8 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
         Exported::ChordEncoder => ("contrastive", "chord-encoder"),
     };
     let root = paths::workspace_root();
-    let run = TrainedRun::open(&args.run.unwrap_or_else(|| root.join("target/comper/runs").join(model)), model)?;
+    let models: &[&str] = if model == "policy" { &["policy", "rl"] } else { &[model] };
+    let run = TrainedRun::open(&args.run.unwrap_or_else(|| root.join("target/comper/runs").join(model)), models)?;
     let out = args.out.unwrap_or_else(|| root.join("models").join(folder));
     std::fs::create_dir_all(&out)?;
     match args.what {
@@ -105,13 +153,31 @@ fn export_policy(
     name: Option<String>,
     description: Option<String>,
 ) -> anyhow::Result<()> {
-    let TrainedRun { info, checkpoint: dir, state } = run;
+    let info = &run.info;
     let config: PolicyConfig = serde_json::from_value(info.config.clone())?;
+    let trained_by = match &run.record {
+        Record::Supervised(_) => TrainedBy::Mle,
+        Record::Rl(_) => TrainedBy::Rl,
+    };
+    let objective: String = match &run.record {
+        Record::Supervised(_) => "next-token cross-entropy on every token of the chord-first interleaved stream".into(),
+        Record::Rl(state) => format!(
+            "PPO post-training of the Online MLE: contrastive and pair-discriminative rewards (frozen), rule \
+             penalties, per-token KL to the offline teacher (beta {}), entropy bonus {}{}",
+            state.settings.kl,
+            state.settings.entropy,
+            if state.settings.adversarial {
+                ", adversarial reward from a co-evolving chord discriminator (GAPT)"
+            } else {
+                ""
+            }
+        ),
+    };
     let card = policy_card(
         &config,
         CardText {
             name: name.unwrap_or_else(|| "Online MLE".into()),
-            version: format!("{}-step{}", env!("CARGO_PKG_VERSION"), state.step),
+            version: format!("{}-step{}", env!("CARGO_PKG_VERSION"), run.steps()),
             description: description.unwrap_or_else(|| {
                 "The online policy pre-trained by maximum likelihood on POP909 and Nottingham.".into()
             }),
@@ -120,16 +186,16 @@ fn export_policy(
                 "data": ["pop909", "nottingham"],
                 "split": { "seed": info.data_seed, "ratios": [0.8, 0.1, 0.1], "manifest": "target/comper/data/manifest.json" },
                 "augmentation": "transposition -6..+6 semitones per window",
-                "objective": "next-token cross-entropy on every token of the chord-first interleaved stream",
-                "settings": state.settings,
+                "objective": objective,
+                "settings": run.settings()?,
                 "model": info.config,
             }),
-            metrics: run.metrics(),
+            metrics: run.metrics()?,
             command: info.command.clone(),
         },
     );
     let model_path = out.join("model.onnx");
-    std::fs::write(&model_path, policy::export_checkpoint(dir, &config, &card.io)?)?;
+    std::fs::write(&model_path, policy::export_checkpoint(&run.checkpoint, &config, &card.io, trained_by)?)?;
     card.save(&out.join("card.json"))?;
     let library = ort::provision()?;
     let mut session = OnnxPolicy::load(environment(&library)?, &model_path, ModelCard::load(&out.join("card.json"))?)?;
@@ -151,7 +217,7 @@ fn export_chord_encoder(run: &TrainedRun, out: &Path) -> anyhow::Result<()> {
         &config,
         CardText {
             name: "Contrastive chord encoder".into(),
-            version: format!("{}-step{}", env!("CARGO_PKG_VERSION"), run.state.step),
+            version: format!("{}-step{}", env!("CARGO_PKG_VERSION"), run.steps()),
             description:
                 "The chord tower of the contrastive melody/chord reward model: a chord track → a unit vector. \
                           The evaluation's Vendi diversity score is computed on these embeddings."
@@ -162,10 +228,10 @@ fn export_chord_encoder(run: &TrainedRun, out: &Path) -> anyhow::Result<()> {
                 "split": { "seed": run.info.data_seed, "ratios": [0.8, 0.1, 0.1] },
                 "augmentation": "transposition -6..+6 semitones per window",
                 "objective": "symmetric InfoNCE between the melody and chord towers over the batch",
-                "settings": run.state.settings,
+                "settings": run.settings()?,
                 "model": run.info.config,
             }),
-            metrics: run.metrics(),
+            metrics: run.metrics()?,
             command: run.info.command.clone(),
         },
     );

@@ -8,5 +8,6 @@ pub mod export;
 pub mod install;
 pub mod jam;
 pub mod ort;
+pub mod rl;
 pub mod test;
 pub mod train;

@@ -17,7 +17,7 @@ use comper_train::trainer::{RunState, Task, TrainSettings, train};
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Model {
+pub(super) enum Model {
     /// The online policy (GRU): the model the plugin runs.
     Policy,
     /// A small causal transformer policy, for comparison with the GRU.
@@ -28,29 +28,37 @@ pub enum Model {
     Contrastive,
     /// The pair-discriminative reward.
     Discriminative,
+    /// RL post-training of the policy without the adversary (the ReaLchords arm).
+    Rl,
+    /// RL post-training with the co-evolving discriminator (GAPT).
+    Gapt,
 }
 
 impl Model {
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Model::Policy => "policy",
             Model::Transformer => "transformer",
             Model::Teacher => "teacher",
             Model::Contrastive => "contrastive",
             Model::Discriminative => "discriminative",
+            Model::Rl => "rl",
+            Model::Gapt => "gapt",
         }
     }
 
-    /// Settings sized for the 2-core CPU (see the model card for their measured cost).
-    fn default_settings(self) -> TrainSettings {
+    /// Settings sized for the 2-core CPU (see the model card for their measured cost);
+    /// `None` for the RL arms, which `commands::rl` sizes.
+    fn default_settings(self) -> Option<TrainSettings> {
         let (steps, batch_size, learning_rate) = match self {
             Model::Policy => (360, 16, 2e-3),
             Model::Transformer => (60, 8, 5e-4),
             Model::Teacher => (400, 16, 2e-3),
             Model::Contrastive => (200, 32, 1e-3),
             Model::Discriminative => (200, 16, 1e-3),
+            Model::Rl | Model::Gapt => return None,
         };
-        TrainSettings {
+        Some(TrainSettings {
             steps,
             batch_size,
             learning_rate,
@@ -59,44 +67,46 @@ impl Model {
             grad_clip_norm: 1.0,
             seed: 17,
             checkpoint_every: 25,
-        }
+        })
     }
 }
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
-    model: Model,
+    pub(super) model: Model,
     /// Optimizer steps [default: per model]
     #[arg(long)]
-    steps: Option<u64>,
+    pub(super) steps: Option<u64>,
     /// Windows per batch [default: per model]
     #[arg(long)]
-    batch: Option<usize>,
+    pub(super) batch: Option<usize>,
     /// Peak learning rate [default: per model]
     #[arg(long)]
-    lr: Option<f64>,
+    pub(super) lr: Option<f64>,
     /// Seed for initialization and batches.
     #[arg(long)]
-    seed: Option<u64>,
-    /// Window length in frames.
-    #[arg(long, default_value_t = comper_data::windows::DEFAULT_WINDOW)]
-    window: usize,
+    pub(super) seed: Option<u64>,
+    /// Window length in frames [default: 256; 128 for RL]
+    #[arg(long)]
+    pub(super) window: Option<usize>,
     /// Run folder (checkpoints, metrics, curves) [default: target/comper/runs/MODEL]
     #[arg(long)]
-    out: Option<PathBuf>,
+    pub(super) out: Option<PathBuf>,
     /// Delete the run folder's checkpoint and start over instead of resuming.
     #[arg(long)]
-    fresh: bool,
+    pub(super) fresh: bool,
     /// Folder of the data cache [default: target/comper/data]
     #[arg(long)]
-    data: Option<PathBuf>,
+    pub(super) data: Option<PathBuf>,
     /// Stop (with a checkpoint) after this step; run again to continue.
     #[arg(long)]
-    until: Option<u64>,
+    pub(super) until: Option<u64>,
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    let mut settings = args.model.default_settings();
+    let Some(mut settings) = args.model.default_settings() else {
+        return super::rl::run(args);
+    };
     settings.steps = args.steps.unwrap_or(settings.steps);
     settings.batch_size = args.batch.unwrap_or(settings.batch_size);
     settings.learning_rate = args.lr.unwrap_or(settings.learning_rate);
@@ -109,7 +119,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&out)?;
     let corpus = corpus::load_or_build(&args.data.unwrap_or_else(paths::default_cache_dir))?;
     let frames = SplitFrames::from_corpus(&corpus);
-    let window = args.window;
+    let window = args.window.unwrap_or(comper_data::windows::DEFAULT_WINDOW);
     let sampler = WindowSampler::new(frames.train, window, true, settings.seed);
     let valid = fixed_windows(&frames.valid, window, settings.seed);
     let batch_size = settings.batch_size;
@@ -154,6 +164,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             let config = DiscriminativeConfig::default();
             run.fit(&config, &DiscriminativeTask { config: config.clone(), sampler, valid, batch_size, window })?
         }
+        Model::Rl | Model::Gapt => unreachable!("the RL arms have no default settings and ran above"),
     };
     println!(
         "done: {} parameters, {} steps in {:.0} s, {:.0} tokens/s; last validation: {:?}",

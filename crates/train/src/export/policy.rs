@@ -63,12 +63,23 @@ pub fn policy_step_onnx(policy: &GruPolicy, config: &PolicyConfig, io: &StepIo) 
     g.into_model_bytes("comper", "Comper online policy: one GRU step over the chord-first interleaved token stream")
 }
 
+/// What trained a checkpoint: its record holds the policy alone, or the RL models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrainedBy {
+    Mle,
+    Rl,
+}
+
 /// The ONNX step model of the policy saved in a checkpoint folder (read on the CPU).
 pub fn export_checkpoint(
     checkpoint_dir: &std::path::Path,
     config: &PolicyConfig,
     io: &StepIo,
+    trained_by: TrainedBy,
 ) -> Result<Vec<u8>, crate::checkpoint::CheckpointError> {
-    let policy = crate::checkpoint::load_weights(checkpoint_dir, config.init(&Device::flex()))?;
+    let policy = match trained_by {
+        TrainedBy::Mle => crate::checkpoint::load_weights(checkpoint_dir, config.init(&Device::flex()))?,
+        TrainedBy::Rl => crate::rl::load_policy(checkpoint_dir, config)?,
+    };
     Ok(policy_step_onnx(&policy, config, io))
 }

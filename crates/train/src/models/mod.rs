@@ -1,8 +1,10 @@
 //! The networks: the online policy (GRU, and a small transformer for comparison), the
-//! offline teacher, and the two reward models. Each has a serde config that model cards
+//! offline teacher, the two reward models, and RL's critic and chord discriminator. Each has a serde config that model cards
 //! record and that the ONNX export reads.
 
+pub mod chord_discriminator;
 pub mod contrastive;
+pub mod critic;
 pub mod discriminative;
 pub mod gru;
 pub mod policy;

@@ -1,0 +1,24 @@
+//! RL post-training of the online policy (method §4): PPO with GAE over chord positions,
+//! coherence rewards from the frozen reward models, rule penalties, a per-token KL to the
+//! offline teacher, and (GAPT) a chord-only discriminator trained alongside the policy on
+//! a two-phase schedule. The RL-only arm is the same loop without the discriminator.
+
+pub mod gae;
+pub mod penalties;
+pub mod report;
+pub mod rollout;
+pub mod schedule;
+pub mod trainer;
+
+use crate::checkpoint::{self, CheckpointError};
+use crate::models::chord_discriminator::ChordDiscriminatorConfig;
+use crate::models::policy::{GruPolicy, PolicyConfig};
+use burn::prelude::Device;
+use std::path::Path;
+
+/// The policy of an RL checkpoint folder (read on the CPU), for export.
+pub fn load_policy(checkpoint_dir: &Path, config: &PolicyConfig) -> Result<GruPolicy, CheckpointError> {
+    let device = Device::flex();
+    let blank = trainer::RlModels::blank(config, &ChordDiscriminatorConfig::default(), &device);
+    Ok(checkpoint::load_weights(checkpoint_dir, blank)?.policy)
+}

@@ -1,0 +1,138 @@
+//! `cargo xtask train rl|gapt`: RL post-training of the pre-trained online policy, without
+//! (`rl`, the ReaLchords arm) or with (`gapt`) the co-evolving discriminator. Both arms
+//! share seeds and settings; only the adversary and the entropy bonus differ (method §4.3).
+
+use super::export::RunInfo;
+use super::train::{Model, TrainArgs};
+use crate::{corpus, paths};
+use anyhow::Context;
+use comper_data::windows::WindowSampler;
+use comper_music::{FrameTracks, Token, TokenKind};
+use comper_train::checkpoint;
+use comper_train::data::SplitFrames;
+use comper_train::device::{device_name, training_device};
+use comper_train::models::chord_discriminator::ChordDiscriminatorConfig;
+use comper_train::models::contrastive::ContrastiveConfig;
+use comper_train::models::discriminative::DiscriminativeConfig;
+use comper_train::models::policy::PolicyConfig;
+use comper_train::models::teacher::TeacherConfig;
+use comper_train::rl::penalties::PenaltySettings;
+use comper_train::rl::schedule::DiscriminatorSchedule;
+use comper_train::rl::trainer::{Frozen, RewardWeights, RlModels, RlSettings, train_rl};
+use serde::de::DeserializeOwned;
+use std::path::Path;
+
+/// RL updates, rollouts and window sized so one arm takes about an hour on one CPU core
+/// (measured: 21 s per update on one thread).
+const UPDATES: u64 = 150;
+const ROLLOUTS: usize = 32;
+const MINIBATCH: usize = 16;
+const WINDOW: usize = 128;
+
+/// The config and latest checkpoint of a finished training run.
+fn trained<C: DeserializeOwned>(run: &Path, model: &str) -> anyhow::Result<(C, std::path::PathBuf)> {
+    let info: RunInfo = serde_json::from_str(
+        &std::fs::read_to_string(run.join("run.json"))
+            .with_context(|| format!("{} is not a training run: train `{model}` first", run.display()))?,
+    )?;
+    anyhow::ensure!(info.model == model, "{} trained '{}', not '{model}'", run.display(), info.model);
+    let dir = checkpoint::latest(run).with_context(|| format!("{} has no checkpoint", run.display()))?;
+    Ok((serde_json::from_value(info.config)?, dir))
+}
+
+/// Share of frames where the melody sounds and no chord does, over `songs`: the silence
+/// penalty's threshold (the paper's 4% is its own data's rate).
+fn silence_rate(songs: &[FrameTracks]) -> f64 {
+    let sounds = |t: &Token| matches!(t.kind(), TokenKind::NoteOn(_) | TokenKind::NoteHold(_));
+    let (mut silent, mut frames) = (0usize, 0usize);
+    for song in songs {
+        frames += song.len();
+        silent += song.melody.iter().zip(&song.chords).filter(|(m, c)| sounds(m) && **c == Token::SILENCE).count();
+    }
+    silent as f64 / frames.max(1) as f64
+}
+
+pub fn run(args: TrainArgs) -> anyhow::Result<()> {
+    let adversarial = args.model == Model::Gapt;
+    let runs = paths::workspace_root().join("target/comper/runs");
+    let out = args.out.clone().unwrap_or_else(|| runs.join(args.model.name()));
+    if args.fresh && out.exists() {
+        std::fs::remove_dir_all(&out)?;
+    }
+    std::fs::create_dir_all(&out)?;
+    let corpus = corpus::load_or_build(&args.data.clone().unwrap_or_else(paths::default_cache_dir))?;
+    let frames = SplitFrames::from_corpus(&corpus);
+    let window = args.window.unwrap_or(WINDOW);
+    let seed = args.seed.unwrap_or(17);
+    let threshold = silence_rate(&frames.train);
+    let long_enough: Vec<FrameTracks> = frames.train.into_iter().filter(|s| s.len() >= window).collect();
+    let sampler = WindowSampler::new(long_enough, window, true, seed);
+
+    let device = training_device();
+    let inner = device.clone().inner();
+    let (policy_config, policy_dir): (PolicyConfig, _) = trained(&runs.join("policy"), "policy")?;
+    let (teacher_config, teacher_dir): (TeacherConfig, _) = trained(&runs.join("teacher"), "teacher")?;
+    let (contrastive_config, contrastive_dir): (ContrastiveConfig, _) =
+        trained(&runs.join("contrastive"), "contrastive")?;
+    let (pair_config, pair_dir): (DiscriminativeConfig, _) = trained(&runs.join("discriminative"), "discriminative")?;
+    let frozen = Frozen {
+        teacher: checkpoint::load_weights(&teacher_dir, teacher_config.init(&inner))?,
+        contrastive: checkpoint::load_weights(&contrastive_dir, contrastive_config.init(&inner))?,
+        discriminative: checkpoint::load_weights(&pair_dir, pair_config.init(&inner))?,
+    };
+    let policy = checkpoint::load_weights(&policy_dir, policy_config.init(&device))?;
+    let updates = args.steps.unwrap_or(UPDATES);
+    let settings = RlSettings {
+        updates,
+        rollouts: args.batch.unwrap_or(ROLLOUTS),
+        minibatch: MINIBATCH,
+        window,
+        actor_lr: args.lr.unwrap_or(1e-4),
+        critic_lr: 1e-3,
+        discriminator_lr: 3e-4,
+        warmup_updates: (updates / 10).max(1),
+        kl: 0.001,
+        entropy: if adversarial { 0.01 } else { 0.0 },
+        clip: 0.2,
+        gae_lambda: 0.95,
+        temperature: 1.0,
+        adversarial,
+        schedule: DiscriminatorSchedule::scaled(updates),
+        label_smoothing: 0.1,
+        weights: RewardWeights::default(),
+        penalties: PenaltySettings { silence_threshold: threshold, ..PenaltySettings::default() },
+        grad_clip_norm: 1.0,
+        seed,
+        checkpoint_every: 5,
+    };
+    let info = RunInfo {
+        model: "rl".into(),
+        config: serde_json::to_value(&policy_config)?,
+        window,
+        data_seed: corpus.manifest.seed,
+        command: format!("cargo xtask {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
+    };
+    std::fs::write(out.join("run.json"), serde_json::to_string_pretty(&info)?)?;
+    println!(
+        "{} on {}: {} updates × {} rollouts of {window} frames from {} songs (silence threshold {:.4}) → {}",
+        if adversarial { "GAPT" } else { "RL without the adversary" },
+        device_name(),
+        settings.updates,
+        settings.rollouts,
+        sampler.len(),
+        threshold,
+        out.display()
+    );
+    let models = RlModels::start(policy, &ChordDiscriminatorConfig::default(), &device);
+    let (_, state) = train_rl(models, &frozen, &sampler, &settings, &out, &device, args.until)?;
+    let last = state.rows.last();
+    println!(
+        "done: {} updates in {:.0} s; last: reward {:.3}, harmony {:.3}, {} chords",
+        state.update,
+        state.seconds,
+        last.map_or(0.0, |r| r.reward),
+        last.map_or(0.0, |r| r.harmony),
+        last.map_or(0, |r| r.unique_chords)
+    );
+    Ok(())
+}
