@@ -1,13 +1,18 @@
 //! Tiny seeded training runs of every model on a synthetic corpus: the loss must fall,
-//! and a run stopped and resumed must retrace an uninterrupted one.
+//! and a run stopped and resumed must retrace an uninterrupted one; the RL arms log every
+//! reward term and resume the same way.
 
 use comper_data::windows::{WindowSampler, fixed_windows};
 use comper_music::{Chord, ChordEvent, FrameTracks, Note, PitchClass, Quality};
+use comper_train::models::chord_discriminator::ChordDiscriminatorConfig;
 use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::discriminative::DiscriminativeConfig;
 use comper_train::models::policy::PolicyConfig;
 use comper_train::models::teacher::TeacherConfig;
 use comper_train::models::transformer::TransformerConfig;
+use comper_train::rl::penalties::PenaltySettings;
+use comper_train::rl::schedule::DiscriminatorSchedule;
+use comper_train::rl::trainer::{Frozen, RewardWeights, RlModels, RlSettings, RlState, train_rl};
 use comper_train::tasks::contrastive::ContrastiveTask;
 use comper_train::tasks::discriminative::DiscriminativeTask;
 use comper_train::tasks::policy::PolicyTask;
@@ -145,4 +150,91 @@ fn a_stopped_and_resumed_run_retraces_an_uninterrupted_one() {
     let other = settings(13);
     let err = train(&task, &other, parts.path(), &device, false, None).expect_err("settings differ");
     assert!(err.to_string().contains("other settings"));
+}
+
+fn rl_settings(adversarial: bool) -> RlSettings {
+    RlSettings {
+        updates: 4,
+        rollouts: 4,
+        minibatch: 2,
+        window: WINDOW,
+        actor_lr: 1e-3,
+        critic_lr: 1e-3,
+        discriminator_lr: 1e-3,
+        warmup_updates: 1,
+        kl: 0.001,
+        entropy: if adversarial { 0.01 } else { 0.0 },
+        clip: 0.2,
+        gae_lambda: 0.95,
+        temperature: 1.0,
+        adversarial,
+        schedule: DiscriminatorSchedule { warmup: 3, interval: 1, window: 1, threshold: 1.0 },
+        label_smoothing: 0.1,
+        weights: RewardWeights::default(),
+        penalties: PenaltySettings::default(),
+        grad_clip_norm: 1.0,
+        seed: 3,
+        checkpoint_every: 1,
+    }
+}
+
+/// The networks of the RL tests: frozen teacher and reward models, and the models RL starts
+/// from. Made once: burn initialises parameters lazily from one global generator, and clones
+/// share that initialisation, so every run starts from the same weights.
+fn rl_networks() -> (Frozen, RlModels) {
+    let device = comper_train::device::training_device();
+    let inner = device.clone().inner();
+    let frozen = Frozen {
+        teacher: TeacherConfig { embedding: 8, encoder_hidden: 8, decoder_hidden: 16, ..TeacherConfig::default() }
+            .init(&inner),
+        contrastive: ContrastiveConfig { embedding: 8, hidden: 8, output: 8, ..ContrastiveConfig::default() }
+            .init(&inner),
+        discriminative: DiscriminativeConfig { embedding: 8, hidden: 8, ..DiscriminativeConfig::default() }
+            .init(&inner),
+    };
+    let policy = PolicyConfig { embedding: 8, hidden: 16, layers: 1, ..PolicyConfig::default() }.init(&device);
+    let discriminator = ChordDiscriminatorConfig { embedding: 8, hidden: 8, ..ChordDiscriminatorConfig::default() };
+    (frozen, RlModels::start(policy, &discriminator, &device))
+}
+
+/// A tiny RL run (a checkpoint in `dir` replaces the start).
+fn rl_run(networks: &(Frozen, RlModels), adversarial: bool, dir: &std::path::Path, until: Option<u64>) -> RlState {
+    let device = comper_train::device::training_device();
+    let (frozen, start) = networks;
+    train_rl(start.clone(), frozen, &sampler(), &rl_settings(adversarial), dir, &device, until).unwrap().1
+}
+
+#[test]
+fn rl_arms_log_every_term_and_resume_where_they_stopped() {
+    let _serial = serial();
+    let networks = rl_networks();
+    let whole = tempfile::tempdir().unwrap();
+    let gapt = rl_run(&networks, true, whole.path(), None);
+    assert_eq!(gapt.rows.len(), 4);
+    let updated: Vec<bool> = gapt.rows.iter().map(|r| r.discriminator_updated).collect();
+    assert_eq!(&updated[..2], [true, true], "phase 1 updates the discriminator at k = 1 and 2");
+    assert!(gapt.rows[0].discriminator_accuracy.is_some_and(|a| (0.0..=1.0).contains(&a)));
+    assert_eq!(gapt.adversarial_history.len(), 4);
+    for row in &gapt.rows {
+        assert!(row.reward.is_finite() && row.kl >= 0.0 && row.entropy > 0.0 && row.actor_loss.is_finite());
+        assert!((0.0..=1.0).contains(&row.harmony) && row.adversarial > 0.0);
+    }
+    for file in ["updates.csv", "metrics.json", "rewards.png", "kl-entropy.png", "rollouts.png", "discriminator.png"] {
+        assert!(whole.path().join(file).is_file(), "{file}");
+    }
+
+    let parts = tempfile::tempdir().unwrap();
+    assert_eq!(rl_run(&networks, true, parts.path(), Some(2)).update, 2);
+    let resumed = rl_run(&networks, true, parts.path(), None);
+    assert_eq!(resumed.update, 4);
+    for (a, b) in gapt.rows.iter().zip(&resumed.rows) {
+        assert_eq!(
+            (a.update, a.discriminator_updated, a.unique_chords),
+            (b.update, b.discriminator_updated, b.unique_chords)
+        );
+        assert!((a.reward - b.reward).abs() < 1e-4 && (a.actor_loss - b.actor_loss).abs() < 1e-4, "{a:?}\n{b:?}");
+    }
+
+    let plain = rl_run(&networks, false, tempfile::tempdir().unwrap().path(), None);
+    assert!(plain.rows.iter().all(|r| !r.discriminator_updated && r.discriminator_accuracy.is_none()));
 }
