@@ -12,4 +12,8 @@ pub use chord_notes::{NoteSink, Touch};
 pub use scheduler::{BlockInfo, IDLE_BEATS, Scheduler, Settings, WorkerLink};
 
 #[cfg(test)]
+mod scheduler_fuzz;
+#[cfg(test)]
 mod scheduler_tests;
+#[cfg(test)]
+mod test_rig;

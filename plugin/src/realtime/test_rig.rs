@@ -1,0 +1,157 @@
+//! A test rig for the scheduler: a worker that answers synchronously between blocks with a
+//! scripted plan, and a recorder of the notes the audio thread sends.
+
+use super::chord_notes::tests::Recorder;
+use super::{BlockInfo, Scheduler, Settings, Touch, WorkerLink};
+use crate::worker::{FromWorker, Status, ToWorker};
+use comper_inference::PlannedChord;
+use comper_music::{ChordId, Token, Voicing};
+use rtrb::{Consumer, Producer, RingBuffer};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// Samples per frame at the rig's default 120 BPM and 48 kHz.
+pub const FRAME: u64 = 6_000;
+
+/// Plans a new chord every beat (C, F, G, C, …) after the listen period, held in between,
+/// `ahead` frames ahead, answering synchronously between blocks.
+pub struct ScriptedWorker {
+    from_audio: Consumer<ToWorker>,
+    to_audio: Producer<FromWorker>,
+    session: u32,
+    observed: u32,
+    pub ahead: u32,
+    pub starts: usize,
+    pub reports: Vec<(u32, Token, Token)>,
+}
+
+impl ScriptedWorker {
+    pub fn chord(frame: u32) -> Token {
+        let roots = [0, 5, 7, 0];
+        let id = ChordId::from_index(roots[(frame / 4 % 4) as usize] * 15).unwrap();
+        if frame.is_multiple_of(4) { Token::chord_on(id) } else { Token::chord_hold(id) }
+    }
+
+    fn serve(&mut self) {
+        while let Ok(message) = self.from_audio.pop() {
+            match message {
+                ToWorker::Start { session } => {
+                    (self.session, self.observed) = (session, 0);
+                    self.starts += 1;
+                }
+                ToWorker::Frame { session, frame, chord, melody } if session == self.session => {
+                    self.reports.push((frame, chord, melody));
+                    self.observed = frame + 1;
+                }
+                ToWorker::Frame { .. } => {}
+            }
+        }
+        for frame in self.observed..self.observed + self.ahead {
+            let chord = PlannedChord { frame, token: Self::chord(frame), committed: true };
+            self.to_audio.push(FromWorker::Chord { session: self.session, chord }).unwrap();
+        }
+        self.to_audio.push(FromWorker::Planned { session: self.session, observed: self.observed }).unwrap();
+    }
+}
+
+pub struct Rig {
+    pub scheduler: Scheduler,
+    pub link: WorkerLink,
+    pub worker: ScriptedWorker,
+    pub settings: Settings,
+    pub sink: Recorder,
+    pub sample_rate: f32,
+    pub tempo: f64,
+    /// Absolute sample of the next block, and the recorded events' absolute samples.
+    pub now: u64,
+    pub events: Vec<(u64, bool, u8, u8)>,
+}
+
+impl Rig {
+    /// A rig at 48 kHz and 120 BPM, listening `listen_beats` before the first chord.
+    pub fn new(listen_beats: u32) -> Rig {
+        let (to_worker, from_audio) = RingBuffer::new(4096);
+        let (to_audio, from_worker) = RingBuffer::new(4096);
+        let status = Arc::new(Status::default());
+        status.ready.store(true, Ordering::Release);
+        let settings = Settings {
+            touch: Touch { voicing: Voicing::default(), channel: 0, velocity: 0.8 },
+            listen_frames: listen_beats * 4,
+            free_run: false,
+            free_tempo: 120.0,
+            bypass: false,
+        };
+        Rig {
+            scheduler: Scheduler::default(),
+            link: WorkerLink { to_worker, from_worker, status },
+            worker: ScriptedWorker {
+                from_audio,
+                to_audio,
+                session: 0,
+                observed: 0,
+                ahead: 8,
+                starts: 0,
+                reports: Vec::new(),
+            },
+            settings,
+            sink: Recorder::default(),
+            sample_rate: 48_000.0,
+            tempo: 120.0,
+            now: 0,
+            events: Vec::new(),
+        }
+    }
+
+    /// One block of `samples` with melody events `(offset, on, key)`; `position` is the
+    /// host's beat position (None: transport stopped).
+    pub fn block(
+        &mut self,
+        samples: u32,
+        position: Option<f64>,
+        loop_beats: Option<(f64, f64)>,
+        melody: &[(u32, bool, u8)],
+    ) {
+        let info = BlockInfo {
+            samples,
+            sample_rate: self.sample_rate,
+            playing: position.is_some(),
+            tempo: Some(self.tempo),
+            position_beats: position,
+            loop_beats,
+            offline: false,
+        };
+        self.sink.events.clear();
+        self.scheduler.begin_block(&info, &self.settings, &mut self.sink, &mut self.link);
+        for &(offset, on, key) in melody {
+            self.scheduler.advance_to(offset, &info, &self.settings, &mut self.sink, &mut self.link);
+            if on {
+                self.scheduler.melody_on(offset, key, &mut self.link);
+            } else {
+                self.scheduler.melody_off(offset, key);
+            }
+        }
+        self.scheduler.end_block(&info, &self.settings, &mut self.sink, &mut self.link);
+        let mut last = 0;
+        for &(offset, on, channel, key) in &self.sink.events {
+            assert!(offset < samples.max(1) && offset >= last, "events in order and inside the block");
+            last = offset;
+            self.events.push((self.now + u64::from(offset), on, channel, key));
+        }
+        self.now += u64::from(samples);
+        self.worker.serve();
+    }
+
+    /// Play `blocks` blocks of `size` samples from the current position, transport running.
+    pub fn play(&mut self, size: u32, blocks: usize) {
+        for _ in 0..blocks {
+            let beats = self.now as f64 * self.tempo / 60.0 / f64::from(self.sample_rate);
+            self.block(size, Some(beats), None, &[]);
+        }
+    }
+
+    /// Keys sounding after every event so far.
+    pub fn sounding(&self) -> Vec<(u8, u8)> {
+        Recorder { events: self.events.iter().map(|&(t, on, c, k)| (t as u32, on, c, k)).collect(), full: false }
+            .sounding()
+    }
+}
