@@ -211,3 +211,36 @@ fn the_same_seed_gives_the_same_chords() {
     assert!(!first.is_empty());
     assert_eq!(first, second);
 }
+
+#[test]
+fn garbage_truncated_or_old_state_leaves_a_working_plugin_with_defaults() {
+    for format in FORMATS {
+        let mut saved = load(format);
+        set(&mut *saved, format, "Octave", 5.0, 4.0 / 6.0);
+        block(&mut *saved, 64, None, None);
+        let state = saved.save_state().unwrap();
+        let text = String::from_utf8_lossy(&state).to_string();
+        // An older Comper: a parameter it no longer has, and none of today's others.
+        let old = r#"{"version":"0.0.1","params":{"gone":0.5},"fields":{}}"#.as_bytes().to_vec();
+        let garbage: [(&str, Vec<u8>); 4] = [
+            ("empty", Vec::new()),
+            ("random bytes", (0..997u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect()),
+            ("truncated", state[..state.len() / 2].to_vec()),
+            ("old version", old),
+        ];
+        assert!(text.contains("params"), "{format:?}: the state is nice-plug's JSON");
+        for (what, bytes) in garbage {
+            let mut host = load(format);
+            block(&mut *host, 64, None, None);
+            let defaults = host.params().unwrap();
+            let _ = host.load_state(&bytes); // refused or accepted: either way no crash
+            block(&mut *host, 64, None, None);
+            assert_eq!(host.params().unwrap(), defaults, "{format:?}, {what}: the settings stay at their defaults");
+            let played = perform(&mut *host, &ode_to_joy(), &performance(24.0, 512)).unwrap();
+            assert!(played.iter().any(|p| p.event.kind == NoteKind::On), "{format:?}, {what}: it still plays");
+            let mut events: Vec<NoteEvent> = played.into_iter().map(|p| p.event).collect();
+            events.extend(block(&mut *host, 512, None, None));
+            assert!(sounding(&events).is_empty(), "{format:?}, {what}: every note closed");
+        }
+    }
+}
