@@ -1,8 +1,10 @@
 //! The plugin's parameters (host-automatable, stable ids) and its persisted model choice.
 
 use comper_music::{FRAMES_PER_BEAT, Voicing};
+use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::realtime::{Settings, Touch};
 
@@ -39,7 +41,44 @@ pub struct ComperParams {
     pub bypass: BoolParam,
     /// The model folder this instance plays; empty for the shipped default.
     #[persist = "model"]
-    pub model: Mutex<String>,
+    pub model: ModelChoice,
+}
+
+/// The model choice, persisted with the plugin state. Every change (a restored state, the
+/// model picker) counts a new generation: the worker reloads at once instead of at its next
+/// poll, and an offline render waits until the worker has applied the generation it reads.
+#[derive(Default)]
+pub struct ModelChoice {
+    path: Mutex<String>,
+    generation: AtomicU64,
+}
+
+impl ModelChoice {
+    /// The chosen folder ("" = the default).
+    pub fn path(&self) -> String {
+        self.path.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// Bumped on every change; a lock-free read for the audio thread.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+}
+
+impl PersistentField<'_, String> for ModelChoice {
+    fn set(&self, path: String) {
+        if let Ok(mut slot) = self.path.lock() {
+            *slot = path;
+        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&String) -> R,
+    {
+        f(&self.path())
+    }
 }
 
 impl Default for ComperParams {
@@ -65,7 +104,7 @@ impl Default for ComperParams {
                 .with_unit(" BPM"),
             seed: IntParam::new("Seed", 1, IntRange::Linear { min: 0, max: 9999 }),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
-            model: Mutex::new(String::new()),
+            model: ModelChoice::default(),
         }
     }
 }
@@ -83,6 +122,7 @@ impl ComperParams {
             free_run: self.free_run.value(),
             free_tempo: f64::from(self.free_tempo.value()),
             bypass: self.bypass.value(),
+            model_generation: self.model.generation(),
         }
     }
 
@@ -96,10 +136,5 @@ impl ComperParams {
             listen: frames(self.listen_beats.value()),
             temperature: self.temperature.value(),
         }
-    }
-
-    /// The model this instance asked for ("" = default).
-    pub fn chosen_model(&self) -> String {
-        self.model.lock().map(|m| m.clone()).unwrap_or_default()
     }
 }

@@ -244,3 +244,42 @@ fn garbage_truncated_or_old_state_leaves_a_working_plugin_with_defaults() {
         }
     }
 }
+
+/// The plugin state of `host` with the persisted model choice set to `model`. nice-plug's
+/// state is JSON; its CLAP wrapper puts the length (u64, little-endian) in front.
+fn with_model(host: &mut dyn PluginHost, model: &std::path::Path) -> Vec<u8> {
+    let saved = host.save_state().unwrap();
+    let prefixed = saved.first() != Some(&b'{');
+    let mut state: serde_json::Value = serde_json::from_slice(&saved[if prefixed { 8 } else { 0 }..]).unwrap();
+    state["fields"]["model"] = serde_json::Value::String(serde_json::to_string(&model.display().to_string()).unwrap());
+    let json = serde_json::to_vec(&state).unwrap();
+    let mut bytes = if prefixed { (json.len() as u64).to_le_bytes().to_vec() } else { Vec::new() };
+    bytes.extend(json);
+    bytes
+}
+
+#[test]
+fn a_broken_model_choice_keeps_the_music_going_on_the_model_it_had() {
+    let shipped = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models/online-mle"));
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::copy(shipped.join("card.json"), broken.join("card.json")).unwrap();
+    let onnx = std::fs::read(shipped.join("model.onnx")).unwrap();
+    std::fs::write(broken.join("model.onnx"), &onnx[..onnx.len() / 3]).unwrap();
+    for format in FORMATS {
+        let mut host = load(format);
+        block(&mut *host, 64, None, None); // an offline block waits for the default model
+        let state = with_model(&mut *host, &broken);
+        host.load_state(&state).unwrap();
+        let kept = perform(&mut *host, &ode_to_joy(), &performance(24.0, 512)).unwrap();
+        assert!(kept.iter().any(|p| p.event.kind == NoteKind::On), "{format:?}: the loaded model plays on");
+        let state = with_model(&mut *host, &shipped);
+        host.load_state(&state).unwrap();
+        let mut played = perform(&mut *host, &ode_to_joy(), &performance(24.0, 512)).unwrap();
+        assert!(played.iter().any(|p| p.event.kind == NoteKind::On), "{format:?}: chords after choosing a good model");
+        let end = played.last().map_or(0, |p| p.sample) + 1;
+        played.extend(block(&mut *host, 512, None, None).into_iter().map(|event| Played { sample: end, event }));
+        assert!(sounding(played.iter().map(|p| &p.event)).is_empty(), "{format:?}: every note closed");
+    }
+}

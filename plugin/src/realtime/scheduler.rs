@@ -53,6 +53,8 @@ pub struct Settings {
     pub free_run: bool,
     pub free_tempo: f64,
     pub bypass: bool,
+    /// The generation of the model choice (see `params::ModelChoice`).
+    pub model_generation: u64,
 }
 
 /// The audio thread's ends of the worker's queues.
@@ -135,8 +137,9 @@ impl Scheduler {
     ) {
         self.notes.retry_unsent(sink);
         if info.offline {
-            // A render waits for the model instead of playing its first bars without one.
-            self.wait_offline(link, |_, status| status.is_loading());
+            // A render waits for the chosen model instead of playing bars without it.
+            let generation = settings.model_generation;
+            self.wait_offline(link, |_, status| !status.has_applied(generation));
         }
         self.drain(link);
         let mode = if settings.bypass {

@@ -80,6 +80,7 @@ impl Rig {
             free_run: false,
             free_tempo: 120.0,
             bypass: false,
+            model_generation: 0,
         };
         Rig {
             scheduler: Scheduler::default(),

@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub struct Status {
-    /// The worker has not finished its first model load yet.
-    pub loading: AtomicBool,
+    /// The generation of the model choice the worker last tried to load (`u64::MAX`: none yet).
+    pub applied_generation: AtomicU64,
     /// A model is loaded and the worker is planning.
     pub ready: AtomicBool,
     /// Frames whose chord the worker had not planned in time (the last chord was held).
@@ -24,7 +24,7 @@ pub struct Status {
 impl Default for Status {
     fn default() -> Self {
         Status {
-            loading: AtomicBool::new(true),
+            applied_generation: AtomicU64::new(u64::MAX),
             ready: AtomicBool::default(),
             misses: AtomicU64::default(),
             step_p50_ms: AtomicF32::default(),
@@ -36,8 +36,9 @@ impl Default for Status {
 }
 
 impl Status {
-    pub fn is_loading(&self) -> bool {
-        self.loading.load(Ordering::Acquire)
+    /// Whether the worker has tried to load the model of this choice generation.
+    pub fn has_applied(&self, generation: u64) -> bool {
+        self.applied_generation.load(Ordering::Acquire) == generation
     }
 
     pub fn is_ready(&self) -> bool {

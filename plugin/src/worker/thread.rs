@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 /// How long the worker sleeps when there is nothing to do.
 const IDLE_SLEEP: Duration = Duration::from_micros(500);
-/// How often the worker looks for a changed model choice or retries a failed load.
+/// How often the worker retries a failed load (a changed choice is taken at once).
 const MODEL_CHECK: Duration = Duration::from_millis(250);
 
 type Engine = Planner<Timed<OnnxPolicy>>;
@@ -70,9 +70,11 @@ impl Loop {
     fn run(&mut self, stop: &AtomicBool) {
         let mut last_check: Option<Instant> = None;
         while !stop.load(Ordering::Acquire) {
-            if last_check.is_none_or(|at| at.elapsed() >= MODEL_CHECK) {
-                self.ensure_model(&self.params.chosen_model());
-                self.status.loading.store(false, Ordering::Release);
+            let generation = self.params.model.generation();
+            let changed = !self.status.has_applied(generation);
+            if changed || last_check.is_none_or(|at| at.elapsed() >= MODEL_CHECK) {
+                self.ensure_model(&self.params.model.path());
+                self.status.applied_generation.store(generation, Ordering::Release);
                 last_check = Some(Instant::now());
             }
             if !self.serve() {
