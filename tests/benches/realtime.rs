@@ -5,6 +5,7 @@
 //! `cargo xtask bench` (provisions the runtime and the bundles, then runs this).
 
 use comper_host::{Block, ClapHost, HostConfig, NoteEvent, NoteKind, PluginHost, TransportInfo};
+use comper_inference::card::policy_folders;
 use comper_inference::{ModelCard, OnnxPolicy, PlanSettings, Planner, StepModel, environment, find_library};
 use comper_music::Token;
 use comper_tests::bundle;
@@ -62,8 +63,16 @@ fn bench_model(dir: &Path, library: &Path) {
     println!("  plan per frame (lookahead 16 frames = 30 steps + observe 2): {}", quantiles(plans));
 }
 
+/// Resident memory of this process, in bytes (Linux `/proc/self/statm`; 0 elsewhere).
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    pages * 4096
+}
+
 fn bench_process(clap: &Path) {
     let config = HostConfig { sample_rate: 48_000.0, max_block: 512, offline: false };
+    let before = resident_bytes();
     let mut host = ClapHost::load(clap, &config).unwrap();
     let mut times = Vec::new();
     let blocks = 48_000 * 60 / 512; // one minute of audio
@@ -91,19 +100,16 @@ fn bench_process(clap: &Path) {
         std::thread::sleep(Duration::from_micros(10_667).saturating_sub(started.elapsed()));
     }
     println!("plugin process() per 512-sample block (debug bundle, CLAP, real time): {}", quantiles(times));
+    let grown = resident_bytes().saturating_sub(before) as f64 / (1 << 20) as f64;
+    println!(
+        "memory: one playing instance (bundle, worker, model session) adds {grown:.1} MiB resident to a process that already has ONNX Runtime loaded"
+    );
 }
 
 fn main() {
     let library = find_library(None).expect("ONNX Runtime: run `cargo xtask bench`");
     let models = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models"));
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(models)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("card.json").is_file())
-        .collect();
-    dirs.sort();
-    for dir in &dirs {
+    for dir in &policy_folders(&models).unwrap() {
         bench_model(dir, &library);
     }
     bench_process(&bundle("Comper.clap"));
