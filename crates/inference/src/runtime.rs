@@ -4,7 +4,7 @@ use ort::environment::Environment;
 use ort::session::Session;
 use ort::value::{Outlet, TensorElementType, ValueType};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// The environment variable that names the ONNX Runtime library (as `ort` itself reads it).
 pub const LIBRARY_ENV: &str = "ORT_DYLIB_PATH";
@@ -37,15 +37,22 @@ pub fn find_library(explicit: Option<&Path>) -> Result<PathBuf, InferenceError> 
 
 /// The process-wide ONNX Runtime environment, loading `library` on first use. Later calls
 /// return the same environment whatever path they pass (a process can load one runtime).
+/// A failed load is not remembered: once the library is installed (or the path fixed) the
+/// next call succeeds, so a plugin recovers without restarting the host.
 pub fn environment(library: &Path) -> Result<&'static Environment, InferenceError> {
-    static ENVIRONMENT: OnceLock<Result<Environment, String>> = OnceLock::new();
-    let result = ENVIRONMENT.get_or_init(|| {
-        let builder = ort::init_from(library).map_err(|e| e.to_string())?;
-        builder.with_name("comper").build().map_err(|e| e.to_string())
-    });
-    result
-        .as_ref()
-        .map_err(|reason| InferenceError::LibraryLoad { path: library.to_path_buf(), reason: reason.clone() })
+    static ENVIRONMENT: OnceLock<Environment> = OnceLock::new();
+    static LOADING: Mutex<()> = Mutex::new(());
+    if let Some(environment) = ENVIRONMENT.get() {
+        return Ok(environment);
+    }
+    let _one_at_a_time = LOADING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(environment) = ENVIRONMENT.get() {
+        return Ok(environment);
+    }
+    let fail = |reason: String| InferenceError::LibraryLoad { path: library.to_path_buf(), reason };
+    let builder = ort::init_from(library).map_err(|e| fail(e.to_string()))?;
+    let environment = builder.with_name("comper").build().map_err(|e| fail(e.to_string()))?;
+    Ok(ENVIRONMENT.get_or_init(|| environment))
 }
 
 /// A session on `model` with one intra-op and one inter-op thread: Comper runs one session
