@@ -169,6 +169,7 @@ fn rl_settings(adversarial: bool) -> RlSettings {
         temperature: 1.0,
         adversarial,
         schedule: DiscriminatorSchedule { warmup: 3, interval: 1, window: 1, threshold: 1.0 },
+        discriminator_epochs: 2,
         label_smoothing: 0.1,
         weights: RewardWeights::default(),
         penalties: PenaltySettings::default(),

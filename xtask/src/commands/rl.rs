@@ -89,7 +89,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         window,
         actor_lr: args.lr.unwrap_or(1e-4),
         critic_lr: 1e-3,
-        discriminator_lr: 3e-4,
+        discriminator_lr: 1e-3,
         warmup_updates: (updates / 10).max(1),
         kl: 0.001,
         entropy: if adversarial { 0.01 } else { 0.0 },
@@ -98,6 +98,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         temperature: 1.0,
         adversarial,
         schedule: DiscriminatorSchedule::scaled(updates),
+        // 4 passes: phase 1 then takes about as many discriminator steps as the paper's
+        // (29 updates × 2 minibatches × 4 = 232; the paper: 40 × 8 = 320).
+        discriminator_epochs: if adversarial { 4 } else { 1 },
         label_smoothing: 0.1,
         weights: RewardWeights::default(),
         penalties: PenaltySettings { silence_threshold: threshold, ..PenaltySettings::default() },

@@ -73,12 +73,20 @@ pub struct RlSettings {
     /// Train the GAPT discriminator and add R_adv = −log(1 − D(y)) to the reward.
     pub adversarial: bool,
     pub schedule: DiscriminatorSchedule,
+    /// Passes over the update's minibatches per discriminator update (the paper: 1, with
+    /// 8 minibatches of 48; more passes give a short run the paper's number of steps).
+    #[serde(default = "one_pass")]
+    pub discriminator_epochs: usize,
     pub label_smoothing: f64,
     pub weights: RewardWeights,
     pub penalties: PenaltySettings,
     pub grad_clip_norm: f64,
     pub seed: u64,
     pub checkpoint_every: u64,
+}
+
+fn one_pass() -> usize {
+    1
 }
 
 /// The frozen networks the reward and the KL come from (on the inner, non-autodiff device).
@@ -128,7 +136,8 @@ pub struct UpdateRow {
     pub entropy: f64,
     pub actor_loss: f64,
     pub critic_loss: f64,
-    /// Discriminator accuracy on this update's data before it learned, when it did.
+    /// When the discriminator learned: its mean accuracy over its steps of this update,
+    /// each minibatch measured before its step.
     pub discriminator_accuracy: Option<f64>,
     pub discriminator_updated: bool,
     /// Note-in-chord ratio and distinct chords of the rollouts.
@@ -375,7 +384,8 @@ fn ppo_update(
     if settings.adversarial && settings.schedule.should_update(k, history) {
         let ce = CrossEntropyLossConfig::new().with_smoothing(Some(settings.label_smoothing as f32)).init(device);
         let (mut correct, mut seen) = (0usize, 0usize);
-        for rows in &minibatches {
+        let passes = settings.discriminator_epochs.max(1);
+        for rows in minibatches.iter().cycle().take(passes * minibatches.len()) {
             let generated: Vec<FrameTracks> = rows.iter().map(|&i| takes[i].clone()).collect();
             let real: Vec<FrameTracks> = rows.iter().map(|&i| windows[i].clone()).collect();
             let both: Vec<FrameTracks> = generated.into_iter().chain(real).collect();
