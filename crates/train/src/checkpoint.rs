@@ -70,7 +70,7 @@ pub fn load<M: Module, S: DeserializeOwned>(
 ) -> Result<(M, ModuleOptimizer, S), CheckpointError> {
     let corrupt = |reason: String| CheckpointError::Corrupt { path: dir.to_path_buf(), reason };
     let record = ModuleRecord::load(dir.join("model.bpk")).map_err(|e| corrupt(e.to_string()))?;
-    let model = model.load_record(record);
+    let model = model.try_load_record(record).map_err(|e| corrupt(e.to_string()))?;
     let optimizer_record = OptimizerRecord::load(dir.join("optimizer.bpk")).map_err(|e| corrupt(e.to_string()))?;
     let optimizer = optimizer.load_record(optimizer_record);
     let text = std::fs::read_to_string(dir.join("state.json")).map_err(io(dir))?;
@@ -80,7 +80,51 @@ pub fn load<M: Module, S: DeserializeOwned>(
 
 /// Load only the weights of a checkpoint folder into `model` (for export and evaluation).
 pub fn load_weights<M: Module>(dir: &Path, model: M) -> Result<M, CheckpointError> {
-    let record = ModuleRecord::load(dir.join("model.bpk"))
-        .map_err(|e| CheckpointError::Corrupt { path: dir.to_path_buf(), reason: e.to_string() })?;
-    Ok(model.load_record(record))
+    let corrupt = |reason: String| CheckpointError::Corrupt { path: dir.to_path_buf(), reason };
+    let record = ModuleRecord::load(dir.join("model.bpk")).map_err(|e| corrupt(e.to_string()))?;
+    model.try_load_record(record).map_err(|e| corrupt(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::policy::PolicyConfig;
+    use burn::optim::AdamWConfig;
+    use burn::prelude::*;
+
+    fn tiny() -> crate::models::policy::GruPolicy {
+        PolicyConfig { embedding: 4, hidden: 4, layers: 1, ..PolicyConfig::default() }.init(&Device::flex())
+    }
+
+    #[test]
+    fn a_run_killed_between_the_renames_resumes_from_the_previous_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = tiny();
+        let optimizer = AdamWConfig::new().init();
+        save(dir.path(), &model, &optimizer, &1u64).unwrap();
+        // Killed mid-save: the old checkpoint moved aside, the new one half written.
+        std::fs::rename(dir.path().join(CURRENT), dir.path().join(OLD)).unwrap();
+        std::fs::create_dir(dir.path().join(NEXT)).unwrap();
+        std::fs::write(dir.path().join(NEXT).join("model.bpk"), b"partial").unwrap();
+        let found = latest(dir.path()).expect("the previous checkpoint is found");
+        assert!(found.ends_with(OLD));
+        let (_, _, step): (_, _, u64) = load(&found, tiny(), AdamWConfig::new().init()).unwrap();
+        assert_eq!(step, 1);
+        // The next save clears the debris and leaves one complete checkpoint.
+        save(dir.path(), &model, &optimizer, &2u64).unwrap();
+        assert!(latest(dir.path()).unwrap().ends_with(CURRENT));
+        assert!(!dir.path().join(OLD).exists() && !dir.path().join(NEXT).exists());
+    }
+
+    #[test]
+    fn a_corrupt_or_foreign_checkpoint_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        save(dir.path(), &tiny(), &AdamWConfig::new().init(), &1u64).unwrap();
+        let other = PolicyConfig { embedding: 6, hidden: 4, layers: 1, ..PolicyConfig::default() };
+        let foreign = load_weights(&dir.path().join(CURRENT), other.init(&Device::flex()));
+        assert!(matches!(foreign, Err(CheckpointError::Corrupt { .. })), "another model's shapes are refused");
+        std::fs::write(dir.path().join(CURRENT).join("model.bpk"), b"garbage").unwrap();
+        let result: Result<(_, _, u64), _> = load(&dir.path().join(CURRENT), tiny(), AdamWConfig::new().init());
+        assert!(matches!(result, Err(CheckpointError::Corrupt { .. })));
+    }
 }
