@@ -163,6 +163,7 @@ fn rl_settings(adversarial: bool) -> RlSettings {
         discriminator_lr: 1e-3,
         warmup_updates: 1,
         kl: 0.001,
+        kl_loss: 0.05,
         entropy: if adversarial { 0.01 } else { 0.0 },
         clip: 0.2,
         gae_lambda: 0.95,
@@ -238,4 +239,29 @@ fn rl_arms_log_every_term_and_resume_where_they_stopped() {
 
     let plain = rl_run(&networks, false, tempfile::tempdir().unwrap().path(), None);
     assert!(plain.rows.iter().all(|r| !r.discriminator_updated && r.discriminator_accuracy.is_none()));
+}
+
+#[test]
+fn ppo_moves_the_policy_towards_what_the_reward_asks_for() {
+    let _serial = serial();
+    let networks = rl_networks();
+    // The only objective: the KL to the (random) teacher. PPO must shrink it.
+    let settings = RlSettings {
+        updates: 40,
+        rollouts: 8,
+        minibatch: 4,
+        actor_lr: 3e-3,
+        kl: 0.0,
+        kl_loss: 1.0,
+        weights: RewardWeights { contrastive: 0.0, discriminative: 0.0, rules: 0.0, adversarial: 0.0 },
+        ..rl_settings(false)
+    };
+    let device = comper_train::device::training_device();
+    let dir = tempfile::tempdir().unwrap();
+    let (frozen, start) = &networks;
+    let state = train_rl(start.clone(), frozen, &sampler(), &settings, dir.path(), &device, None).unwrap().1;
+    let mean =
+        |rows: &[comper_train::rl::trainer::UpdateRow]| rows.iter().map(|r| r.kl).sum::<f64>() / rows.len() as f64;
+    let (first, last) = (mean(&state.rows[..5]), mean(&state.rows[35..]));
+    assert!(last < 0.85 * first, "KL to the teacher went from {first:.4} to {last:.4}");
 }

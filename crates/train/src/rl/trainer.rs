@@ -63,8 +63,14 @@ pub struct RlSettings {
     pub discriminator_lr: f64,
     /// Linear warm-up updates; then cosine decay to 10% (actor, critic and discriminator).
     pub warmup_updates: u64,
-    /// β: per-token KL to the offline teacher (0.001).
+    /// β: per-token KL to the offline teacher, as a reward (0.001).
     pub kl: f64,
+    /// The same KL's gradient through the current distribution, as a loss (mean over chord
+    /// positions). A per-token reward only reaches the actions before a token, never the
+    /// distribution the KL is measured on, so the reward alone cannot pull the policy to
+    /// its teacher (OpenRLHF's `use_kl_loss`).
+    #[serde(default)]
+    pub kl_loss: f64,
     /// γ: entropy bonus (0.01 for GAPT, 0 for the RL-only arm).
     pub entropy: f64,
     pub clip: f64,
@@ -292,6 +298,7 @@ fn ppo_update(
     let log_p = log_softmax(chord_positions(policy.forward(stream.clone())), 2);
     let old_logp = floats(log_p.clone().gather(2, actions(&takes, &inner)).reshape([b, t]));
     let teacher = log_softmax(frozen.teacher.forward(frames.melody.clone(), frames.chords_shifted()), 2);
+    let teacher_logp = floats(teacher.clone());
     let p = log_p.clone().exp();
     let kl = floats((p.clone() * (log_p.clone() - teacher)).sum_dim(2).reshape([b, t]));
     let entropy = f64::from(-(p * log_p).sum_dim(2).mean().into_scalar::<f32>());
@@ -364,10 +371,16 @@ fn ppo_update(
 
         let log_p = log_softmax(chord_positions(models.policy.forward(stream.clone())), 2);
         let taken = log_p.clone().gather(2, actions(&mb, device)).reshape([n, t]);
+        let v = log_p.dims()[2];
+        let rows_logq: Vec<f32> =
+            rows.iter().flat_map(|&i| teacher_logp[i * t * v..(i + 1) * t * v].iter().copied()).collect();
+        let log_q = Tensor::<3>::from_data(TensorData::new(rows_logq, [n, t, v]), device);
+        let kl_to_teacher = (log_p.clone().exp() * (log_p.clone() - log_q)).sum_dim(2).mean();
         let ratio = (taken - old).exp();
         let surrogate = (ratio.clone() * adv.clone()).min_pair(ratio.clamp(1.0 - eps, 1.0 + eps) * adv);
         let entropy = -(log_p.clone().exp() * log_p).sum_dim(2).mean();
-        let actor_loss = -surrogate.mean() - entropy.mul_scalar(settings.entropy as f32);
+        let actor_loss = -surrogate.mean() - entropy.mul_scalar(settings.entropy as f32)
+            + kl_to_teacher.mul_scalar(settings.kl_loss as f32);
         row.actor_loss += f64::from(actor_loss.clone().into_scalar::<f32>()) / minibatches.len() as f64;
         let grads = GradientsParams::from_grads(actor_loss.backward(), &models.policy);
         models = optimizer.step(schedule(settings.actor_lr), models, grads);
