@@ -181,10 +181,12 @@ fn rl_settings(adversarial: bool) -> RlSettings {
 }
 
 /// The networks of the RL tests: frozen teacher and reward models, and the models RL starts
-/// from. Made once: burn initialises parameters lazily from one global generator, and clones
+/// from. Made once, from a seeded generator: burn initialises parameters lazily from one global
+/// generator (the critic's copy of the policy draws them before `train_rl` seeds it), and clones
 /// share that initialisation, so every run starts from the same weights.
 fn rl_networks() -> (Frozen, RlModels) {
     let device = comper_train::device::training_device();
+    device.seed(11);
     let inner = device.clone().inner();
     let frozen = Frozen {
         teacher: TeacherConfig { embedding: 8, encoder_hidden: 8, decoder_hidden: 16, ..TeacherConfig::default() }
@@ -245,14 +247,15 @@ fn rl_arms_log_every_term_and_resume_where_they_stopped() {
 fn ppo_moves_the_policy_towards_what_the_reward_asks_for() {
     let _serial = serial();
     let networks = rl_networks();
-    // The only objective: the KL to the (random) teacher. PPO must shrink it.
+    // The only objective: the KL to the (random) teacher, weighted to outweigh the advantages of
+    // an untrained critic (whitened noise while every reward is zero). PPO must shrink it.
     let settings = RlSettings {
         updates: 40,
         rollouts: 8,
         minibatch: 4,
         actor_lr: 3e-3,
         kl: 0.0,
-        kl_loss: 1.0,
+        kl_loss: 20.0,
         weights: RewardWeights { contrastive: 0.0, discriminative: 0.0, rules: 0.0, adversarial: 0.0 },
         ..rl_settings(false)
     };
@@ -263,5 +266,5 @@ fn ppo_moves_the_policy_towards_what_the_reward_asks_for() {
     let mean =
         |rows: &[comper_train::rl::trainer::UpdateRow]| rows.iter().map(|r| r.kl).sum::<f64>() / rows.len() as f64;
     let (first, last) = (mean(&state.rows[..5]), mean(&state.rows[35..]));
-    assert!(last < 0.85 * first, "KL to the teacher went from {first:.4} to {last:.4}");
+    assert!(last < 0.5 * first, "KL to the teacher went from {first:.4} to {last:.4}");
 }
