@@ -18,10 +18,14 @@ use params::ComperParams;
 use realtime::{BlockInfo, NoteSink, Scheduler, WorkerLink};
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use worker::Worker;
+use std::sync::atomic::Ordering;
+use worker::{Status, Worker};
 
 pub struct Comper {
     params: Arc<ComperParams>,
+    /// What the worker and the audio thread publish; made here so the window has it before
+    /// the first activation.
+    status: Arc<Status>,
     scheduler: Scheduler,
     /// Started on the first activation, never in `default()` (hosts create instances to
     /// scan them).
@@ -34,6 +38,7 @@ impl Default for Comper {
     fn default() -> Self {
         Comper {
             params: Arc::new(ComperParams::default()),
+            status: Arc::new(Status::default()),
             scheduler: Scheduler::default(),
             worker: None,
             sample_rate: 48_000.0,
@@ -97,7 +102,7 @@ impl Plugin for Comper {
         self.sample_rate = config.sample_rate;
         self.offline = config.process_mode == ProcessMode::Offline;
         if self.worker.is_none() {
-            match Worker::spawn(self.params.clone()) {
+            match Worker::spawn(self.params.clone(), self.status.clone()) {
                 Ok(worker) => self.worker = Some(worker),
                 Err(e) => nice_error!("Comper: cannot start the inference worker: {e}"),
             }
@@ -126,6 +131,7 @@ impl Plugin for Comper {
             offline: self.offline,
         };
         let settings = self.params.settings();
+        self.status.tempo.store(info.tempo.unwrap_or(settings.free_tempo), Ordering::Relaxed);
         let thru = settings.bypass || self.params.melody_thru.value();
         let mut notes = HostNotes(context);
         let Some((_, link)) = self.worker.as_mut() else {

@@ -1,16 +1,11 @@
 //! Harmony: the note-in-chord ratio (method §5.1). A frame counts when both the melody and
 //! the chord sound (ON or HOLD); it is a hit when the melody's pitch class is in the chord.
 
-use crate::{sounding_chord, sounding_pitch};
-use comper_music::{FRAMES_PER_BEAT, FrameTracks, PitchClass, Token};
+use comper_music::{FRAMES_PER_BEAT, FrameTracks};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
-/// Whether the melody note is in the chord; `None` when either is silent.
-pub fn note_in_chord(melody: Token, chord: Token) -> Option<bool> {
-    let pitch = sounding_pitch(melody)?;
-    Some(sounding_chord(chord)?.chord().pitch_classes().contains(PitchClass::of_midi(pitch)))
-}
+pub use comper_music::token::note_in_chord;
 
 /// Hits among counted frames.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -86,7 +81,7 @@ pub fn per_beat(takes: &[FrameTracks], beats: usize) -> Vec<Option<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use comper_music::{Chord, ChordId, Quality};
+    use comper_music::{Chord, ChordId, PitchClass, Quality, Token};
 
     fn chord(root: i32, quality: Quality) -> ChordId {
         ChordId::of(Chord::new(PitchClass::new(root), quality))

@@ -15,23 +15,7 @@ pub mod report;
 pub mod rhythm;
 pub mod runner;
 
-use comper_music::{ChordId, Token, TokenKind};
-
-/// The chord a chord-track token sounds, if any.
-pub fn sounding_chord(token: Token) -> Option<ChordId> {
-    match token.kind() {
-        TokenKind::ChordOn(c) | TokenKind::ChordHold(c) => Some(c),
-        _ => None,
-    }
-}
-
-/// The pitch a melody-track token sounds, if any.
-pub fn sounding_pitch(token: Token) -> Option<u8> {
-    match token.kind() {
-        TokenKind::NoteOn(p) | TokenKind::NoteHold(p) => Some(p),
-        _ => None,
-    }
-}
+pub use comper_music::token::{sounding_chord, sounding_pitch};
 
 /// Shannon entropy (nats) of a histogram of counts.
 pub fn entropy(counts: impl IntoIterator<Item = usize>) -> f64 {

@@ -1,6 +1,6 @@
 //! Comper's music domain, shared by the plugin and the toolchain.
 //!
-//! Everything here is plain data and pure functions: no I/O, no plugin framework, no training
+//! Everything here is plain data and pure functions: no file or device I/O, no plugin framework, no training
 //! library. The plugin uses it to voice and name chords; the toolchain uses it to import,
 //! tokenize and evaluate.
 //!
@@ -12,12 +12,14 @@
 //! - [`frames`]: lead sheet ↔ 16th-note frame tracks, and the interleaved model stream.
 //! - [`spans`]: the chord events of a chord track.
 //! - [`voicing`]: chord symbol → MIDI keys.
+//! - [`take`]: melody and chords as a MIDI file with chord-name markers.
 
 pub mod chord;
 pub mod frames;
 pub mod lead_sheet;
 pub mod pitch;
 pub mod spans;
+pub mod take;
 pub mod token;
 pub mod vocab;
 pub mod voicing;
@@ -28,4 +30,5 @@ pub use lead_sheet::{ChordEvent, Key, LeadSheet, Meter, Mode, Note, Source};
 pub use pitch::PitchClass;
 pub use token::{Token, TokenKind};
 pub use vocab::ChordId;
+pub use take::Take;
 pub use voicing::{VoicedChord, Voicing};

@@ -10,6 +10,7 @@
 //! | 260 … 260+C−1 | chord HOLD(c) |
 //! | 260+C … 260+2C−1 | chord ON(c) |
 
+use crate::PitchClass;
 use crate::vocab::{ChordId, NUM_CHORDS};
 use serde::{Deserialize, Serialize};
 
@@ -142,6 +143,29 @@ impl Token {
 
 fn chord_id(offset: u16) -> ChordId {
     ChordId::from_index(usize::from(offset)).expect("offset below NUM_CHORDS")
+}
+
+/// The chord a chord-track token sounds (ON or HOLD), if any.
+pub fn sounding_chord(token: Token) -> Option<ChordId> {
+    match token.kind() {
+        TokenKind::ChordOn(c) | TokenKind::ChordHold(c) => Some(c),
+        _ => None,
+    }
+}
+
+/// The pitch a melody-track token sounds (ON or HOLD), if any.
+pub fn sounding_pitch(token: Token) -> Option<u8> {
+    match token.kind() {
+        TokenKind::NoteOn(p) | TokenKind::NoteHold(p) => Some(p),
+        _ => None,
+    }
+}
+
+/// Whether the melody note is in the chord (the harmony metric's test of one frame); `None`
+/// when either is silent.
+pub fn note_in_chord(melody: Token, chord: Token) -> Option<bool> {
+    let pitch = sounding_pitch(melody)?;
+    Some(sounding_chord(chord)?.chord().pitch_classes().contains(PitchClass::of_midi(pitch)))
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@ mod latency;
 mod messages;
 mod status;
 mod thread;
+mod timeline;
 
 pub use messages::{FromWorker, ToWorker};
 pub use status::Status;
 pub use thread::Worker;
+pub use timeline::{PlayedFrame, Timeline};

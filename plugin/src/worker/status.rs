@@ -1,7 +1,9 @@
 //! What the worker and the audio thread publish for the window, the log and the tests:
-//! atomics the audio thread can write without waiting, and text the others share.
+//! atomics the audio thread can write without waiting, and text and the timeline that the
+//! others share.
 
-use atomic_float::AtomicF32;
+use super::timeline::Timeline;
+use atomic_float::{AtomicF32, AtomicF64};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -19,6 +21,10 @@ pub struct Status {
     /// do about it. Never touched by the audio thread.
     pub model: Mutex<String>,
     pub problem: Mutex<Option<String>>,
+    /// The take so far and the plan ahead, kept by the worker for the window and capture.
+    pub timeline: Mutex<Timeline>,
+    /// The tempo the audio thread plays at (the host's, or the free-running one), in BPM.
+    pub tempo: AtomicF64,
 }
 
 impl Default for Status {
@@ -31,6 +37,8 @@ impl Default for Status {
             step_p99_ms: AtomicF32::default(),
             model: Mutex::default(),
             problem: Mutex::default(),
+            timeline: Mutex::default(),
+            tempo: AtomicF64::new(120.0),
         }
     }
 }
@@ -57,6 +65,17 @@ impl Status {
     pub(crate) fn set_problem(&self, problem: Option<String>) {
         if let Ok(mut slot) = self.problem.lock() {
             *slot = problem;
+        }
+    }
+
+    /// A copy of the timeline (the worker holds the lock only to update it).
+    pub fn timeline(&self) -> Timeline {
+        self.timeline.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    pub(crate) fn update_timeline(&self, update: impl FnOnce(&mut Timeline)) {
+        if let Ok(mut timeline) = self.timeline.lock() {
+            update(&mut timeline);
         }
     }
 

@@ -29,11 +29,11 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Start the worker; returns it and the audio thread's ends of its queues.
-    pub fn spawn(params: Arc<ComperParams>) -> std::io::Result<(Worker, WorkerLink)> {
+    /// Start the worker, publishing to `status`; returns it and the audio thread's ends of its
+    /// queues.
+    pub fn spawn(params: Arc<ComperParams>, status: Arc<Status>) -> std::io::Result<(Worker, WorkerLink)> {
         let (to_worker, from_audio) = RingBuffer::new(TO_WORKER_CAPACITY);
         let (to_audio, from_worker) = RingBuffer::new(FROM_WORKER_CAPACITY);
-        let status = Arc::new(Status::default());
         let stop = Arc::new(AtomicBool::new(false));
         let mut state =
             Loop { params, status: status.clone(), from_audio, to_audio, engine: None, session: None, orphaned: false };
@@ -127,6 +127,7 @@ impl Loop {
             let result = match message {
                 ToWorker::Start { session } => {
                     self.session = Some(session);
+                    self.status.update_timeline(|t| t.start(session));
                     changed = true;
                     engine.start(self.params.seed.value() as u64)
                 }
@@ -135,6 +136,7 @@ impl Loop {
                         continue;
                     }
                     changed = true;
+                    self.status.update_timeline(|t| t.record(frame, chord, melody));
                     engine.observe(chord, melody)
                 }
                 ToWorker::Frame { .. } => Ok(()),
@@ -152,8 +154,10 @@ impl Loop {
 
     fn send_plan(&mut self) {
         let (Some((engine, _)), Some(session)) = (self.engine.as_mut(), self.session) else { return };
-        match engine.plan(&self.params.plan_settings()) {
+        let settings = self.params.plan_settings();
+        match engine.plan(&settings) {
             Ok(plan) => {
+                self.status.update_timeline(|t| t.set_plan(&plan, settings.listen));
                 for chord in plan {
                     let _ = self.to_audio.push(FromWorker::Chord { session, chord });
                 }

@@ -1,0 +1,161 @@
+//! A take as a Standard MIDI File: a tempo track, the melody, and the chords with their names
+//! as marker events (DAWs show them on the timeline). `cargo xtask jam` and the plugin's
+//! capture write the same layout; the file's bytes are built here, the callers write them.
+
+use crate::spans::chord_spans;
+use crate::{FRAMES_PER_BEAT, Token, TokenKind, Voicing};
+use midly::num::{u4, u7, u15, u24, u28};
+use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
+
+pub const TICKS_PER_BEAT: u16 = 480;
+pub const MELODY_CHANNEL: u8 = 0;
+pub const CHORD_CHANNEL: u8 = 1;
+/// The marker of a stretch without a chord.
+pub const NO_CHORD: &str = "N.C.";
+
+/// A note starting or ending, in beats from the take's start.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TakeEvent {
+    pub beats: f64,
+    pub key: u8,
+    pub on: bool,
+    pub velocity: f32,
+}
+
+/// What a take holds: the melody, the chord notes, and a name at every chord change.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Take {
+    pub tempo: f64,
+    pub time_signature: (u8, u8),
+    pub melody: Vec<TakeEvent>,
+    pub chords: Vec<TakeEvent>,
+    pub markers: Vec<(f64, String)>,
+}
+
+impl Take {
+    /// A take from frame tracks (16th notes, as the plugin hears and plays them): melody ONs
+    /// start notes and HOLDs lengthen them; each chord event sounds `voicing` for its frames.
+    pub fn from_frames(melody: &[Token], chords: &[Token], tempo: f64, voicing: Voicing, velocity: f32) -> Take {
+        let beats = |frame: usize| frame as f64 / FRAMES_PER_BEAT as f64;
+        let mut take = Take { tempo, time_signature: (4, 4), ..Take::default() };
+        let mut sounding: Option<u8> = None;
+        for (f, token) in melody.iter().chain([&Token::SILENCE]).enumerate() {
+            let held = match token.kind() {
+                TokenKind::NoteHold(p) if sounding == Some(p) => continue,
+                TokenKind::NoteOn(p) | TokenKind::NoteHold(p) => Some(p),
+                _ => None,
+            };
+            if let Some(key) = sounding.take() {
+                take.melody.push(TakeEvent { beats: beats(f), key, on: false, velocity: 0.0 });
+            }
+            if let Some(key) = held {
+                take.melody.push(TakeEvent { beats: beats(f), key, on: true, velocity });
+                sounding = Some(key);
+            }
+        }
+        let mut end_of_last = None;
+        for span in chord_spans(chords) {
+            if end_of_last.is_some_and(|end| end < span.start) {
+                take.markers.push((beats(end_of_last.unwrap_or_default()), NO_CHORD.to_string()));
+            }
+            let (start, end) = (beats(span.start), beats(span.start + span.frames));
+            take.markers.push((start, span.chord.chord().to_string()));
+            for &key in voicing.voice(span.chord.chord()).keys() {
+                take.chords.push(TakeEvent { beats: start, key, on: true, velocity });
+                take.chords.push(TakeEvent { beats: end, key, on: false, velocity: 0.0 });
+            }
+            end_of_last = Some(span.start + span.frames);
+        }
+        take
+    }
+
+    /// The Standard MIDI File (format 1: tempo, melody and chord tracks).
+    pub fn to_midi_bytes(&self) -> std::io::Result<Vec<u8>> {
+        let tick = |beats: f64| (beats * f64::from(TICKS_PER_BEAT)).round().max(0.0) as u64;
+        let note = |channel: u8, e: &TakeEvent| {
+            let (key, velocity) = (u7::new(e.key.min(127)), ((e.velocity * 127.0).round() as u8).clamp(1, 127));
+            let message = if e.on {
+                MidiMessage::NoteOn { key, vel: u7::new(velocity) }
+            } else {
+                MidiMessage::NoteOff { key, vel: u7::new(0) }
+            };
+            (tick(e.beats), TrackEventKind::Midi { channel: u4::new(channel), message })
+        };
+        let micros = (60_000_000.0 / self.tempo.max(1.0)).round() as u32;
+        let (numerator, denominator) = self.time_signature;
+        let tempo_track: Vec<At> = vec![
+            (0, TrackEventKind::Meta(MetaMessage::TrackName(b"Comper take"))),
+            (0, TrackEventKind::Meta(MetaMessage::Tempo(u24::new(micros)))),
+            (0, TrackEventKind::Meta(MetaMessage::TimeSignature(numerator, denominator.trailing_zeros() as u8, 24, 8))),
+        ];
+        let mut melody_track: Vec<At> = vec![(0, TrackEventKind::Meta(MetaMessage::TrackName(b"Melody")))];
+        melody_track.extend(self.melody.iter().map(|e| note(MELODY_CHANNEL, e)));
+        let mut chord_track: Vec<At> = vec![(0, TrackEventKind::Meta(MetaMessage::TrackName(b"Chords")))];
+        chord_track.extend(
+            self.markers.iter().map(|(beats, name)| (tick(*beats), TrackEventKind::Meta(MetaMessage::Marker(name.as_bytes())))),
+        );
+        chord_track.extend(self.chords.iter().map(|e| note(CHORD_CHANNEL, e)));
+        let mut smf = Smf::new(Header::new(Format::Parallel, Timing::Metrical(u15::new(TICKS_PER_BEAT))));
+        smf.tracks = [tempo_track, melody_track, chord_track].into_iter().map(with_deltas).collect();
+        let mut bytes = Vec::new();
+        smf.write_std(&mut bytes)?;
+        Ok(bytes)
+    }
+}
+
+/// An event at an absolute tick, before deltas are taken.
+type At<'a> = (u64, TrackEventKind<'a>);
+
+/// Sort by time (stable, and offs before ons at the same tick, so a restruck key sounds
+/// again) and take deltas.
+fn with_deltas(mut events: Vec<At>) -> Vec<TrackEvent> {
+    let is_on = |kind: &TrackEventKind| matches!(kind, TrackEventKind::Midi { message: MidiMessage::NoteOn { .. }, .. });
+    events.sort_by_key(|(t, kind)| (*t, is_on(kind)));
+    let mut last = 0;
+    let mut track: Vec<TrackEvent> = events
+        .into_iter()
+        .map(|(t, kind)| {
+            let delta = u28::new((t - last) as u32);
+            last = t;
+            TrackEvent { delta, kind }
+        })
+        .collect();
+    track.push(TrackEvent { delta: u28::new(0), kind: TrackEventKind::Meta(MetaMessage::EndOfTrack) });
+    track
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Chord, ChordId, PitchClass, Quality};
+
+    fn chord(root: i32, quality: Quality) -> ChordId {
+        ChordId::of(Chord::new(PitchClass::new(root), quality))
+    }
+
+    #[test]
+    fn frames_become_notes_markers_and_a_readable_file() {
+        let (c, am) = (chord(0, Quality::Major), chord(9, Quality::Minor));
+        let melody = [Token::note_on(64), Token::note_hold(64), Token::note_on(64), Token::SILENCE];
+        let chords = [Token::chord_on(c), Token::chord_hold(c), Token::SILENCE, Token::chord_on(am)];
+        let voicing = Voicing { octave: 4, bass: false };
+        let take = Take::from_frames(&melody, &chords, 90.0, voicing, 0.5);
+        let beats: Vec<(f64, bool)> = take.melody.iter().map(|e| (e.beats, e.on)).collect();
+        assert_eq!(beats, [(0.0, true), (0.5, false), (0.5, true), (0.75, false)]);
+        let names: Vec<(f64, &str)> = take.markers.iter().map(|(b, n)| (*b, n.as_str())).collect();
+        assert_eq!(names, [(0.0, "C"), (0.5, NO_CHORD), (0.75, "Am")]);
+        assert_eq!(take.chords.iter().filter(|e| e.on).count(), 6);
+
+        let bytes = take.to_midi_bytes().unwrap();
+        let smf = Smf::parse(&bytes).unwrap();
+        assert_eq!(smf.tracks.len(), 3);
+        let markers: Vec<&[u8]> = smf.tracks[2]
+            .iter()
+            .filter_map(|e| match e.kind {
+                TrackEventKind::Meta(MetaMessage::Marker(m)) => Some(m),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(markers, [b"C".as_slice(), b"N.C.", b"Am"]);
+    }
+}
