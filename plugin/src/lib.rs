@@ -5,8 +5,11 @@
 //! - [`params`]: parameters and the persisted model choice;
 //! - [`realtime`]: the audio thread's scheduler (frames, melody, chords on exact samples);
 //! - [`worker`]: the inference thread (model loading, planning);
-//! - [`resources`]: where the bundled runtime and models are.
+//! - [`resources`]: where the bundled runtime and models are;
+//! - [`editor`]: the window; [`capture`]: the take as a MIDI file.
 
+pub mod capture;
+pub mod editor;
 pub mod params;
 pub mod realtime;
 pub mod resources;
@@ -14,6 +17,7 @@ pub mod worker;
 
 use nice_plug::midi::{Channel, Key, VoiceID};
 use nice_plug::prelude::*;
+use nice_plug_egui::{EguiEditor, EguiEditorState};
 use params::ComperParams;
 use realtime::{BlockInfo, NoteSink, Scheduler, WorkerLink};
 use std::num::NonZeroU32;
@@ -23,6 +27,7 @@ use worker::{Status, Worker};
 
 pub struct Comper {
     params: Arc<ComperParams>,
+    editor_state: Arc<EguiEditorState>,
     /// What the worker and the audio thread publish; made here so the window has it before
     /// the first activation.
     status: Arc<Status>,
@@ -38,6 +43,7 @@ impl Default for Comper {
     fn default() -> Self {
         Comper {
             params: Arc::new(ComperParams::default()),
+            editor_state: editor::default_state(),
             status: Arc::new(Status::default()),
             scheduler: Scheduler::default(),
             worker: None,
@@ -81,7 +87,7 @@ impl Plugin for Comper {
     const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
     const MIDI_OUTPUT: MidiConfig = MidiConfig::Basic;
 
-    type Editor = ();
+    type Editor = EguiEditor<editor::Window>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -90,7 +96,7 @@ impl Plugin for Comper {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        None
+        editor::create(self.params.clone(), self.status.clone(), self.editor_state.clone())
     }
 
     fn activate(

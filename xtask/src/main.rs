@@ -35,6 +35,8 @@ enum Command {
     Install,
     /// Play a MIDI melody into the built plugin and print the chords it answers with.
     Jam(commands::jam::JamArgs),
+    /// Open Comper's window in Comper's own CLAP host while a melody plays (X11; screenshots).
+    Window(commands::window::WindowArgs),
     /// Fetch the ONNX Runtime library (PyPI wheel) and print its path.
     Ort,
     /// Provision what the tests need, then run every test in the workspace.
@@ -55,6 +57,7 @@ fn main() -> anyhow::Result<()> {
         Command::Bench => commands::bench::run(),
         Command::Install => commands::install::run(),
         Command::Jam(args) => commands::jam::run(args),
+        Command::Window(args) => commands::window::run(args),
         Command::Ort => commands::ort::run(),
         Command::Test { args } => commands::test::run(args),
     }

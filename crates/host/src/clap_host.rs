@@ -9,6 +9,7 @@ use crate::{
     validate_block, validate_config,
 };
 use audio::AudioBuffers;
+use clack_extensions::gui::{GuiApiType, GuiConfiguration, PluginGui, Window};
 use clack_extensions::params::{ParamInfoBuffer, PluginParams};
 use clack_extensions::render::{PluginRender, RenderMode};
 use clack_extensions::state::PluginState;
@@ -40,6 +41,8 @@ pub struct ClapHost {
     /// Samples processed so far, CLAP's `steady_time`.
     steady_time: u64,
     max_block: u32,
+    /// The plugin's window, while one is open.
+    gui: Option<PluginGui>,
 }
 
 impl ClapHost {
@@ -111,12 +114,35 @@ impl ClapHost {
             pending_params: Vec::new(),
             steady_time: 0,
             max_block: config.max_block,
+            gui: None,
         })
     }
 
     /// The plugin's id, name and CLAP features.
     pub fn descriptor(&self) -> PluginDescriptorInfo {
         self.descriptor.clone()
+    }
+
+    /// Open the plugin's window embedded in the X11 window `parent` (for a headless screenshot,
+    /// the root window of an Xvfb screen); returns its size in pixels. It stays open until the
+    /// host is dropped. The window draws on its own thread; the caller keeps processing.
+    pub fn open_window_x11(&mut self, parent: u64) -> Result<(u32, u32), HostError> {
+        let handle = self.instance.plugin_handle();
+        let gui =
+            handle.get_extension::<PluginGui>().ok_or_else(|| HostError::Gui("the plugin has no window".into()))?;
+        let embedded = GuiConfiguration { api_type: GuiApiType::X11, is_floating: false };
+        if !gui.is_api_supported(&handle, embedded) {
+            return Err(HostError::Gui("the plugin cannot embed its window in X11".into()));
+        }
+        gui.create(&handle, embedded).map_err(|e| HostError::Gui(e.to_string()))?;
+        self.gui = Some(gui);
+        // SAFETY: the caller's parent window outlives the plugin's window, which is destroyed
+        // when this host is dropped.
+        unsafe { gui.set_parent(&handle, Window::from_x11_handle(parent as std::ffi::c_ulong)) }
+            .map_err(|e| HostError::Gui(e.to_string()))?;
+        gui.show(&handle).map_err(|e| HostError::Gui(e.to_string()))?;
+        let size = gui.get_size(&handle).ok_or_else(|| HostError::Gui("the plugin gave no window size".into()))?;
+        Ok((size.width, size.height))
     }
 
     fn params_extension(&self) -> Result<PluginParams, HostError> {
@@ -203,9 +229,12 @@ impl PluginHost for ClapHost {
 }
 
 impl Drop for ClapHost {
-    /// Stops processing and deactivates; dropping the instance afterwards destroys the plugin and
+    /// Closes the window, stops processing and deactivates; dropping the instance afterwards destroys the plugin and
     /// then releases the entry, which unloads the library.
     fn drop(&mut self) {
+        if let Some(gui) = self.gui.take() {
+            gui.destroy(&self.instance.plugin_handle());
+        }
         if let Some(processor) = self.processor.take() {
             self.instance.deactivate(processor.stop_processing());
         }

@@ -40,6 +40,9 @@ pub enum HostError {
     /// Creating or initializing the plugin instance failed.
     #[error("plugin instantiation failed: {0}")]
     Instantiate(String),
+    /// The plugin's window could not be opened.
+    #[error("plugin window: {0}")]
+    Gui(String),
     /// Activating the plugin or starting processing failed.
     #[error("plugin activation failed: {0}")]
     Activate(String),

@@ -16,7 +16,7 @@ mod vst3_host;
 
 pub use clap_host::ClapHost;
 pub use error::HostError;
-pub use perform::{MelodyNote, Performance, Played, perform};
+pub use perform::{MelodyNote, Performance, Played, perform, perform_with};
 pub use vst3_host::Vst3Host;
 
 /// What the host tells the plugin about the timeline for one block.

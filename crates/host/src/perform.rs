@@ -31,6 +31,10 @@ impl Performance {
         self.sample_rate * 60.0 / self.tempo
     }
 
+    pub fn beats_per_bar(&self) -> f64 {
+        f64::from(self.time_signature.0) * 4.0 / f64::from(self.time_signature.1)
+    }
+
     /// The sample (from the start) of a beat position.
     pub fn sample_of(&self, beats: f64) -> u64 {
         ((beats - self.start_beats) * self.samples_per_beat()).round().max(0.0) as u64
@@ -49,12 +53,23 @@ pub struct Played {
     pub event: NoteEvent,
 }
 
-/// Play `melody` through `host` as `performance` describes; returns everything the plugin
-/// sent, in order.
+/// Play `melody` through `host` as `performance` describes, as fast as the plugin answers;
+/// returns everything the plugin sent, in order.
 pub fn perform(
     host: &mut dyn PluginHost,
     melody: &[MelodyNote],
     performance: &Performance,
+) -> Result<Vec<Played>, HostError> {
+    perform_with(host, melody, performance, |_| Ok(true))
+}
+
+/// [`perform`], calling `after_block` with the samples played so far after every block (to
+/// keep pace with a clock, or to look at the plugin mid-song); it returns false to stop early.
+pub fn perform_with(
+    host: &mut dyn PluginHost,
+    melody: &[MelodyNote],
+    performance: &Performance,
+    mut after_block: impl FnMut(u64) -> Result<bool, HostError>,
 ) -> Result<Vec<Played>, HostError> {
     let mut input: Vec<(u64, NoteEvent)> = Vec::with_capacity(melody.len() * 2);
     for note in melody.iter().filter(|n| n.end > performance.start_beats && n.start < performance.end_beats) {
@@ -91,6 +106,9 @@ pub fn perform(
         );
         host.idle();
         now = end;
+        if !after_block(now)? {
+            break;
+        }
     }
     Ok(played)
 }

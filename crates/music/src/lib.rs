@@ -28,7 +28,7 @@ pub use chord::{Chord, Quality};
 pub use frames::{FRAMES_PER_BEAT, FrameTracks};
 pub use lead_sheet::{ChordEvent, Key, LeadSheet, Meter, Mode, Note, Source};
 pub use pitch::PitchClass;
+pub use take::Take;
 pub use token::{Token, TokenKind};
 pub use vocab::ChordId;
-pub use take::Take;
 pub use voicing::{VoicedChord, Voicing};

@@ -92,7 +92,9 @@ impl Take {
         melody_track.extend(self.melody.iter().map(|e| note(MELODY_CHANNEL, e)));
         let mut chord_track: Vec<At> = vec![(0, TrackEventKind::Meta(MetaMessage::TrackName(b"Chords")))];
         chord_track.extend(
-            self.markers.iter().map(|(beats, name)| (tick(*beats), TrackEventKind::Meta(MetaMessage::Marker(name.as_bytes())))),
+            self.markers
+                .iter()
+                .map(|(beats, name)| (tick(*beats), TrackEventKind::Meta(MetaMessage::Marker(name.as_bytes())))),
         );
         chord_track.extend(self.chords.iter().map(|e| note(CHORD_CHANNEL, e)));
         let mut smf = Smf::new(Header::new(Format::Parallel, Timing::Metrical(u15::new(TICKS_PER_BEAT))));
@@ -109,7 +111,8 @@ type At<'a> = (u64, TrackEventKind<'a>);
 /// Sort by time (stable, and offs before ons at the same tick, so a restruck key sounds
 /// again) and take deltas.
 fn with_deltas(mut events: Vec<At>) -> Vec<TrackEvent> {
-    let is_on = |kind: &TrackEventKind| matches!(kind, TrackEventKind::Midi { message: MidiMessage::NoteOn { .. }, .. });
+    let is_on =
+        |kind: &TrackEventKind| matches!(kind, TrackEventKind::Midi { message: MidiMessage::NoteOn { .. }, .. });
     events.sort_by_key(|(t, kind)| (*t, is_on(kind)));
     let mut last = 0;
     let mut track: Vec<TrackEvent> = events

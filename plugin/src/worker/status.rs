@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 pub struct Status {
     /// The generation of the model choice the worker last tried to load (`u64::MAX`: none yet).
     pub applied_generation: AtomicU64,
+    /// The ONNX Runtime library was found and loaded.
+    pub runtime_found: AtomicBool,
     /// A model is loaded and the worker is planning.
     pub ready: AtomicBool,
     /// Frames whose chord the worker had not planned in time (the last chord was held).
@@ -31,6 +33,7 @@ impl Default for Status {
     fn default() -> Self {
         Status {
             applied_generation: AtomicU64::new(u64::MAX),
+            runtime_found: AtomicBool::default(),
             ready: AtomicBool::default(),
             misses: AtomicU64::default(),
             step_p50_ms: AtomicF32::default(),

@@ -89,7 +89,7 @@ impl Loop {
             return;
         }
         let had_model = self.engine.is_some();
-        match load(chosen, self.params.seed.value() as u64) {
+        match load(chosen, self.params.seed.value() as u64, &self.status) {
             Ok(engine) => {
                 let card = engine.model().model.card();
                 let name = format!("{} {}", card.name, card.version);
@@ -184,10 +184,13 @@ impl Loop {
     }
 }
 
-/// Find the runtime and the model, check the card, and start a planner.
-fn load(chosen: &str, seed: u64) -> Result<Engine, String> {
-    let library = find_library(resources::library().as_deref()).map_err(|e| e.to_string())?;
-    let environment = environment(&library).map_err(|e| e.to_string())?;
+/// Find the runtime (telling `status` whether it was found) and the model, check the card,
+/// and start a planner.
+fn load(chosen: &str, seed: u64, status: &Status) -> Result<Engine, String> {
+    let runtime = find_library(resources::library().as_deref()).map_err(|e| e.to_string());
+    let environment = runtime.and_then(|library| environment(&library).map_err(|e| e.to_string()));
+    status.runtime_found.store(environment.is_ok(), Ordering::Release);
+    let environment = environment?;
     let model = resources::model(chosen).ok_or_else(|| {
         "no model: the bundled models folder is missing; reinstall Comper or choose a model folder".to_string()
     })?;

@@ -72,8 +72,11 @@ impl Timeline {
     /// The played frames from `from` on (clipped to what is kept).
     pub fn played_since(&self, from: u32) -> impl Iterator<Item = PlayedFrame> + '_ {
         let skip = from.saturating_sub(self.first) as usize;
-        (self.melody.iter().zip(&self.chords).enumerate().skip(skip))
-            .map(|(i, (&melody, &chord))| PlayedFrame { frame: self.first + i as u32, melody, chord })
+        (self.melody.iter().zip(&self.chords).enumerate().skip(skip)).map(|(i, (&melody, &chord))| PlayedFrame {
+            frame: self.first + i as u32,
+            melody,
+            chord,
+        })
     }
 
     /// The upcoming frames of the plan.

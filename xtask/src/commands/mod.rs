@@ -11,3 +11,4 @@ pub mod ort;
 pub mod rl;
 pub mod test;
 pub mod train;
+pub mod window;

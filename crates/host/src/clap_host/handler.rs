@@ -1,6 +1,7 @@
 //! The host side of the CLAP callbacks: what the plugin may ask of its host.
 
-use clack_host::prelude::{HostHandlers, SharedHandler};
+use clack_extensions::gui::{GuiSize, HostGui, HostGuiImpl};
+use clack_host::prelude::{HostError, HostExtensions, HostHandlers, SharedHandler};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Ties this host's callback types together for clack. Only the thread-safe part carries data:
@@ -11,6 +12,11 @@ impl HostHandlers for Handlers {
     type Shared<'a> = Shared;
     type MainThread<'a> = ();
     type AudioProcessor<'a> = ();
+
+    /// The GUI extension: nice-plug opens a window only for a host that offers it.
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
+        builder.register::<HostGui>();
+    }
 }
 
 /// Requests the plugin made that the host honours later, from [`crate::PluginHost::idle`].
@@ -38,4 +44,24 @@ impl SharedHandler<'_> for Shared {
     fn request_callback(&self) {
         self.callback_requested.store(true, Ordering::Release);
     }
+}
+
+/// The window is embedded in a parent the caller sized; this host resizes nothing and shows
+/// the window once, when it is opened.
+impl HostGuiImpl for Shared {
+    fn resize_hints_changed(&self) {}
+
+    fn request_resize(&self, _new_size: GuiSize) -> Result<(), HostError> {
+        Err(HostError::Message("this host does not resize plugin windows"))
+    }
+
+    fn request_show(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn request_hide(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn closed(&self, _was_destroyed: bool) {}
 }

@@ -34,10 +34,7 @@ pub fn write(
                 velocity: p.event.velocity,
             })
             .collect(),
-        markers: changes
-            .iter()
-            .map(|c| (c.beats, c.chord.map_or(NO_CHORD.to_string(), |c| c.to_string())))
-            .collect(),
+        markers: changes.iter().map(|c| (c.beats, c.chord.map_or(NO_CHORD.to_string(), |c| c.to_string()))).collect(),
     };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;

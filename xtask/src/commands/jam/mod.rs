@@ -11,7 +11,7 @@ use chart::ChordChange;
 use clap::Args;
 use comper_data::import::midi::MidiFile;
 use comper_host::{ClapHost, HostConfig, MelodyNote, Performance, PluginHost, perform};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Args)]
 pub struct JamArgs {
@@ -39,29 +39,7 @@ pub struct JamArgs {
 }
 
 pub fn run(args: JamArgs) -> anyhow::Result<()> {
-    let file = MidiFile::read(&args.melody).with_context(|| format!("reading {}", args.melody.display()))?;
-    let melody: Vec<MelodyNote> = file
-        .tracks
-        .iter()
-        .flat_map(|t| &t.notes)
-        .map(|n| MelodyNote { start: file.beats(n.start), end: file.beats(n.end), key: n.key, velocity: 0.8 })
-        .collect();
-    if melody.is_empty() {
-        bail!("{} has no notes", args.melody.display());
-    }
-    let meter = file.meter.unwrap_or(comper_music::Meter { numerator: 4, denominator: 4 });
-    let bar = meter.beats_per_bar();
-    let last = melody.iter().map(|n| n.end).fold(0.0, f64::max);
-    let performance = Performance {
-        tempo: args.tempo.unwrap_or_else(|| file.initial_tempo()),
-        time_signature: (u16::from(meter.numerator), u16::from(meter.denominator)),
-        sample_rate: args.sample_rate,
-        block: args.block,
-        start_beats: 0.0,
-        end_beats: ((last / bar).ceil() + 1.0) * bar,
-        channel: 0,
-    };
-
+    let (melody, performance) = read_melody(&args.melody, args.tempo, args.sample_rate, args.block)?;
     let bundles = bundle::debug_bundles()?;
     if let Some(model) = &args.model {
         let model = model.canonicalize().with_context(|| format!("model folder {}", model.display()))?;
@@ -81,14 +59,47 @@ pub fn run(args: JamArgs) -> anyhow::Result<()> {
     if changes.iter().all(|c| c.chord.is_none()) {
         bail!("Comper played no chords: is the ONNX Runtime library and the model in target/bundled/Comper/?");
     }
-    print!("{}", chart::render(&changes, &melody, bar, performance.end_beats));
+    print!("{}", chart::render(&changes, &melody, performance.beats_per_bar(), performance.end_beats));
     midi_out::write(&args.output, &melody, &played, &changes, &performance)?;
     println!("wrote {}", args.output.display());
     Ok(())
 }
 
+/// The notes of a melody file (every note of every track) and a performance of it that ends
+/// a bar after its last note, at `tempo` or the file's own.
+pub fn read_melody(
+    path: &Path,
+    tempo: Option<f64>,
+    sample_rate: f64,
+    block: u32,
+) -> anyhow::Result<(Vec<MelodyNote>, Performance)> {
+    let file = MidiFile::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let melody: Vec<MelodyNote> = file
+        .tracks
+        .iter()
+        .flat_map(|t| &t.notes)
+        .map(|n| MelodyNote { start: file.beats(n.start), end: file.beats(n.end), key: n.key, velocity: 0.8 })
+        .collect();
+    if melody.is_empty() {
+        bail!("{} has no notes", path.display());
+    }
+    let meter = file.meter.unwrap_or(comper_music::Meter { numerator: 4, denominator: 4 });
+    let bar = meter.beats_per_bar();
+    let last = melody.iter().map(|n| n.end).fold(0.0, f64::max);
+    let performance = Performance {
+        tempo: tempo.unwrap_or_else(|| file.initial_tempo()),
+        time_signature: (u16::from(meter.numerator), u16::from(meter.denominator)),
+        sample_rate,
+        block,
+        start_beats: 0.0,
+        end_beats: ((last / bar).ceil() + 1.0) * bar,
+        channel: 0,
+    };
+    Ok((melody, performance))
+}
+
 /// Set a parameter by its display name (CLAP plain value).
-fn set_param(host: &mut ClapHost, name: &str, value: f64) -> anyhow::Result<()> {
+pub fn set_param(host: &mut ClapHost, name: &str, value: f64) -> anyhow::Result<()> {
     let id = host.param_id(name)?;
     host.set_param(id, value)?;
     Ok(())

@@ -1,0 +1,41 @@
+//! The capture controls: how many bars, where to, and what happened.
+
+use crate::capture;
+use crate::params::ComperParams;
+use crate::worker::{Status, Timeline};
+use egui::{RichText, Ui};
+use std::path::PathBuf;
+
+pub struct CapturePanel {
+    bars: u32,
+    folder: String,
+    /// The last capture's file, or why it failed.
+    outcome: Option<Result<PathBuf, String>>,
+}
+
+impl Default for CapturePanel {
+    fn default() -> Self {
+        CapturePanel { bars: 8, folder: capture::default_folder().display().to_string(), outcome: None }
+    }
+}
+
+impl CapturePanel {
+    pub fn show(&mut self, ui: &mut Ui, timeline: &Timeline, params: &ComperParams, status: &Status) {
+        ui.strong("Capture");
+        ui.horizontal(|ui| {
+            ui.label("last");
+            ui.add(egui::DragValue::new(&mut self.bars).range(1..=128).suffix(" bars"));
+            let played = timeline.next_frame() > 0;
+            if ui.add_enabled(played, egui::Button::new("Save MIDI")).clicked() {
+                let saved = capture::save(status, params, self.bars, &PathBuf::from(&self.folder));
+                self.outcome = Some(saved.map_err(|e| e.to_string()));
+            }
+        });
+        ui.add(egui::TextEdit::singleline(&mut self.folder).desired_width(300.0));
+        match &self.outcome {
+            Some(Ok(path)) => ui.label(format!("saved {}", path.display())),
+            Some(Err(why)) => ui.label(RichText::new(why).color(super::palette::PROBLEM)),
+            None => ui.label(" "),
+        };
+    }
+}

@@ -1,0 +1,21 @@
+//! The chord sounding now, large, and the count-in while Comper listens.
+
+use super::palette;
+use crate::worker::Timeline;
+use egui::{RichText, Ui};
+
+pub fn show(ui: &mut Ui, timeline: &Timeline) {
+    ui.vertical(|ui| {
+        ui.set_width(220.0);
+        ui.label("Now");
+        let (name, colour) = match timeline.current_chord() {
+            Some(chord) => (chord.chord().to_string(), palette::chord(chord, 1.0)),
+            None => ("–".to_string(), ui.visuals().weak_text_color()),
+        };
+        ui.label(RichText::new(name).size(64.0).strong().color(colour));
+        match timeline.count_in_beats() {
+            Some(beats) => ui.label(RichText::new(format!("listening… plays in {beats} beats")).color(palette::NOW)),
+            None => ui.label(" "),
+        };
+    });
+}

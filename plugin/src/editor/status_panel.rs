@@ -1,0 +1,50 @@
+//! What the musician needs to trust the accompanist: which model plays, whether ONNX Runtime
+//! was found (and what to do if not), how fast the policy answers, and how the take sounds.
+
+use super::palette;
+use crate::worker::{Status, Timeline};
+use egui::{RichText, Ui};
+use std::sync::atomic::Ordering;
+
+/// The title line: the model playing, or the problem that stops it.
+pub fn header(ui: &mut Ui, status: &Status) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Comper").size(20.0).strong());
+        let model = status.model.lock().map(|m| m.clone()).unwrap_or_default();
+        if status.is_ready() {
+            ui.label(RichText::new(format!("playing {model}")).color(palette::GOOD));
+        } else {
+            ui.label(RichText::new("no model playing").color(palette::PROBLEM));
+        }
+        let runtime = status.runtime_found.load(Ordering::Relaxed);
+        let (text, colour) =
+            if runtime { ("ONNX Runtime found", palette::GOOD) } else { ("ONNX Runtime not found", palette::PROBLEM) };
+        ui.label(RichText::new(text).color(colour));
+    });
+    if let Some(problem) = status.problem() {
+        ui.label(RichText::new(problem).color(palette::PROBLEM));
+    }
+}
+
+/// Latency, misses and the take's harmony.
+pub fn show(ui: &mut Ui, status: &Status, timeline: &Timeline) {
+    egui::Grid::new("status").num_columns(2).spacing([16.0, 4.0]).show(ui, |ui| {
+        let ms = |v: f32| if v > 0.0 { format!("{v:.2} ms") } else { "–".to_string() };
+        ui.label("policy step p50 / p99");
+        ui.label(format!(
+            "{} / {}",
+            ms(status.step_p50_ms.load(Ordering::Relaxed)),
+            ms(status.step_p99_ms.load(Ordering::Relaxed))
+        ));
+        ui.end_row();
+        ui.label("missed frames");
+        ui.label(status.misses.load(Ordering::Relaxed).to_string());
+        ui.end_row();
+        ui.label("melody notes in the chord (this take)");
+        ui.label(timeline.harmony().map_or("–".to_string(), |h| format!("{:.0}%", h * 100.0)));
+        ui.end_row();
+        ui.label("tempo");
+        ui.label(format!("{:.1} BPM", status.tempo.load(Ordering::Relaxed)));
+        ui.end_row();
+    });
+}
