@@ -33,3 +33,49 @@ pub fn save(status: &Status, params: &ComperParams, bars: u32, folder: &Path) ->
     std::fs::write(&path, take.to_midi_bytes()?)?;
     Ok(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::realtime::test_rig::{FRAME, Rig};
+    use crate::worker::Timeline;
+    use comper_music::Voicing;
+    use comper_music::take::{CHORD_CHANNEL, TICKS_PER_BEAT};
+    use midly::{MidiMessage, Smf, TrackEventKind};
+
+    /// Samples per MIDI tick at the rig's 120 BPM and 48 kHz.
+    const SAMPLES_PER_TICK: u64 = 4 * FRAME / TICKS_PER_BEAT as u64;
+
+    #[test]
+    fn a_capture_is_a_midi_file_of_the_chords_that_were_played() {
+        let mut rig = Rig::new(2);
+        rig.block(512, Some(0.0), None, &[(0, true, 67)]);
+        rig.play(512, 1_000);
+        let mut timeline = Timeline::default();
+        timeline.start(1);
+        for &(frame, chord, melody) in &rig.worker.reports {
+            timeline.record(frame, chord, melody);
+        }
+        let reported = timeline.next_frame() as u64 * FRAME;
+        assert!(reported > 40 * FRAME, "the rig played {} frames", timeline.next_frame());
+
+        let bytes = timeline.capture(64, 120.0, Voicing::default(), 0.8).to_midi_bytes().unwrap();
+        let smf = Smf::parse(&bytes).expect("a valid MIDI file");
+        let mut tick = 0u64;
+        let mut captured = Vec::new();
+        for event in &smf.tracks[2] {
+            tick += u64::from(event.delta.as_int());
+            if let TrackEventKind::Midi { channel, message: MidiMessage::NoteOn { key, .. } } = event.kind {
+                assert_eq!(channel.as_int(), CHORD_CHANNEL);
+                captured.push((tick, key.as_int()));
+            }
+        }
+        let mut played: Vec<(u64, u8)> = (rig.events.iter())
+            .filter(|&&(sample, on, _, _)| on && sample < reported)
+            .map(|&(sample, _, _, key)| (sample / SAMPLES_PER_TICK, key))
+            .collect();
+        captured.sort_unstable();
+        played.sort_unstable();
+        assert!(!played.is_empty());
+        assert_eq!(captured, played);
+    }
+}

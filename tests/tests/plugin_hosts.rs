@@ -186,11 +186,15 @@ fn seeks_loops_and_stops_release_the_chord() {
 }
 
 #[test]
-fn saved_state_restores_the_settings() {
+fn saved_state_restores_the_settings_and_the_model_choice() {
+    let rl_only = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models/rl-only"));
     for format in FORMATS {
         let mut host = load(format);
         set(&mut *host, format, "Octave", 5.0, 4.0 / 6.0);
         set(&mut *host, format, "Seed", 42.0, 42.0 / 9999.0);
+        block(&mut *host, 64, None, None);
+        let state = with_model(&mut *host, &rl_only);
+        host.load_state(&state).unwrap();
         block(&mut *host, 64, None, None);
         let before = host.params().unwrap();
         let state = host.save_state().unwrap();
@@ -198,6 +202,9 @@ fn saved_state_restores_the_settings() {
         fresh.load_state(&state).unwrap();
         block(&mut *fresh, 64, None, None);
         assert_eq!(fresh.params().unwrap(), before, "{format:?}");
+        let (saved, _) = state_json(&fresh.save_state().unwrap());
+        let choice: String = serde_json::from_str(saved["fields"]["model"].as_str().unwrap()).unwrap();
+        assert_eq!(choice, rl_only.display().to_string(), "{format:?}");
     }
 }
 
@@ -245,12 +252,16 @@ fn garbage_truncated_or_old_state_leaves_a_working_plugin_with_defaults() {
     }
 }
 
-/// The plugin state of `host` with the persisted model choice set to `model`. nice-plug's
-/// state is JSON; its CLAP wrapper puts the length (u64, little-endian) in front.
-fn with_model(host: &mut dyn PluginHost, model: &std::path::Path) -> Vec<u8> {
-    let saved = host.save_state().unwrap();
+/// A saved state as JSON, and whether it had a length prefix: nice-plug's state is JSON; its
+/// CLAP wrapper puts the length (u64, little-endian) in front.
+fn state_json(saved: &[u8]) -> (serde_json::Value, bool) {
     let prefixed = saved.first() != Some(&b'{');
-    let mut state: serde_json::Value = serde_json::from_slice(&saved[if prefixed { 8 } else { 0 }..]).unwrap();
+    (serde_json::from_slice(&saved[if prefixed { 8 } else { 0 }..]).unwrap(), prefixed)
+}
+
+/// The plugin state of `host` with the persisted model choice set to `model`.
+fn with_model(host: &mut dyn PluginHost, model: &std::path::Path) -> Vec<u8> {
+    let (mut state, prefixed) = state_json(&host.save_state().unwrap());
     state["fields"]["model"] = serde_json::Value::String(serde_json::to_string(&model.display().to_string()).unwrap());
     let json = serde_json::to_vec(&state).unwrap();
     let mut bytes = if prefixed { (json.len() as u64).to_le_bytes().to_vec() } else { Vec::new() };

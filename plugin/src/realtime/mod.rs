@@ -16,4 +16,4 @@ mod scheduler_fuzz;
 #[cfg(test)]
 mod scheduler_tests;
 #[cfg(test)]
-mod test_rig;
+pub(crate) mod test_rig;

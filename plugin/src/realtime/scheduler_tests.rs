@@ -34,6 +34,23 @@ fn stopping_releases_every_note_and_keeps_silent() {
 }
 
 #[test]
+fn a_model_change_during_playback_closes_every_note_before_the_new_model_plays() {
+    let mut rig = Rig::new(0);
+    rig.play(512, 200);
+    let sounding = rig.sounding();
+    assert!(!sounding.is_empty());
+    let (switched, starts) = (rig.events.len(), rig.worker.starts);
+    rig.worker.change_model();
+    rig.play(512, 200);
+    assert_eq!(rig.worker.starts, starts + 1, "the new model starts a new session");
+    let after = &rig.events[switched..];
+    let first_on = after.iter().position(|e| e.1).expect("the new model plays");
+    for (channel, key) in sounding {
+        assert!(after[..first_on].iter().any(|e| !e.1 && (e.2, e.3) == (channel, key)), "{key} closed first");
+    }
+}
+
+#[test]
 fn a_seek_releases_notes_and_starts_a_new_session() {
     let mut rig = Rig::new(0);
     rig.play(512, 200);

@@ -32,6 +32,11 @@ impl ScriptedWorker {
         if frame.is_multiple_of(4) { Token::chord_on(id) } else { Token::chord_hold(id) }
     }
 
+    /// Tell the audio thread, as the real worker does, that another model is now loaded.
+    pub fn change_model(&mut self) {
+        self.to_audio.push(FromWorker::ModelChanged).unwrap();
+    }
+
     fn serve(&mut self) {
         while let Ok(message) = self.from_audio.pop() {
             match message {
