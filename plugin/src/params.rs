@@ -6,7 +6,7 @@ use nice_plug::prelude::*;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::realtime::{Settings, Touch};
+use crate::realtime::{Rhythm, Settings, Touch};
 
 #[derive(Params)]
 pub struct ComperParams {
@@ -26,6 +26,20 @@ pub struct ComperParams {
     pub octave: IntParam,
     #[id = "bass"]
     pub bass: BoolParam,
+    /// Open (drop-2) voicing.
+    #[id = "spread"]
+    pub spread: BoolParam,
+    /// Each chord in the inversion nearest the last one.
+    #[id = "lead"]
+    pub voice_leading: BoolParam,
+    /// Keep the chord under the melody's last note.
+    #[id = "below"]
+    pub below_melody: BoolParam,
+    #[id = "rhythm"]
+    pub rhythm: EnumParam<Rhythm>,
+    /// Seeded variation of each strike's velocity.
+    #[id = "human"]
+    pub humanize: FloatParam,
     #[id = "vel"]
     pub velocity: FloatParam,
     #[id = "chan"]
@@ -96,6 +110,11 @@ impl Default for ComperParams {
                 .with_value_to_string(std::sync::Arc::new(beats)),
             octave: IntParam::new("Octave", 4, IntRange::Linear { min: 1, max: 7 }),
             bass: BoolParam::new("Bass note", true),
+            spread: BoolParam::new("Spread", false),
+            voice_leading: BoolParam::new("Voice leading", true),
+            below_melody: BoolParam::new("Below melody", true),
+            rhythm: EnumParam::new("Rhythm", Rhythm::Hold),
+            humanize: FloatParam::new("Humanize", 0.0, FloatRange::Linear { min: 0.0, max: 1.0 }).with_step_size(0.01),
             velocity: FloatParam::new("Velocity", 0.7, FloatRange::Linear { min: 0.0, max: 1.0 }).with_step_size(0.01),
             channel: IntParam::new("Output channel", 1, IntRange::Linear { min: 1, max: 16 }),
             free_run: BoolParam::new("Free-run when stopped", true),
@@ -114,15 +133,24 @@ impl ComperParams {
     pub fn settings(&self) -> Settings {
         Settings {
             touch: Touch {
-                voicing: Voicing { octave: self.octave.value() as i8, bass: self.bass.value() },
+                voicing: Voicing {
+                    octave: self.octave.value() as i8,
+                    bass: self.bass.value(),
+                    spread: self.spread.value(),
+                },
                 channel: (self.channel.value() - 1).clamp(0, 15) as u8,
                 velocity: self.velocity.value(),
+                rhythm: self.rhythm.value(),
+                voice_leading: self.voice_leading.value(),
+                below_melody: self.below_melody.value(),
+                humanize: self.humanize.value(),
             },
             listen_frames: self.listen_beats.value() as u32 * FRAMES_PER_BEAT as u32,
             free_run: self.free_run.value(),
             free_tempo: f64::from(self.free_tempo.value()),
             bypass: self.bypass.value(),
             model_generation: self.model.generation(),
+            seed: self.seed.value() as u64,
         }
     }
 

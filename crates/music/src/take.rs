@@ -141,7 +141,7 @@ mod tests {
         let (c, am) = (chord(0, Quality::Major), chord(9, Quality::Minor));
         let melody = [Token::note_on(64), Token::note_hold(64), Token::note_on(64), Token::SILENCE];
         let chords = [Token::chord_on(c), Token::chord_hold(c), Token::SILENCE, Token::chord_on(am)];
-        let voicing = Voicing { octave: 4, bass: false };
+        let voicing = Voicing { octave: 4, bass: false, spread: false };
         let take = Take::from_frames(&melody, &chords, 90.0, voicing, 0.5);
         let beats: Vec<(f64, bool)> = take.melody.iter().map(|e| (e.beats, e.on)).collect();
         assert_eq!(beats, [(0.0, true), (0.5, false), (0.5, true), (0.75, false)]);

@@ -18,14 +18,19 @@ pub fn show(ui: &mut Ui, params: &ComperParams, setter: &ParamSetter) {
         group(&mut columns[1], "Sound", |ui| {
             slider(ui, &params.octave, setter, "Octave");
             slider(ui, &params.velocity, setter, "Velocity");
-            slider(ui, &params.channel, setter, "Channel");
-            toggle(ui, &params.bass, setter);
-            toggle(ui, &params.melody_thru, setter);
+            slider(ui, &params.rhythm, setter, "Rhythm");
+            slider(ui, &params.humanize, setter, "Humanize");
+            toggle(ui, &params.bass, setter, "Bass note");
+            toggle(ui, &params.spread, setter, "Spread");
+            toggle(ui, &params.voice_leading, setter, "Voice leading");
+            toggle(ui, &params.below_melody, setter, "Below melody");
         });
-        group(&mut columns[2], "Clock", |ui| {
-            toggle(ui, &params.free_run, setter);
+        group(&mut columns[2], "Routing and clock", |ui| {
+            slider(ui, &params.channel, setter, "Channel");
+            toggle(ui, &params.melody_thru, setter, "Melody thru");
+            toggle(ui, &params.free_run, setter, "Free-run");
             slider(ui, &params.free_tempo, setter, "Tempo");
-            toggle(ui, &params.bypass, setter);
+            toggle(ui, &params.bypass, setter, "Bypass");
         });
     });
 }
@@ -43,9 +48,9 @@ fn slider<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter, label: &str) {
 }
 
 /// A checkbox that sets a boolean parameter as one host gesture.
-fn toggle(ui: &mut Ui, param: &BoolParam, setter: &ParamSetter) {
+fn toggle(ui: &mut Ui, param: &BoolParam, setter: &ParamSetter, label: &str) {
     let mut on = param.value();
-    ui.label(param.name());
+    ui.label(label);
     if ui.checkbox(&mut on, "").changed() {
         setter.begin_set_parameter(param);
         setter.set_parameter(param, on);

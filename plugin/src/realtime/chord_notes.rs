@@ -3,6 +3,7 @@
 //! Note-offs the host refuses (a full output buffer) are kept and sent first in the next
 //! block, so a refused send never leaves a note hanging.
 
+use super::rhythm::Rhythm;
 use comper_music::{ChordId, VoicedChord, Voicing};
 
 /// Where the audio thread sends notes (the host's output queue, or a test's buffer).
@@ -17,18 +18,41 @@ pub trait NoteSink {
 /// in a full block still fits.
 const UNSENT_CAPACITY: usize = 16;
 
-/// How to play a chord: voicing, channel and velocity.
+/// How to play a chord: voicing, channel, velocity and rhythm.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Touch {
     pub voicing: Voicing,
     pub channel: u8,
     pub velocity: f32,
+    pub rhythm: Rhythm,
+    /// Voice each chord in the inversion nearest the last one.
+    pub voice_leading: bool,
+    /// Keep the chord's upper voices under the melody's last note.
+    pub below_melody: bool,
+    /// How much each strike's velocity varies (0: not at all, 1: ±25%), seeded.
+    pub humanize: f32,
+}
+
+impl Default for Touch {
+    fn default() -> Self {
+        Touch {
+            voicing: Voicing::default(),
+            channel: 0,
+            velocity: 0.8,
+            rhythm: Rhythm::Hold,
+            voice_leading: false,
+            below_melody: false,
+            humanize: 0.0,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ChordNotes {
     chord: Option<ChordId>,
     keys: VoicedChord,
+    /// The keys of the last chord struck, kept after its release for voice leading.
+    last_keys: VoicedChord,
     channel: u8,
     voicing: Option<Voicing>,
     unsent_offs: [Option<(u8, u8)>; UNSENT_CAPACITY],
@@ -58,10 +82,12 @@ impl ChordNotes {
         self.voicing = None;
     }
 
-    /// Release what sounds and sound `chord`.
-    pub fn strike(&mut self, offset: u32, chord: ChordId, touch: &Touch, sink: &mut impl NoteSink) {
+    /// Release what sounds and sound `chord`, voiced as `touch` says (under `melody`, the
+    /// melody's last key, when asked to).
+    pub fn strike(&mut self, offset: u32, chord: ChordId, touch: &Touch, melody: Option<u8>, sink: &mut impl NoteSink) {
         self.release(offset, sink);
-        let keys = touch.voicing.voice(chord.chord());
+        let near = touch.voice_leading.then_some(&self.last_keys);
+        let keys = touch.voicing.voice_with(chord.chord(), near, melody.filter(|_| touch.below_melody));
         for (i, &key) in keys.keys().iter().enumerate() {
             if !sink.note_on(offset, touch.channel, key, touch.velocity) {
                 // A chord is all or nothing: take back the keys that did go out.
@@ -75,6 +101,7 @@ impl ChordNotes {
         }
         self.chord = Some(chord);
         self.keys = keys;
+        self.last_keys = keys;
         self.channel = touch.channel;
         self.voicing = Some(touch.voicing);
     }
@@ -109,17 +136,19 @@ impl ChordNotes {
 pub(crate) mod tests {
     use super::*;
 
-    /// Records notes; refuses every send while `full` is set.
+    /// Records notes (and every note-on's velocity); refuses every send while `full` is set.
     #[derive(Default)]
     pub struct Recorder {
         pub events: Vec<(u32, bool, u8, u8)>,
+        pub velocities: Vec<f32>,
         pub full: bool,
     }
 
     impl NoteSink for Recorder {
-        fn note_on(&mut self, offset: u32, channel: u8, key: u8, _velocity: f32) -> bool {
+        fn note_on(&mut self, offset: u32, channel: u8, key: u8, velocity: f32) -> bool {
             !self.full && {
                 self.events.push((offset, true, channel, key));
+                self.velocities.push(velocity);
                 true
             }
         }
@@ -147,7 +176,7 @@ pub(crate) mod tests {
     }
 
     fn touch(channel: u8) -> Touch {
-        Touch { voicing: Voicing::default(), channel, velocity: 0.8 }
+        Touch { channel, ..Touch::default() }
     }
 
     #[test]
@@ -155,8 +184,8 @@ pub(crate) mod tests {
         let (c, g) = (ChordId::from_index(0).unwrap(), ChordId::from_index(7 * 15).unwrap());
         let mut notes = ChordNotes::default();
         let mut sink = Recorder::default();
-        notes.strike(0, c, &touch(0), &mut sink);
-        notes.strike(100, g, &touch(0), &mut sink);
+        notes.strike(0, c, &touch(0), None, &mut sink);
+        notes.strike(100, g, &touch(0), None, &mut sink);
         assert_eq!(sink.sounding().len(), 4);
         assert!(sink.events[4..8].iter().all(|e| !e.1 && e.0 == 100));
         notes.release(200, &mut sink);
@@ -168,7 +197,7 @@ pub(crate) mod tests {
         let c = ChordId::from_index(0).unwrap();
         let mut notes = ChordNotes::default();
         let mut sink = Recorder::default();
-        notes.strike(0, c, &touch(2), &mut sink);
+        notes.strike(0, c, &touch(2), None, &mut sink);
         sink.full = true;
         notes.release(10, &mut sink);
         assert!(!notes.is_silent());
@@ -191,7 +220,7 @@ pub(crate) mod tests {
         }
         let mut sink = RefuseThird(Recorder::default(), 0);
         let mut notes = ChordNotes::default();
-        notes.strike(0, ChordId::from_index(0).unwrap(), &touch(0), &mut sink);
+        notes.strike(0, ChordId::from_index(0).unwrap(), &touch(0), None, &mut sink);
         assert!(sink.0.sounding().is_empty() && notes.chord().is_none());
     }
 }

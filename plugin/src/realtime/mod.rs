@@ -6,9 +6,11 @@ mod chord_notes;
 mod clock;
 mod melody;
 mod plan;
+mod rhythm;
 mod scheduler;
 
 pub use chord_notes::{NoteSink, Touch};
+pub use rhythm::Rhythm;
 pub use scheduler::{BlockInfo, IDLE_BEATS, Scheduler, Settings, WorkerLink};
 
 #[cfg(test)]

@@ -18,8 +18,12 @@ use super::chord_notes::{ChordNotes, NoteSink, Touch};
 use super::clock::{BlockClock, next_beat_frame, next_frame};
 use super::melody::MelodyQuantizer;
 use super::plan::PlanRing;
+use super::rhythm::FRAMES_PER_BAR;
 use crate::worker::{FromWorker, Status, ToWorker};
-use comper_music::{FRAMES_PER_BEAT, Token, TokenKind};
+use comper_music::token::sounding_chord;
+use comper_music::{ChordId, FRAMES_PER_BEAT, Token, TokenKind};
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
 use rtrb::{Consumer, Producer};
 use std::time::{Duration, Instant};
 
@@ -27,6 +31,8 @@ use std::time::{Duration, Instant};
 pub const IDLE_BEATS: f64 = 8.0;
 /// A host position further than this from where the last block ended is a jump.
 const JUMP_TOLERANCE_BEATS: f64 = 1.0 / 64.0;
+/// The most a humanized strike's velocity moves (±25% at full humanize).
+const HUMANIZE_RANGE: f32 = 0.25;
 /// How long an offline render waits for the worker (loading its model, or planning one
 /// frame) before counting a miss.
 const OFFLINE_WAIT: Duration = Duration::from_secs(10);
@@ -55,6 +61,8 @@ pub struct Settings {
     pub bypass: bool,
     /// The generation of the model choice (see `params::ModelChoice`).
     pub model_generation: u64,
+    /// Seeds the humanizer, so a seed gives the same take every time.
+    pub seed: u64,
 }
 
 /// The audio thread's ends of the worker's queues.
@@ -85,8 +93,16 @@ pub struct Scheduler {
     last_melody_beats: f64,
     melody: MelodyQuantizer,
     notes: ChordNotes,
-    /// The chord token of the frame being played.
+    /// The chord token of the frame being played, as the model sees it (rhythm aside).
     playing: Token,
+    /// The model's chord of the frame being played (it may be silent between rhythm strikes).
+    current: Option<ChordId>,
+    /// Frames since the chord was last struck.
+    rung: u32,
+    /// The melody's last key, for keeping chords under it.
+    melody_key: Option<u8>,
+    /// Varies strike velocities when humanizing; reseeded at every session's start.
+    humanizer: ChaCha8Rng,
     plan: PlanRing,
     /// Frames of this session the worker has planned from.
     worker_observed: Option<u32>,
@@ -107,6 +123,10 @@ impl Default for Scheduler {
             melody: MelodyQuantizer::default(),
             notes: ChordNotes::default(),
             playing: Token::SILENCE,
+            current: None,
+            rung: 0,
+            melody_key: None,
+            humanizer: ChaCha8Rng::seed_from_u64(0),
             plan: PlanRing::default(),
             worker_observed: None,
             restart_requested: false,
@@ -183,7 +203,7 @@ impl Scheduler {
         if self.notes.voiced_differently(&settings.touch)
             && let Some(chord) = self.notes.chord()
         {
-            self.notes.strike(0, chord, &settings.touch, sink);
+            self.notes.strike(0, chord, &settings.touch, self.melody_key, sink);
         }
     }
 
@@ -217,6 +237,7 @@ impl Scheduler {
         if self.in_session {
             let position = self.melody_position(offset);
             self.melody.note_on(position, key);
+            self.melody_key = Some(key);
         }
     }
 
@@ -283,6 +304,8 @@ impl Scheduler {
         self.melody.clear();
         self.plan.clear();
         self.playing = Token::SILENCE;
+        self.current = None;
+        self.melody_key = None;
         self.worker_observed = None;
         let _ = link.to_worker.push(ToWorker::Start { session: self.session });
     }
@@ -291,6 +314,7 @@ impl Scheduler {
         self.notes.release(0, sink);
         self.in_session = false;
         self.playing = Token::SILENCE;
+        self.current = None;
     }
 
     /// Frame boundary `self.next_boundary` at sample `offset`: report the frame that ended,
@@ -309,8 +333,12 @@ impl Scheduler {
             let report = ToWorker::Frame { session: self.session, frame: frame - 1, chord: self.playing, melody };
             let _ = link.to_worker.push(report);
         }
+        if frame == 0 {
+            self.humanizer = ChaCha8Rng::seed_from_u64(settings.seed);
+        }
         let token = self.chord_for(frame, info, settings, link);
-        self.play(token, offset, &settings.touch, sink);
+        let frame_in_bar = self.next_boundary.rem_euclid(i64::from(FRAMES_PER_BAR)) as u32;
+        self.play(token, offset, frame_in_bar, &settings.touch, sink);
     }
 
     fn chord_for(&mut self, frame: u32, info: &BlockInfo, settings: &Settings, link: &mut WorkerLink) -> Token {
@@ -329,7 +357,7 @@ impl Scheduler {
                 if link.status.is_ready() {
                     link.status.count_miss();
                 }
-                self.notes.chord().map_or(Token::SILENCE, Token::chord_hold)
+                self.current.map_or(Token::SILENCE, Token::chord_hold)
             }
         }
     }
@@ -344,22 +372,32 @@ impl Scheduler {
         }
     }
 
-    fn play(&mut self, token: Token, offset: u32, touch: &Touch, sink: &mut impl NoteSink) {
-        self.playing = match token.kind() {
-            TokenKind::ChordOn(chord) => {
-                self.notes.strike(offset, chord, touch, sink);
-                token
-            }
-            TokenKind::ChordHold(chord) if self.notes.chord() == Some(chord) => token,
-            TokenKind::ChordHold(chord) => {
-                self.notes.strike(offset, chord, touch, sink);
-                Token::chord_on(chord)
-            }
-            _ => {
-                self.notes.release(offset, sink);
-                Token::SILENCE
-            }
+    /// Play a frame's chord token: the model's chord decides what sounds and when it changes,
+    /// the rhythm (counted in bars of 4/4 from the clock's zero) adds strikes and releases.
+    fn play(&mut self, token: Token, offset: u32, frame_in_bar: u32, touch: &Touch, sink: &mut impl NoteSink) {
+        let chord = sounding_chord(token);
+        let changed = chord != self.current || matches!(token.kind(), TokenKind::ChordOn(_));
+        self.current = chord;
+        let Some(chord) = chord else {
+            self.playing = Token::SILENCE;
+            self.notes.release(offset, sink);
+            return;
         };
+        self.playing = if changed { Token::chord_on(chord) } else { Token::chord_hold(chord) };
+        // A sustained chord the host refused to start is struck again.
+        let unheard = touch.rhythm.rings_for().is_none() && self.notes.chord() != Some(chord);
+        if changed || unheard || touch.rhythm.strikes_at(frame_in_bar) {
+            let spread = touch.humanize.clamp(0.0, 1.0) * HUMANIZE_RANGE;
+            let velocity = touch.velocity * (1.0 + self.humanizer.random_range(-spread..=spread));
+            let touch = Touch { velocity: velocity.clamp(0.01, 1.0), ..*touch };
+            self.notes.strike(offset, chord, &touch, self.melody_key, sink);
+            self.rung = 0;
+        } else {
+            self.rung += 1;
+            if touch.rhythm.rings_for().is_some_and(|frames| self.rung >= frames) {
+                self.notes.release(offset, sink);
+            }
+        }
     }
 
     fn drain(&mut self, link: &mut WorkerLink) {

@@ -1,5 +1,5 @@
 //! Random sessions against the scheduler: melodies, play/stop, seeks, loops, tempo changes,
-//! bypass and voicing changes, block sizes from 1 to 8192 samples, sample rates from
+//! bypass, voicing and rhythm changes, block sizes from 1 to 8192 samples, sample rates from
 //! 22.05 to 192 kHz, a worker that plans 1 to 16 frames ahead, and hosts whose output
 //! buffer is sometimes full. Invariants: events in order inside their block (the rig checks
 //! every block), nothing sounds while the transport is stopped unless free-running is on,
@@ -7,11 +7,13 @@
 //!
 //! `COMPER_FUZZ_SCENARIOS` sets the number of seeded scenarios (default: a short CI subset).
 
+use super::Rhythm;
 use super::test_rig::Rig;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
 const CI_SCENARIOS: u64 = 300;
+const RHYTHMS: [Rhythm; 5] = [Rhythm::Hold, Rhythm::Beats, Rhythm::Eighths, Rhythm::Offbeats, Rhythm::Charleston];
 const SAMPLE_RATES: [f32; 6] = [22_050.0, 44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
 
 fn scenarios() -> u64 {
@@ -57,6 +59,11 @@ fn run(seed: u64) -> usize {
             4 => rig.settings.bypass = !rig.settings.bypass,
             5 => rig.settings.touch.voicing.octave = rng.random_range(2..7),
             6 => rig.settings.touch.channel = rng.random_range(0..16),
+            7 => rig.settings.touch.rhythm = RHYTHMS[rng.random_range(0..RHYTHMS.len())],
+            8 => rig.settings.touch.voicing.spread = !rig.settings.touch.voicing.spread,
+            9 => rig.settings.touch.voice_leading = !rig.settings.touch.voice_leading,
+            10 => rig.settings.touch.below_melody = !rig.settings.touch.below_melody,
+            11 => rig.settings.touch.humanize = rng.random_range(0.0..1.0),
             _ => {}
         }
         rig.sink.full = rng.random_bool(0.02);

@@ -1,8 +1,10 @@
 //! The scheduler driven block by block against a scripted worker.
 
 use super::IDLE_BEATS;
+use super::Rhythm;
 use super::test_rig::{FRAME, Rig, ScriptedWorker};
 use comper_music::Token;
+use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 
 #[test]
@@ -141,4 +143,38 @@ fn a_voicing_change_restrikes_the_chord_and_bypass_releases_it() {
     rig.settings.bypass = true;
     rig.play(512, 10);
     assert!(rig.sounding().is_empty());
+}
+
+#[test]
+fn rhythms_add_strikes_and_releases_but_the_model_hears_the_same_chords() {
+    let run = |rhythm| {
+        let mut rig = Rig::new(1);
+        rig.settings.touch.rhythm = rhythm;
+        rig.play(512, 600);
+        rig
+    };
+    let (hold, offbeats) = (run(Rhythm::Hold), run(Rhythm::Offbeats));
+    assert_eq!(hold.worker.reports, offbeats.worker.reports, "the model's view is the same");
+    assert!(offbeats.events.iter().all(|e| e.0 % FRAME == 0), "on frame boundaries");
+    let frames = |rig: &Rig, on: bool| -> BTreeSet<u64> {
+        rig.events.iter().filter(|e| e.1 == on).map(|e| e.0 / FRAME % 4).collect()
+    };
+    assert_eq!(frames(&hold, true), BTreeSet::from([0]), "the scripted chords change on every beat");
+    assert_eq!(frames(&offbeats, true), BTreeSet::from([0, 2]), "struck on the change and on the 'and'");
+    assert_eq!(frames(&offbeats, false), BTreeSet::from([1, 3]), "each stab rings one frame");
+}
+
+#[test]
+fn humanize_varies_velocities_the_same_way_for_the_same_seed() {
+    let velocities = |humanize, seed| {
+        let mut rig = Rig::new(1);
+        (rig.settings.touch.humanize, rig.settings.seed) = (humanize, seed);
+        rig.play(512, 400);
+        rig.sink.velocities.clone()
+    };
+    assert!(velocities(0.0, 1).iter().all(|&v| v == 0.8));
+    let varied = velocities(1.0, 1);
+    assert!(varied.iter().any(|&v| v != 0.8) && varied.iter().all(|&v| (0.6..=1.0).contains(&v)));
+    assert_eq!(varied, velocities(1.0, 1));
+    assert_ne!(varied, velocities(1.0, 2));
 }

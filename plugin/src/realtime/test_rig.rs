@@ -5,7 +5,7 @@ use super::chord_notes::tests::Recorder;
 use super::{BlockInfo, Scheduler, Settings, Touch, WorkerLink};
 use crate::worker::{FromWorker, Status, ToWorker};
 use comper_inference::PlannedChord;
-use comper_music::{ChordId, Token, Voicing};
+use comper_music::{ChordId, Token};
 use rtrb::{Consumer, Producer, RingBuffer};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -80,12 +80,13 @@ impl Rig {
         let status = Arc::new(Status::default());
         status.ready.store(true, Ordering::Release);
         let settings = Settings {
-            touch: Touch { voicing: Voicing::default(), channel: 0, velocity: 0.8 },
+            touch: Touch::default(),
             listen_frames: listen_beats * 4,
             free_run: false,
             free_tempo: 120.0,
             bypass: false,
             model_generation: 0,
+            seed: 1,
         };
         Rig {
             scheduler: Scheduler::default(),
@@ -157,7 +158,10 @@ impl Rig {
 
     /// Keys sounding after every event so far.
     pub fn sounding(&self) -> Vec<(u8, u8)> {
-        Recorder { events: self.events.iter().map(|&(t, on, c, k)| (t as u32, on, c, k)).collect(), full: false }
-            .sounding()
+        Recorder {
+            events: self.events.iter().map(|&(t, on, c, k)| (t as u32, on, c, k)).collect(),
+            ..Recorder::default()
+        }
+        .sounding()
     }
 }
