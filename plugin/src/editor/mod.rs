@@ -17,6 +17,7 @@ use model_picker::ModelPicker;
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
 use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier, create_egui_editor};
+use status_panel::Watchdog;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,7 +38,14 @@ pub fn create(
     status: Arc<Status>,
     state: Arc<EguiEditorState>,
 ) -> Option<EguiEditor<Window>> {
-    let window = Window { params, status, gui: None, models: ModelPicker::default(), capture: CapturePanel::default() };
+    let window = Window {
+        params,
+        status,
+        gui: None,
+        models: ModelPicker::default(),
+        capture: CapturePanel::default(),
+        watchdog: Watchdog::default(),
+    };
     create_egui_editor(state, RepaintNotifier::default(), EguiNiceSettings::new().with_tile("Comper"), window)
 }
 
@@ -48,6 +56,7 @@ pub struct Window {
     gui: Option<GuiContext>,
     models: ModelPicker,
     capture: CapturePanel,
+    watchdog: Watchdog,
 }
 
 impl NiceEguiApp for Window {
@@ -69,7 +78,7 @@ impl NiceEguiApp for Window {
         let setter = gui.param_setter();
         let timeline = self.status.timeline();
         egui::Frame::new().inner_margin(10.0).show(ui, |ui| {
-            status_panel::header(ui, &self.status);
+            status_panel::header(ui, &self.status, &mut self.watchdog);
             ui.separator();
             ui.horizontal(|ui| {
                 now_playing::show(ui, &timeline);

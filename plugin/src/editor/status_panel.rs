@@ -5,9 +5,33 @@ use super::palette;
 use crate::worker::{Status, Timeline};
 use egui::{RichText, Ui};
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// How long the worker may go without a turn before the window calls it stalled.
+const STALLED: Duration = Duration::from_secs(1);
+
+/// Watches the worker's heartbeat from the window.
+#[derive(Default)]
+pub struct Watchdog {
+    last: Option<(u64, Instant)>,
+}
+
+impl Watchdog {
+    /// True when the worker has not taken a turn for [`STALLED`].
+    fn stalled(&mut self, status: &Status) -> bool {
+        let beat = status.heartbeat();
+        match self.last {
+            Some((seen, since)) if seen == beat => since.elapsed() > STALLED,
+            _ => {
+                self.last = Some((beat, Instant::now()));
+                false
+            }
+        }
+    }
+}
 
 /// The title line: the model playing, or the problem that stops it.
-pub fn header(ui: &mut Ui, status: &Status) {
+pub fn header(ui: &mut Ui, status: &Status, watchdog: &mut Watchdog) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Comper").size(20.0).strong());
         let model = status.model.lock().map(|m| m.clone()).unwrap_or_default();
@@ -23,6 +47,10 @@ pub fn header(ui: &mut Ui, status: &Status) {
     });
     if let Some(problem) = status.problem() {
         ui.label(RichText::new(problem).color(palette::PROBLEM));
+    }
+    if watchdog.stalled(status) {
+        let text = "the inference worker is not responding: chords hold; reopen the plugin if it does not recover";
+        ui.label(RichText::new(text).color(palette::PROBLEM));
     }
 }
 

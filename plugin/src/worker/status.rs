@@ -14,6 +14,8 @@ pub struct Status {
     pub runtime_found: AtomicBool,
     /// A model is loaded and the worker is planning.
     pub ready: AtomicBool,
+    /// Counts the worker's turns: the window tells a stalled worker from a quiet one.
+    pub heartbeat: AtomicU64,
     /// Frames whose chord the worker had not planned in time (the last chord was held).
     pub misses: AtomicU64,
     /// Policy step latency over the recent steps, in milliseconds.
@@ -35,6 +37,7 @@ impl Default for Status {
             applied_generation: AtomicU64::new(u64::MAX),
             runtime_found: AtomicBool::default(),
             ready: AtomicBool::default(),
+            heartbeat: AtomicU64::default(),
             misses: AtomicU64::default(),
             step_p50_ms: AtomicF32::default(),
             step_p99_ms: AtomicF32::default(),
@@ -54,6 +57,14 @@ impl Status {
 
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Acquire)
+    }
+
+    pub fn heartbeat(&self) -> u64 {
+        self.heartbeat.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn beat(&self) {
+        self.heartbeat.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn count_miss(&self) {

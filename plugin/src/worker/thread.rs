@@ -9,6 +9,7 @@ use crate::resources;
 use comper_inference::{ModelCard, OnnxPolicy, Planner, environment, find_library};
 use nice_plug::{nice_error, nice_log};
 use rtrb::{Consumer, Producer, RingBuffer};
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,20 +68,39 @@ struct Loop {
 }
 
 impl Loop {
+    /// The worker's life. A panic inside one turn (a bug, or a fault in the runtime) is
+    /// caught: the model is dropped as after a failed step, the window says so, and the next
+    /// model check loads it again, so the host and the music go on.
     fn run(&mut self, stop: &AtomicBool) {
         let mut last_check: Option<Instant> = None;
         while !stop.load(Ordering::Acquire) {
-            let generation = self.params.model.generation();
-            let changed = !self.status.has_applied(generation);
-            if changed || last_check.is_none_or(|at| at.elapsed() >= MODEL_CHECK) {
-                self.ensure_model(&self.params.model.path());
-                self.status.applied_generation.store(generation, Ordering::Release);
-                last_check = Some(Instant::now());
-            }
-            if !self.serve() {
-                std::thread::sleep(IDLE_SLEEP);
+            self.status.beat();
+            let turn = std::panic::catch_unwind(AssertUnwindSafe(|| self.turn(&mut last_check)));
+            match turn {
+                Ok(true) => {}
+                Ok(false) => std::thread::sleep(IDLE_SLEEP),
+                Err(panic) => {
+                    let why = panic_message(panic.as_ref());
+                    self.fail(format!("the inference worker failed ({why}); Comper reloads the model"));
+                }
             }
         }
+    }
+
+    /// Check the model choice when due, then serve the audio thread; false if idle.
+    fn turn(&mut self, last_check: &mut Option<Instant>) -> bool {
+        #[cfg(test)]
+        if tests::PANIC_NEXT_TURN.swap(false, Ordering::AcqRel) {
+            panic!("injected fault");
+        }
+        let generation = self.params.model.generation();
+        let changed = !self.status.has_applied(generation);
+        if changed || last_check.is_none_or(|at| at.elapsed() >= MODEL_CHECK) {
+            self.ensure_model(&self.params.model.path());
+            self.status.applied_generation.store(generation, Ordering::Release);
+            *last_check = Some(Instant::now());
+        }
+        self.serve()
     }
 
     /// Load the chosen model if it is not the one running (or the last load failed).
@@ -184,6 +204,15 @@ impl Loop {
     }
 }
 
+/// What a caught panic said.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
+}
+
 /// Find the runtime (telling `status` whether it was found) and the model, check the card,
 /// and start a planner.
 fn load(chosen: &str, seed: u64, status: &Status) -> Result<Engine, String> {
@@ -200,4 +229,38 @@ fn load(chosen: &str, seed: u64, status: &Status) -> Result<Engine, String> {
     let window = card.window;
     let policy = OnnxPolicy::load(environment, Path::new(&onnx), card).map_err(|e| e.to_string())?;
     Planner::new(Timed::new(policy), window, seed).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nice_plug::params::persist::PersistentField;
+
+    /// Makes the worker's next turn panic.
+    pub(super) static PANIC_NEXT_TURN: AtomicBool = AtomicBool::new(false);
+
+    /// Wait for `done`, up to a minute (the panic hook may symbolize a backtrace first).
+    fn eventually(done: impl Fn() -> bool) -> bool {
+        let since = Instant::now();
+        while !done() && since.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        done()
+    }
+
+    #[test]
+    fn a_panicking_worker_says_so_and_keeps_serving() {
+        let params = Arc::new(ComperParams::default());
+        params.model.set("/nonexistent/model".into());
+        let status = Arc::new(Status::default());
+        let (_worker, _link) = Worker::spawn(params.clone(), status.clone()).unwrap();
+        assert!(eventually(|| status.has_applied(params.model.generation())));
+        PANIC_NEXT_TURN.store(true, Ordering::Release);
+        assert!(eventually(|| status.problem().is_some_and(|p| p.contains("injected fault"))));
+        let beat = status.heartbeat();
+        assert!(eventually(|| status.heartbeat() > beat), "the worker lives on");
+        params.model.set("/another/missing/model".into());
+        assert!(eventually(|| status.has_applied(params.model.generation())), "and still takes new choices");
+        assert!(!status.is_ready());
+    }
 }
