@@ -48,6 +48,9 @@ pub fn header(ui: &mut Ui, status: &Status, watchdog: &mut Watchdog) {
     if let Some(problem) = status.problem() {
         ui.label(RichText::new(problem).color(palette::PROBLEM));
     }
+    if let Some(fault) = status.last_fault() {
+        ui.label(RichText::new(format!("last fault: {fault}")).color(palette::NOW));
+    }
     if watchdog.stalled(status) {
         let text = "the inference worker is not responding: chords hold; reopen the plugin if it does not recover";
         ui.label(RichText::new(text).color(palette::PROBLEM));

@@ -25,6 +25,9 @@ pub struct Status {
     /// do about it. Never touched by the audio thread.
     pub model: Mutex<String>,
     pub problem: Mutex<Option<String>>,
+    /// The last fault mid-session (a failed step, a caught panic): it stays on show after
+    /// the worker recovers, so a musician who looked away still learns what happened.
+    pub last_fault: Mutex<Option<String>>,
     /// The take so far and the plan ahead, kept by the worker for the window and capture.
     pub timeline: Mutex<Timeline>,
     /// The tempo the audio thread plays at (the host's, or the free-running one), in BPM.
@@ -43,6 +46,7 @@ impl Default for Status {
             step_p99_ms: AtomicF32::default(),
             model: Mutex::default(),
             problem: Mutex::default(),
+            last_fault: Mutex::default(),
             timeline: Mutex::default(),
             tempo: AtomicF64::new(120.0),
         }
@@ -74,6 +78,16 @@ impl Status {
     /// The problem to show, if any.
     pub fn problem(&self) -> Option<String> {
         self.problem.lock().ok().and_then(|p| p.clone())
+    }
+
+    pub fn last_fault(&self) -> Option<String> {
+        self.last_fault.lock().ok().and_then(|p| p.clone())
+    }
+
+    pub(crate) fn set_fault(&self, fault: String) {
+        if let Ok(mut slot) = self.last_fault.lock() {
+            *slot = Some(fault);
+        }
     }
 
     pub(crate) fn set_problem(&self, problem: Option<String>) {

@@ -197,6 +197,7 @@ impl Loop {
     /// last chord holds) and let the next model check reload it.
     fn fail(&mut self, problem: String) {
         nice_error!("Comper: {problem}");
+        self.status.set_fault(problem.clone());
         self.status.set_problem(Some(problem));
         self.status.ready.store(false, Ordering::Release);
         self.engine = None;
@@ -256,7 +257,7 @@ mod tests {
         let (_worker, _link) = Worker::spawn(params.clone(), status.clone()).unwrap();
         assert!(eventually(|| status.has_applied(params.model.generation())));
         PANIC_NEXT_TURN.store(true, Ordering::Release);
-        assert!(eventually(|| status.problem().is_some_and(|p| p.contains("injected fault"))));
+        assert!(eventually(|| status.last_fault().is_some_and(|p| p.contains("injected fault"))));
         let beat = status.heartbeat();
         assert!(eventually(|| status.heartbeat() > beat), "the worker lives on");
         params.model.set("/another/missing/model".into());
