@@ -11,7 +11,7 @@ melody="${2:-examples/ode-to-joy.mid}"
 at="${AT:-12}"
 display=":$((90 + RANDOM % 9))"
 
-Xvfb "$display" -screen 0 800x600x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 800x680x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
 trap 'kill "$xvfb" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do

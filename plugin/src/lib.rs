@@ -8,6 +8,7 @@
 //! - [`resources`]: where the bundled runtime and models are;
 //! - [`editor`]: the window; [`capture`]: the take as a MIDI file.
 
+pub mod blind;
 pub mod capture;
 pub mod editor;
 pub mod params;

@@ -2,6 +2,7 @@
 //! musician's controls. It reads the worker's [`Status`] and sets parameters through the host;
 //! nothing here runs on the audio thread.
 
+mod blind_panel;
 mod capture_panel;
 mod controls;
 mod model_picker;
@@ -12,6 +13,7 @@ mod timeline_view;
 
 use crate::params::ComperParams;
 use crate::worker::Status;
+use blind_panel::BlindPanel;
 use capture_panel::CapturePanel;
 use model_picker::ModelPicker;
 use nice_plug::context::gui::GuiContext;
@@ -23,7 +25,7 @@ use std::time::Duration;
 
 /// The window's size in logical pixels.
 pub const WIDTH: f64 = 800.0;
-pub const HEIGHT: f64 = 600.0;
+pub const HEIGHT: f64 = 680.0;
 /// How often the window redraws while open (the timeline moves with the music).
 const REDRAW: Duration = Duration::from_millis(40);
 
@@ -45,6 +47,8 @@ pub fn create(
         models: ModelPicker::default(),
         capture: CapturePanel::default(),
         watchdog: Watchdog::default(),
+        blind: BlindPanel::default(),
+        page: Page::default(),
     };
     create_egui_editor(state, RepaintNotifier::default(), EguiNiceSettings::new().with_tile("Comper"), window)
 }
@@ -57,6 +61,16 @@ pub struct Window {
     models: ModelPicker,
     capture: CapturePanel,
     watchdog: Watchdog,
+    blind: BlindPanel,
+    page: Page,
+}
+
+/// What the lower half of the window shows.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum Page {
+    #[default]
+    Controls,
+    BlindComparison,
 }
 
 impl NiceEguiApp for Window {
@@ -78,7 +92,7 @@ impl NiceEguiApp for Window {
         let setter = gui.param_setter();
         let timeline = self.status.timeline();
         egui::Frame::new().inner_margin(10.0).show(ui, |ui| {
-            status_panel::header(ui, &self.status, &mut self.watchdog);
+            status_panel::header(ui, &self.status, &mut self.watchdog, self.blind.is_blind());
             ui.separator();
             ui.horizontal(|ui| {
                 now_playing::show(ui, &timeline);
@@ -86,13 +100,28 @@ impl NiceEguiApp for Window {
                 status_panel::show(ui, &self.status, &timeline);
             });
             timeline_view::show(ui, &timeline);
-            ui.separator();
-            controls::show(ui, &self.params, &setter);
-            ui.separator();
-            ui.columns(2, |columns| {
-                self.models.show(&mut columns[0], &self.params.model);
-                self.capture.show(&mut columns[1], &timeline, &self.params, &self.status);
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut self.page, Page::Controls, "Controls");
+                ui.selectable_value(&mut self.page, Page::BlindComparison, "Blind A/B");
             });
+            ui.separator();
+            match self.page {
+                Page::Controls => {
+                    controls::show(ui, &self.params, &setter);
+                    ui.separator();
+                    ui.columns(2, |columns| {
+                        if self.blind.is_blind() {
+                            columns[0].label("Model: hidden during the blind comparison");
+                        } else {
+                            self.models.show(&mut columns[0], &self.params.model);
+                        }
+                        self.capture.show(&mut columns[1], &timeline, &self.params, &self.status);
+                    });
+                }
+                Page::BlindComparison => {
+                    self.blind.show(ui, self.models.models(), &timeline, &self.params, &self.status)
+                }
+            }
         });
     }
 

@@ -30,6 +30,11 @@ impl ModelPicker {
             folders.into_iter().chain(added).filter_map(|p| describe(&p).ok().map(|name| (p, name))).collect();
     }
 
+    /// (folder, "name version") of every model offered.
+    pub fn models(&self) -> &[(PathBuf, String)] {
+        &self.models
+    }
+
     pub fn show(&mut self, ui: &mut Ui, choice: &ModelChoice) {
         ui.strong("Model");
         let chosen = choice.path();

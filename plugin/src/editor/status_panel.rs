@@ -30,11 +30,16 @@ impl Watchdog {
     }
 }
 
-/// The title line: the model playing, or the problem that stops it.
-pub fn header(ui: &mut Ui, status: &Status, watchdog: &mut Watchdog) {
+/// The title line: the model playing (unless a blind comparison hides it), or the problem
+/// that stops it.
+pub fn header(ui: &mut Ui, status: &Status, watchdog: &mut Watchdog, blind: bool) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Comper").size(20.0).strong());
-        let model = status.model.lock().map(|m| m.clone()).unwrap_or_default();
+        let model = if blind {
+            "a hidden model".to_string()
+        } else {
+            status.model.lock().map(|m| m.clone()).unwrap_or_default()
+        };
         if status.is_ready() {
             ui.label(RichText::new(format!("playing {model}")).color(palette::GOOD));
         } else {
