@@ -73,6 +73,11 @@ impl ModelChoice {
         self.path.lock().map(|m| m.clone()).unwrap_or_default()
     }
 
+    /// Choose another folder ("" = the default): the model picker, the blind comparison.
+    pub fn choose(&self, path: String) {
+        self.set(path);
+    }
+
     /// Bumped on every change; a lock-free read for the audio thread.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)

@@ -6,7 +6,6 @@ use crate::capture;
 use crate::params::ComperParams;
 use crate::worker::{Status, Timeline};
 use egui::{RichText, Ui};
-use nice_plug::params::persist::PersistentField;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -44,7 +43,7 @@ impl BlindPanel {
                         let text = format!("Play {label:?}");
                         if ui.selectable_label(session.playing() == Some(label), text).clicked() {
                             session.switch(label, timeline, tempo);
-                            params.model.set(session.model_for(label).to_string());
+                            params.model.choose(session.model_for(label).to_string());
                         }
                     }
                     if ui.button("End take").clicked() {

@@ -7,7 +7,6 @@ use crate::resources;
 use comper_inference::ModelCard;
 use comper_inference::card::policy_folders;
 use egui::{RichText, Ui};
-use nice_plug::params::persist::PersistentField;
 use std::path::{Path, PathBuf};
 
 #[derive(Default)]
@@ -45,12 +44,12 @@ impl ModelPicker {
         };
         egui::ComboBox::from_id_salt("model").selected_text(shown).width(260.0).show_ui(ui, |ui| {
             if ui.selectable_label(chosen.is_empty(), "default").clicked() && !chosen.is_empty() {
-                choice.set(String::new());
+                choice.choose(String::new());
             }
             for (path, name) in &self.models {
                 let path = path.display().to_string();
                 if ui.selectable_label(path == chosen, name).clicked() && path != chosen {
-                    choice.set(path);
+                    choice.choose(path);
                 }
             }
         });
@@ -74,7 +73,7 @@ impl ModelPicker {
                 if !self.models.iter().any(|(p, _)| *p == path) {
                     self.models.push((path.clone(), name));
                 }
-                choice.set(path.display().to_string());
+                choice.choose(path.display().to_string());
             }
             Err(why) => self.refused = Some(why),
         }

@@ -11,7 +11,8 @@
 //!
 //! **Discontinuities.** A jump in the host position that is a loop wrapping around keeps the
 //! session going (the accompanist's time runs on while the song repeats); any other jump, a
-//! start, a stop, bypass and a model change release the chord and start over. Every one
+//! start, a stop, bypass and a model change the worker cannot carry over (see
+//! `worker::thread`) release the chord and start over. Every one
 //! of them releases the sounding chord first.
 
 use super::chord_notes::{ChordNotes, NoteSink, Touch};

@@ -117,9 +117,13 @@ impl Loop {
                 self.status.set_model(name);
                 self.status.set_problem(None);
                 self.engine = Some((engine, chosen.to_string()));
-                self.session = None;
                 self.status.ready.store(true, Ordering::Release);
-                // A new model, or a session this worker missed the start of: start over.
+                let running = self.session.take();
+                if had_model && running.is_some_and(|session| self.hand_over(session)) {
+                    return;
+                }
+                // A session this worker missed the start of, or one it cannot carry over:
+                // start over.
                 if had_model || std::mem::take(&mut self.orphaned) {
                     let _ = self.to_audio.push(FromWorker::ModelChanged);
                 }
@@ -132,6 +136,29 @@ impl Loop {
                 if !had_model {
                     self.status.ready.store(false, Ordering::Release);
                 }
+            }
+        }
+    }
+
+    /// Carry the running take over to a newly loaded model: replay what was played into it, so
+    /// it plans on from the frame the audio thread is at, with no restart and no new listening.
+    /// False when the timeline no longer holds the take from its first frame.
+    fn hand_over(&mut self, session: u32) -> bool {
+        let timeline = self.status.timeline();
+        let Some((engine, _)) = self.engine.as_mut() else { return false };
+        if timeline.session() != Some(session) || timeline.first_frame() != 0 {
+            return false;
+        }
+        let replay = engine.start(self.params.seed.value() as u64);
+        match replay.and_then(|()| timeline.played_since(0).try_for_each(|f| engine.observe(f.chord, f.melody))) {
+            Ok(()) => {
+                self.session = Some(session);
+                self.send_plan();
+                true
+            }
+            Err(e) => {
+                self.fail(e.to_string());
+                false
             }
         }
     }
@@ -235,7 +262,6 @@ fn load(chosen: &str, seed: u64, status: &Status) -> Result<Engine, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nice_plug::params::persist::PersistentField;
 
     /// Makes the worker's next turn panic.
     pub(super) static PANIC_NEXT_TURN: AtomicBool = AtomicBool::new(false);
@@ -252,7 +278,7 @@ mod tests {
     #[test]
     fn a_panicking_worker_says_so_and_keeps_serving() {
         let params = Arc::new(ComperParams::default());
-        params.model.set("/nonexistent/model".into());
+        params.model.choose("/nonexistent/model".into());
         let status = Arc::new(Status::default());
         let (_worker, _link) = Worker::spawn(params.clone(), status.clone()).unwrap();
         assert!(eventually(|| status.has_applied(params.model.generation())));
@@ -260,7 +286,7 @@ mod tests {
         assert!(eventually(|| status.last_fault().is_some_and(|p| p.contains("injected fault"))));
         let beat = status.heartbeat();
         assert!(eventually(|| status.heartbeat() > beat), "the worker lives on");
-        params.model.set("/another/missing/model".into());
+        params.model.choose("/another/missing/model".into());
         assert!(eventually(|| status.has_applied(params.model.generation())), "and still takes new choices");
         assert!(!status.is_ready());
     }

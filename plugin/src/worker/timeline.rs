@@ -64,6 +64,16 @@ impl Timeline {
         self.listen_frames = listen_frames;
     }
 
+    /// The session the take belongs to.
+    pub fn session(&self) -> Option<u32> {
+        self.session
+    }
+
+    /// The oldest frame kept (0 until the take outgrows [`MAX_FRAMES`]).
+    pub fn first_frame(&self) -> u32 {
+        self.first
+    }
+
     /// The next frame the take expects.
     pub fn next_frame(&self) -> u32 {
         self.first + self.melody.len() as u32
