@@ -9,6 +9,8 @@ use comper_host::{
 };
 use comper_music::PitchClass;
 use comper_tests::{bundle, example};
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
 
 const RATE: f64 = 48_000.0;
 /// Samples per 16th-note frame at 120 BPM.
@@ -23,7 +25,11 @@ enum Format {
 const FORMATS: [Format; 2] = [Format::Clap, Format::Vst3];
 
 fn load(format: Format) -> Box<dyn PluginHost> {
-    let config = HostConfig { sample_rate: RATE, max_block: 8192, offline: true };
+    load_with(format, &HostConfig { sample_rate: RATE, max_block: 8192, offline: true })
+}
+
+fn load_with(format: Format, config: &HostConfig) -> Box<dyn PluginHost> {
+    let config = *config;
     let mut host: Box<dyn PluginHost> = match format {
         Format::Clap => Box::new(ClapHost::load(&bundle("Comper.clap"), &config).expect("load the CLAP bundle")),
         Format::Vst3 => Box::new(Vst3Host::load(&bundle("Comper.vst3"), &config).expect("load the VST3 bundle")),
@@ -293,4 +299,117 @@ fn a_broken_model_choice_keeps_the_music_going_on_the_model_it_had() {
         played.extend(block(&mut *host, 512, None, None).into_iter().map(|event| Played { sample: end, event }));
         assert!(sounding(played.iter().map(|p| &p.event)).is_empty(), "{format:?}: every note closed");
     }
+}
+
+/// Scenarios of the fuzz through the real bundles: a few in the suite, more with
+/// `COMPER_BUNDLE_FUZZ_SCENARIOS`.
+fn bundle_fuzz_scenarios() -> u64 {
+    std::env::var("COMPER_BUNDLE_FUZZ_SCENARIOS").ok().and_then(|v| v.parse().ok()).unwrap_or(6)
+}
+
+/// Seeded sessions through both bundles: random sample rates, block sizes up to the host's
+/// maximum, offline or real time, melodies, play/stop, seeks, loops, tempo and meter changes,
+/// rhythms and free-running. Every output event lies inside its block in order, nothing
+/// sounds while stopped (without free-running), and every note-on is closed at the end.
+#[test]
+fn random_sessions_through_the_real_bundles_leave_no_note_hanging() {
+    const RATES: [f64; 6] = [22_050.0, 44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
+    const MAX_BLOCKS: [u32; 4] = [64, 512, 4096, 8192];
+    const METERS: [(u16, u16); 4] = [(4, 4), (3, 4), (6, 8), (7, 8)];
+    let (mut offline, mut with_chords) = (0, 0);
+    for seed in 0..bundle_fuzz_scenarios() {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let format = FORMATS[seed as usize % 2];
+        let config = HostConfig {
+            sample_rate: RATES[rng.random_range(0..RATES.len())],
+            max_block: MAX_BLOCKS[rng.random_range(0..MAX_BLOCKS.len())],
+            offline: rng.random_bool(0.5),
+        };
+        let mut host = load_with(format, &config);
+        let free_run = rng.random_bool(0.3);
+        set(&mut *host, format, "Free-run when stopped", f64::from(u8::from(free_run)), f64::from(u8::from(free_run)));
+        let rhythm = rng.random_range(0..5);
+        set(&mut *host, format, "Rhythm", f64::from(rhythm), f64::from(rhythm) / 4.0);
+        let listen = rng.random_range(0..3);
+        set(&mut *host, format, "Listen", f64::from(listen), f64::from(listen) / 32.0);
+        let mut tempo = rng.random_range(40.0..240.0);
+        let mut meter = METERS[0];
+        let mut position = rng.random_bool(0.8).then(|| rng.random_range(0.0..64.0));
+        let mut looped: Option<(f64, f64)> = None;
+        let mut held: Vec<u8> = Vec::new();
+        let mut out: Vec<NoteEvent> = Vec::new();
+        // 24 beats of music at the first tempo, in at most 3,000 blocks.
+        let length = 24.0 * 60.0 / tempo * config.sample_rate;
+        let mut samples = 0.0;
+        for _ in 0..3_000 {
+            if samples >= length {
+                break;
+            }
+            match rng.random_range(0..60) {
+                0 => position = None,
+                1 => position = Some(rng.random_range(0.0..128.0)),
+                2 => tempo = rng.random_range(40.0..240.0),
+                3 => meter = METERS[rng.random_range(0..METERS.len())],
+                4 => {
+                    let start = rng.random_range(0.0..32.0f64).floor();
+                    looped = rng.random_bool(0.5).then(|| (start, start + rng.random_range(1..16) as f64));
+                }
+                5 if position.is_none() => position = Some(0.0),
+                _ => {}
+            }
+            // Log-uniform block sizes from 1 to the host's maximum.
+            let frames = (f64::from(config.max_block).powf(rng.random_range(0.0..=1.0)).round() as u32).max(1);
+            samples += f64::from(frames);
+            let mut events = Vec::new();
+            let mut offset = 0;
+            while rng.random_bool(0.3) && offset < frames {
+                let key = rng.random_range(55..80u8);
+                let kind = if held.contains(&key) { NoteKind::Off } else { NoteKind::On };
+                match kind {
+                    NoteKind::On => held.push(key),
+                    NoteKind::Off => held.retain(|&k| k != key),
+                }
+                events.push(NoteEvent { offset, kind, channel: 0, key, velocity: 0.8 });
+                offset += rng.random_range(0..=frames / 2);
+            }
+            let transport = TransportInfo {
+                playing: position.is_some(),
+                tempo,
+                position_beats: position.unwrap_or(0.0),
+                time_signature: meter,
+                loop_beats: looped,
+            };
+            let answer = host.process(&Block { frames, transport: Some(transport), events }).unwrap();
+            let offsets: Vec<u32> = answer.iter().map(|e| e.offset).collect();
+            assert!(offsets.windows(2).all(|w| w[0] <= w[1]), "seed {seed}: events in order");
+            assert!(offsets.iter().all(|&o| o < frames), "seed {seed}: events inside the block");
+            out.extend(answer);
+            host.idle();
+            if position.is_none() && !free_run {
+                assert!(sounding(&out).is_empty(), "seed {seed}: a chord sounds while the transport is stopped");
+            }
+            if let Some(beat) = position {
+                let next = beat + f64::from(frames) * tempo / 60.0 / config.sample_rate;
+                position = Some(match looped {
+                    Some((start, end)) if beat < end && next >= end => start + (next - end) % (end - start),
+                    _ => next,
+                });
+            }
+        }
+        let releases = held.iter().map(|&key| NoteEvent { offset: 0, kind: NoteKind::Off, channel: 0, key, velocity: 0.0 });
+        let stop = TransportInfo { playing: false, tempo, position_beats: 0.0, time_signature: meter, loop_beats: None };
+        set(&mut *host, format, "Free-run when stopped", 0.0, 0.0);
+        for _ in 0..2 {
+            let events = releases.clone().collect();
+            out.extend(host.process(&Block { frames: 1, transport: Some(stop), events }).unwrap());
+        }
+        assert!(sounding(&out).is_empty(), "seed {seed} ({format:?}, {config:?}): every note closed");
+        if config.offline {
+            offline += 1;
+            with_chords += usize::from(out.iter().any(|e| e.kind == NoteKind::On));
+        }
+    }
+    eprintln!("{with_chords} of {offline} offline sessions played chords");
+    // Offline sessions wait for the worker, so they must play; real-time ones outrun it here.
+    assert!(with_chords * 2 >= offline, "most offline sessions play chords ({with_chords} of {offline})");
 }
