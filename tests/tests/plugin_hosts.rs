@@ -396,8 +396,10 @@ fn random_sessions_through_the_real_bundles_leave_no_note_hanging() {
                 });
             }
         }
-        let releases = held.iter().map(|&key| NoteEvent { offset: 0, kind: NoteKind::Off, channel: 0, key, velocity: 0.0 });
-        let stop = TransportInfo { playing: false, tempo, position_beats: 0.0, time_signature: meter, loop_beats: None };
+        let releases =
+            held.iter().map(|&key| NoteEvent { offset: 0, kind: NoteKind::Off, channel: 0, key, velocity: 0.0 });
+        let stop =
+            TransportInfo { playing: false, tempo, position_beats: 0.0, time_signature: meter, loop_beats: None };
         set(&mut *host, format, "Free-run when stopped", 0.0, 0.0);
         for _ in 0..2 {
             let events = releases.clone().collect();

@@ -8,6 +8,7 @@
 //! [`report`] gathers one row per system, [`plots`] draws them.
 
 pub mod adaptation;
+pub mod coadaptation;
 pub mod diversity;
 pub mod harmony;
 pub mod plots;

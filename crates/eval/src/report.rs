@@ -2,6 +2,7 @@
 //! Markdown for people.
 
 use crate::adaptation::{Adaptation, adaptation};
+use crate::coadaptation::CoAdaptation;
 use crate::diversity::{ChordUse, chord_use, vendi};
 use crate::harmony::{Harmony, harmony};
 use crate::rhythm::{Rhythm, emd, rhythm};
@@ -35,6 +36,9 @@ pub struct SystemRow {
     /// frames (none without ground-truth chords).
     pub sync_emd: Option<f64>,
     pub adaptation: Adaptation,
+    /// Against the learned melody agent (none for the ground truth, or without an agent).
+    #[serde(default)]
+    pub coadaptation: Option<CoAdaptation>,
 }
 
 impl SystemRow {
@@ -50,6 +54,7 @@ impl SystemRow {
             sync_emd: reference.map(|r| emd(&rhythm.onset_intervals, &r.onset_intervals)),
             rhythm,
             adaptation: adaptation(takes.jumped, jump_beat),
+            coadaptation: None,
         }
     }
 }
@@ -164,13 +169,24 @@ impl Report {
             let recovery = a.recovery_beats.map_or("not within the take".into(), |b| b.to_string());
             let _ = writeln!(md, "| {} | {} | {} | {recovery} |", s.system, num(a.before, 3), num(a.after, 3));
         }
+        let duets: Vec<(&str, &CoAdaptation)> =
+            self.systems.iter().filter_map(|s| Some((s.system.as_str(), s.coadaptation.as_ref()?))).collect();
+        if let Some((_, first)) = duets.first() {
+            let _ = writeln!(md, "\n## Co-adaptation: {} duets with {}\n", first.duets, first.agent);
+            let _ = writeln!(md, "| system | harmony with the melody agent | agent's note density |");
+            let _ = writeln!(md, "|---|---:|---:|");
+            for (system, c) in &duets {
+                let _ = writeln!(md, "| {system} | {} | {:.3} |", num(c.harmony, 3), c.melody_density);
+            }
+        }
         md.push_str(
             "\nHarmony: melody pitch class in the chord, over frames where both sound. Vendi: exp of the entropy of \
              the eigenvalues of the chord embeddings' cosine Gram matrix / N. Chord entropy (nats) and unique chords \
              over sounding chord frames. Changes: onsets that change the chord, per 16 frames. Sync EMD: earth \
              mover's distance between histograms of frames from each chord onset back to the last melody onset. \
-             Recover: two consecutive beats at 95% of the level before the jump. Co-adaptation with a learned \
-             melody agent comes with the agent (GAPT issue).\n",
+             Recover: two consecutive beats at 95% of the level before the jump. Co-adaptation: the policy \
+             accompanies a learned melody agent that hears its chords, both online from a cold start at the same \
+             temperature; note density is the share of frames where the agent sounds a note.\n",
         );
         md
     }

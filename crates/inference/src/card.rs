@@ -3,7 +3,7 @@
 
 use comper_music::token::VOCAB_SIZE;
 use comper_music::vocab::{VocabEntry, entries};
-use comper_music::{FRAMES_PER_BEAT, Token};
+use comper_music::{FRAMES_PER_BEAT, Part, Token};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -81,6 +81,9 @@ pub struct ModelCard {
     pub architecture: Architecture,
     pub io: StepIo,
     pub frames_per_beat: usize,
+    /// The part the model plays (cards without it are chord policies).
+    #[serde(default)]
+    pub part: Part,
     /// Context the model was trained on, in frames.
     pub window: usize,
     pub tokens: TokenLayout,
@@ -136,15 +139,26 @@ impl ModelCard {
         }
         Ok(())
     }
+
+    /// Refuse a model that plays another part (a melody agent where a chord policy belongs).
+    pub fn check_plays(&self, part: Part) -> Result<(), CardError> {
+        if self.part == part {
+            return Ok(());
+        }
+        let reason = format!("it plays the {:?} part, not the {part:?} part", self.part).to_lowercase();
+        Err(CardError::Incompatible { name: self.name.clone(), reason })
+    }
 }
 
-/// The folders of `models` that hold a policy (`card.json` without a `kind`, or of kind
-/// `policy`), sorted; other models there (the evaluation's chord encoder) are left out.
+/// The folders of `models` that hold a chord policy (`card.json` without a `kind`, or of kind
+/// `policy`, playing chords), sorted; other models there (the evaluation's chord encoder and
+/// melody agent) are left out.
 pub fn policy_folders(models: &Path) -> std::io::Result<Vec<PathBuf>> {
     let is_policy = |dir: &Path| {
         let Ok(text) = std::fs::read_to_string(dir.join("card.json")) else { return false };
-        let kind = serde_json::from_str::<serde_json::Value>(&text).ok().map(|card| card["kind"].clone());
-        matches!(kind, Some(serde_json::Value::Null)) || kind.is_some_and(|k| k == "policy")
+        let Ok(card) = serde_json::from_str::<serde_json::Value>(&text) else { return false };
+        let kind_ok = card["kind"].is_null() || card["kind"] == "policy";
+        kind_ok && (card["part"].is_null() || card["part"] == "chords")
     };
     let mut dirs: Vec<PathBuf> =
         std::fs::read_dir(models)?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_policy(p)).collect();

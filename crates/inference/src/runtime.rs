@@ -1,6 +1,7 @@
 //! Finding and loading the ONNX Runtime library, once per process.
 
-use ort::environment::Environment;
+/// The ONNX Runtime environment every session of the process shares.
+pub use ort::environment::Environment;
 use ort::session::Session;
 use ort::value::{Outlet, TensorElementType, ValueType};
 use std::path::{Path, PathBuf};

@@ -13,9 +13,22 @@
 use crate::lead_sheet::{ChordEvent, Note};
 use crate::token::{Token, TokenKind};
 use crate::vocab::ChordId;
+use serde::{Deserialize, Serialize};
 
 /// 16th-note frames per quarter-note beat.
 pub const FRAMES_PER_BEAT: usize = 4;
+
+/// The part a model plays. Its own token comes first in each frame of its stream: it decides
+/// before it hears its partner's token of that frame, as a live player does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Part {
+    /// The accompanist (the chord policy the plugin runs).
+    #[default]
+    Chords,
+    /// The melody agent (the co-adaptation partner of the evaluation).
+    Melody,
+}
 
 /// The frame nearest to a time in beats (never negative).
 pub fn beat_to_frame(beat: f64) -> usize {
@@ -143,13 +156,18 @@ impl FrameTracks {
         Some(FrameTracks { melody: shift(&self.melody)?, chords: shift(&self.chords)? })
     }
 
-    /// The online model's stream, chord first: `BOS y1 x1 y2 x2 … yT xT EOS`.
-    pub fn interleave(&self) -> Vec<Token> {
+    /// The online stream of a model that plays `part`, its own token first in every frame:
+    /// the chord policy's `BOS y1 x1 y2 x2 … yT xT EOS`, the melody agent's `BOS x1 y1 … EOS`.
+    pub fn interleave(&self, part: Part) -> Vec<Token> {
         let mut stream = Vec::with_capacity(2 * self.len() + 2);
         stream.push(Token::BOS);
         for (&chord, &note) in self.chords.iter().zip(&self.melody) {
-            stream.push(chord);
-            stream.push(note);
+            let (own, partner) = match part {
+                Part::Chords => (chord, note),
+                Part::Melody => (note, chord),
+            };
+            stream.push(own);
+            stream.push(partner);
         }
         stream.push(Token::EOS);
         stream
@@ -277,10 +295,11 @@ mod tests {
     }
 
     #[test]
-    fn interleaves_chord_first() {
+    fn interleaves_the_played_part_first() {
         let tracks = FrameTracks::encode(&[note(0.0, 0.5, 60)], &[chord(0.0, 0.25, 0, Quality::Major)]);
-        let stream: Vec<_> = tracks.interleave().iter().map(|t| t.describe()).collect();
-        assert_eq!(stream, ["BOS", "ON(C)", "ON(60)", "SILENCE", "HOLD(60)", "EOS"]);
+        let stream = |part| tracks.interleave(part).iter().map(|t| t.describe()).collect::<Vec<_>>();
+        assert_eq!(stream(Part::Chords), ["BOS", "ON(C)", "ON(60)", "SILENCE", "HOLD(60)", "EOS"]);
+        assert_eq!(stream(Part::Melody), ["BOS", "ON(60)", "ON(C)", "HOLD(60)", "SILENCE", "EOS"]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use comper_music::{FrameTracks, Token};
+use comper_music::{FrameTracks, Part, Token};
 
 /// Token ids `[B, T]` from rows of tokens, right-padded with PAD to the longest row.
 pub fn token_tensor(rows: &[Vec<Token>], device: &Device) -> Tensor<2, Int> {
@@ -24,8 +24,9 @@ pub fn length_mask(lengths: &[usize], width: usize, device: &Device) -> Tensor<2
     Tensor::from_data(TensorData::new(values, [lengths.len(), width]), device)
 }
 
-/// The online policy's language-model batch: the chord-first stream without its EOS,
-/// input `BOS y1 x1 … yT` and target `y1 x1 … yT xT` (PAD where a window is shorter).
+/// An online model's language-model batch: the stream of the part it plays without its EOS,
+/// for the chord policy input `BOS y1 x1 … yT` and target `y1 x1 … yT xT` (PAD where a window
+/// is shorter).
 pub struct StreamBatch {
     pub input: Tensor<2, Int>,
     pub target: Tensor<2, Int>,
@@ -34,11 +35,11 @@ pub struct StreamBatch {
 }
 
 impl StreamBatch {
-    pub fn new(windows: &[FrameTracks], device: &Device) -> Self {
+    pub fn new(windows: &[FrameTracks], part: Part, device: &Device) -> Self {
         let streams: Vec<Vec<Token>> = windows
             .iter()
             .map(|w| {
-                let mut s = w.interleave();
+                let mut s = w.interleave(part);
                 s.pop(); // EOS: a window's end is not the song's end.
                 s
             })
@@ -90,7 +91,7 @@ mod tests {
         let device = Device::flex();
         let long = FrameTracks::encode(&[Note { onset: 0.0, offset: 1.0, pitch: 60 }], &[]);
         let short = long.window(0, 2);
-        let batch = StreamBatch::new(&[long, short], &device);
+        let batch = StreamBatch::new(&[long, short], Part::Chords, &device);
         assert_eq!(batch.input.dims(), [2, 8]);
         let input: Vec<i64> = batch.input.into_data().convert::<i64>().try_to_vec::<i64>().unwrap();
         let target: Vec<i64> = batch.target.into_data().convert::<i64>().try_to_vec::<i64>().unwrap();

@@ -29,7 +29,7 @@ fn text() -> CardText {
 }
 
 fn card(config: &PolicyConfig) -> ModelCard {
-    policy_card(config, text())
+    policy_card(config, comper_music::Part::Chords, text())
 }
 
 #[test]

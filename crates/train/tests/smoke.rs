@@ -3,7 +3,7 @@
 //! reward term and resume the same way.
 
 use comper_data::windows::{WindowSampler, fixed_windows};
-use comper_music::{Chord, ChordEvent, FrameTracks, Note, PitchClass, Quality};
+use comper_music::{Chord, ChordEvent, FrameTracks, Note, Part, PitchClass, Quality};
 use comper_train::models::chord_discriminator::ChordDiscriminatorConfig;
 use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::discriminative::DiscriminativeConfig;
@@ -92,16 +92,19 @@ fn valid() -> Vec<FrameTracks> {
 }
 
 #[test]
-fn gru_policy_learns() {
-    let config = PolicyConfig { embedding: 16, hidden: 32, layers: 2, ..PolicyConfig::default() };
-    let task = PolicyTask { config, sampler: sampler(), valid: valid(), batch_size: 6, window: WINDOW };
-    assert_loss_falls(&run(&task, 30));
+fn gru_policy_and_melody_agent_learn() {
+    for part in [Part::Chords, Part::Melody] {
+        let config = PolicyConfig { embedding: 16, hidden: 32, layers: 2, ..PolicyConfig::default() };
+        let task = PolicyTask { config, part, sampler: sampler(), valid: valid(), batch_size: 6, window: WINDOW };
+        assert_loss_falls(&run(&task, 30));
+    }
 }
 
 #[test]
 fn transformer_policy_learns() {
     let config = TransformerConfig { d_model: 32, heads: 2, layers: 1, ..TransformerConfig::default() };
-    let task = PolicyTask { config, sampler: sampler(), valid: valid(), batch_size: 6, window: WINDOW };
+    let task =
+        PolicyTask { config, part: Part::Chords, sampler: sampler(), valid: valid(), batch_size: 6, window: WINDOW };
     assert_loss_falls(&run(&task, 30));
 }
 
@@ -133,7 +136,8 @@ fn discriminative_reward_learns() {
 #[test]
 fn a_stopped_and_resumed_run_retraces_an_uninterrupted_one() {
     let config = PolicyConfig { embedding: 8, hidden: 16, layers: 1, ..PolicyConfig::default() };
-    let task = PolicyTask { config, sampler: sampler(), valid: valid(), batch_size: 6, window: WINDOW };
+    let task =
+        PolicyTask { config, part: Part::Chords, sampler: sampler(), valid: valid(), batch_size: 6, window: WINDOW };
     let device = comper_train::device::training_device();
     let _serial = serial();
     let whole = tempfile::tempdir().unwrap();

@@ -6,6 +6,7 @@ use crate::params::ModelChoice;
 use crate::resources;
 use comper_inference::ModelCard;
 use comper_inference::card::policy_folders;
+use comper_music::Part;
 use egui::{RichText, Ui};
 use std::path::{Path, PathBuf};
 
@@ -84,6 +85,6 @@ impl ModelPicker {
 fn describe(folder: &Path) -> Result<String, String> {
     let (_, card_path) = resources::model_files(folder);
     let card = ModelCard::load(&card_path).map_err(|e| format!("{}: {e}", card_path.display()))?;
-    card.check_compatible().map_err(|e| format!("{}: {e}", folder.display()))?;
+    card.check_plays(Part::Chords).map_err(|e| format!("{}: {e}", folder.display()))?;
     Ok(format!("{} {}", card.name, card.version))
 }

@@ -12,12 +12,13 @@ use comper_data::import::midi::MidiFile;
 use comper_data::import::musicxml;
 use comper_data::windows::fixed_windows;
 use comper_eval::adaptation::{JUMP_BEAT, JUMP_SEMITONES, jumped};
+use comper_eval::coadaptation::{CoAdaptation, MelodyAgent, duet};
 use comper_eval::report::{Protocol, Report, SystemRow, Takes};
-use comper_eval::runner::accompany_all;
+use comper_eval::runner::{accompany_all, melody_seed};
 use comper_eval::{plots, sounding_chord};
 use comper_inference::card::policy_folders;
-use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, environment};
-use comper_music::{FrameTracks, Note, Token};
+use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, Planner, environment};
+use comper_music::{FrameTracks, Note, Part, Token};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -61,6 +62,12 @@ pub struct EvalArgs {
     /// Frames of silent listening at the start.
     #[arg(long, default_value_t = 0)]
     listen: u32,
+    /// The melody agent the co-adaptation duets play with [default: models/melody-agent, if there]
+    #[arg(long)]
+    melody_agent: Option<PathBuf>,
+    /// Duets of `--window` frames per checkpoint with the melody agent (0: none).
+    #[arg(long, default_value_t = 64)]
+    duets: usize,
     /// The chord encoder behind the Vendi score [default: models/chord-encoder]
     #[arg(long)]
     encoder: Option<PathBuf>,
@@ -118,6 +125,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let environment = environment(&library)?;
     let encoder_dir = args.encoder.clone().unwrap_or_else(|| root.join("models/chord-encoder"));
     let mut encoder = ChordEncoder::load(environment, &encoder_dir)?;
+    let agent_dir = args.melody_agent.clone().unwrap_or_else(|| root.join("models/melody-agent"));
+    let agent = if args.duets > 0 && (args.melody_agent.is_some() || agent_dir.is_dir()) {
+        let card = ModelCard::load(&agent_dir.join("card.json"))?;
+        card.check_plays(Part::Melody)?;
+        Some(Checkpoint { dir: agent_dir, card })
+    } else {
+        None
+    };
     let mut embed = |chords: &[&[Token]]| -> anyhow::Result<Vec<Vec<f32>>> {
         let mut rows = Vec::with_capacity(chords.len());
         for batch in chords.chunks(64) {
@@ -184,9 +199,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         let takes = Takes { plain: &plain, jumped: &moved, embeddings: &embed(&chords)? };
         let name = unique_name(&checkpoint.card.name, i, &checkpoints);
         let row = SystemRow::score(&name, &takes, reference.as_ref(), JUMP_BEAT);
+        let coadaptation = match &agent {
+            Some(agent) => Some(duets(checkpoint, agent, environment, &protocol, args.duets)?),
+            None => None,
+        };
         systems.push(SystemRow {
             model: Some(relative(&checkpoint.dir, &root)),
             version: Some(checkpoint.card.version.clone()),
+            coadaptation,
             ..row
         });
     }
@@ -212,7 +232,27 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every policy in `models` (the chord encoder is left out).
+/// `checkpoint` accompanies `agent` in `count` duets of the protocol's window, seeded per duet.
+fn duets(
+    checkpoint: &Checkpoint,
+    agent: &Checkpoint,
+    environment: &'static comper_inference::runtime::Environment,
+    protocol: &Protocol,
+    count: usize,
+) -> anyhow::Result<CoAdaptation> {
+    let policy = OnnxPolicy::load(environment, &checkpoint.dir.join("model.onnx"), checkpoint.card.clone())?;
+    let mut planner = Planner::new(policy, checkpoint.card.window, protocol.seed)?;
+    let mut melody_agent =
+        MelodyAgent::new(OnnxPolicy::load(environment, &agent.dir.join("model.onnx"), agent.card.clone())?);
+    let takes = (0..count)
+        .map(|i| {
+            duet(&mut planner, &mut melody_agent, protocol.window, &protocol.settings(), melody_seed(protocol.seed, i))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CoAdaptation::score(&format!("{} {}", agent.card.name, agent.card.version), &takes))
+}
+
+/// Every policy in `models` (the chord encoder and the melody agent are left out).
 fn shipped_policies(models: &Path) -> anyhow::Result<Vec<Checkpoint>> {
     load_policies(&policy_folders(models).with_context(|| format!("reading {}", models.display()))?)
 }
@@ -220,7 +260,11 @@ fn shipped_policies(models: &Path) -> anyhow::Result<Vec<Checkpoint>> {
 fn load_policies(dirs: &[PathBuf]) -> anyhow::Result<Vec<Checkpoint>> {
     let checkpoints: Vec<Checkpoint> = dirs
         .iter()
-        .map(|dir| Ok(Checkpoint { card: ModelCard::load(&dir.join("card.json"))?, dir: dir.clone() }))
+        .map(|dir| {
+            let card = ModelCard::load(&dir.join("card.json"))?;
+            card.check_plays(Part::Chords)?;
+            Ok(Checkpoint { card, dir: dir.clone() })
+        })
         .collect::<anyhow::Result<_>>()?;
     if checkpoints.is_empty() {
         bail!("no model to evaluate: pass --model DIR (a folder with model.onnx and card.json)");
@@ -241,8 +285,9 @@ fn relative(path: &Path, root: &Path) -> String {
     path.strip_prefix(root).unwrap_or(path).display().to_string()
 }
 
-/// The user's songs: MIDI files (every note of every track is the melody) and MusicXML
-/// lead sheets (melody and chord symbols). Files that cannot be read are reported and left out.
+/// The user's songs: MIDI files (the track named "Melody", as in Comper's takes, else every
+/// note of every track) and MusicXML lead sheets (melody and chord symbols). Files that cannot
+/// be read are reported and left out.
 fn songs_in(dir: &Path) -> anyhow::Result<Vec<FrameTracks>> {
     let files = files_with_extensions(dir, &["mid", "midi", "musicxml", "xml", "mxl"])
         .with_context(|| format!("reading {}", dir.display()))?;
@@ -250,9 +295,11 @@ fn songs_in(dir: &Path) -> anyhow::Result<Vec<FrameTracks>> {
     for path in files {
         let song = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("mid" | "midi") => MidiFile::read(&path).map(|file| {
+                let melody_track = file.tracks.iter().any(|t| t.name == "Melody");
                 let notes: Vec<Note> = file
                     .tracks
                     .iter()
+                    .filter(|t| !melody_track || t.name == "Melody")
                     .flat_map(|t| &t.notes)
                     .map(|n| Note { onset: file.beats(n.start), offset: file.beats(n.end), pitch: n.key })
                     .collect();

@@ -6,6 +6,7 @@ use super::ort;
 use crate::paths;
 use anyhow::Context;
 use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, environment};
+use comper_music::Part;
 use comper_train::checkpoint;
 use comper_train::export::card::{CardText, chord_encoder_card, policy_card};
 use comper_train::export::chord_encoder;
@@ -30,8 +31,10 @@ pub struct RunInfo {
 /// What to export.
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Exported {
-    /// The online policy's step model (a `policy` run).
+    /// The online policy's step model (a `policy` or RL run).
     Policy,
+    /// The melody agent's step model (a `melody-agent` run): the evaluation's partner.
+    MelodyAgent,
     /// The chord tower of the contrastive reward model (a `contrastive` run).
     ChordEncoder,
 }
@@ -40,10 +43,10 @@ pub enum Exported {
 pub struct ExportArgs {
     #[arg(value_enum, default_value = "policy")]
     what: Exported,
-    /// Training run folder [default: target/comper/runs/policy or …/contrastive]
+    /// Training run folder [default: target/comper/runs/policy, …/melody-agent or …/contrastive]
     #[arg(long)]
     run: Option<PathBuf>,
-    /// Output folder [default: models/online-mle or models/chord-encoder]
+    /// Output folder [default: models/online-mle, models/melody-agent or models/chord-encoder]
     #[arg(long)]
     out: Option<PathBuf>,
     /// Name shown to users [default: Online MLE]
@@ -134,6 +137,7 @@ impl TrainedRun {
 pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     let (model, folder) = match args.what {
         Exported::Policy => ("policy", "online-mle"),
+        Exported::MelodyAgent => ("melody-agent", "melody-agent"),
         Exported::ChordEncoder => ("contrastive", "chord-encoder"),
     };
     let root = paths::workspace_root();
@@ -142,7 +146,8 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     let out = args.out.unwrap_or_else(|| root.join("models").join(folder));
     std::fs::create_dir_all(&out)?;
     match args.what {
-        Exported::Policy => export_policy(&run, &out, args.name, args.description),
+        Exported::Policy => export_policy(&run, &out, Part::Chords, args.name, args.description),
+        Exported::MelodyAgent => export_policy(&run, &out, Part::Melody, args.name, args.description),
         Exported::ChordEncoder => export_chord_encoder(&run, &out),
     }
 }
@@ -150,6 +155,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
 fn export_policy(
     run: &TrainedRun,
     out: &Path,
+    part: Part,
     name: Option<String>,
     description: Option<String>,
 ) -> anyhow::Result<()> {
@@ -160,7 +166,9 @@ fn export_policy(
         Record::Rl(_) => TrainedBy::Rl,
     };
     let objective: String = match &run.record {
-        Record::Supervised(_) => "next-token cross-entropy on every token of the chord-first interleaved stream".into(),
+        Record::Supervised(_) => {
+            format!("next-token cross-entropy on every token of the interleaved stream, {part:?} first").to_lowercase()
+        }
         Record::Rl(state) => format!(
             "PPO post-training of the Online MLE: contrastive and pair-discriminative rewards (frozen), rule \
              penalties, per-token KL to the offline teacher (beta {}), entropy bonus {}{}",
@@ -173,14 +181,21 @@ fn export_policy(
             }
         ),
     };
+    let (default_name, default_description) = match part {
+        Part::Chords => ("Online MLE", "The online policy pre-trained by maximum likelihood on POP909 and Nottingham."),
+        Part::Melody => (
+            "Melody agent (MLE)",
+            "A melody player trained by maximum likelihood on POP909 and Nottingham, melody first in each frame: \
+             the partner the evaluation's co-adaptation test accompanies.",
+        ),
+    };
     let card = policy_card(
         &config,
+        part,
         CardText {
-            name: name.unwrap_or_else(|| "Online MLE".into()),
+            name: name.unwrap_or_else(|| default_name.into()),
             version: format!("{}-step{}", env!("CARGO_PKG_VERSION"), run.steps()),
-            description: description.unwrap_or_else(|| {
-                "The online policy pre-trained by maximum likelihood on POP909 and Nottingham.".into()
-            }),
+            description: description.unwrap_or_else(|| default_description.into()),
             window: info.window,
             training: serde_json::json!({
                 "data": ["pop909", "nottingham"],

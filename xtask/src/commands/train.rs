@@ -2,6 +2,7 @@
 
 use crate::{corpus, paths};
 use comper_data::windows::{WindowSampler, fixed_windows};
+use comper_music::Part;
 use comper_train::data::SplitFrames;
 use comper_train::device::{device_name, training_device};
 use comper_train::models::contrastive::ContrastiveConfig;
@@ -20,6 +21,8 @@ use std::path::PathBuf;
 pub(super) enum Model {
     /// The online policy (GRU): the model the plugin runs.
     Policy,
+    /// The melody agent (GRU, melody first): the evaluation's co-adaptation partner.
+    MelodyAgent,
     /// A small causal transformer policy, for comparison with the GRU.
     Transformer,
     /// The offline teacher (sees the whole melody): the KL anchor for RL.
@@ -38,6 +41,7 @@ impl Model {
     pub(super) fn name(self) -> &'static str {
         match self {
             Model::Policy => "policy",
+            Model::MelodyAgent => "melody-agent",
             Model::Transformer => "transformer",
             Model::Teacher => "teacher",
             Model::Contrastive => "contrastive",
@@ -52,6 +56,7 @@ impl Model {
     fn default_settings(self) -> Option<TrainSettings> {
         let (steps, batch_size, learning_rate) = match self {
             Model::Policy => (360, 16, 2e-3),
+            Model::MelodyAgent => (160, 16, 2e-3),
             Model::Transformer => (60, 8, 5e-4),
             Model::Teacher => (400, 16, 2e-3),
             Model::Contrastive => (200, 32, 1e-3),
@@ -144,13 +149,15 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         until: args.until,
     };
     let state = match args.model {
-        Model::Policy => {
+        Model::Policy | Model::MelodyAgent => {
             let config = PolicyConfig::default();
-            run.fit(&config, &PolicyTask { config: config.clone(), sampler, valid, batch_size, window })?
+            let part = if args.model == Model::Policy { Part::Chords } else { Part::Melody };
+            run.fit(&config, &PolicyTask { config: config.clone(), part, sampler, valid, batch_size, window })?
         }
         Model::Transformer => {
             let config = TransformerConfig::default();
-            run.fit(&config, &PolicyTask { config: config.clone(), sampler, valid, batch_size, window })?
+            let part = Part::Chords;
+            run.fit(&config, &PolicyTask { config: config.clone(), part, sampler, valid, batch_size, window })?
         }
         Model::Teacher => {
             let config = TeacherConfig::default();

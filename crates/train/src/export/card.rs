@@ -4,7 +4,7 @@ use crate::models::contrastive::ContrastiveConfig;
 use crate::models::policy::PolicyConfig;
 use comper_inference::card::{Architecture, CARD_FORMAT, ModelCard, StepIo, TokenLayout};
 use comper_inference::encoder::{CHORD_ENCODER_KIND, EncoderCard, EncoderIo};
-use comper_music::FRAMES_PER_BEAT;
+use comper_music::{FRAMES_PER_BEAT, Part};
 use std::collections::BTreeMap;
 
 /// What a card says beyond the architecture.
@@ -18,8 +18,8 @@ pub struct CardText {
     pub command: String,
 }
 
-/// The card of a GRU policy exported with [`StepIo::default`] names.
-pub fn policy_card(config: &PolicyConfig, text: CardText) -> ModelCard {
+/// The card of a GRU step model playing `part`, exported with [`StepIo::default`] names.
+pub fn policy_card(config: &PolicyConfig, part: Part, text: CardText) -> ModelCard {
     ModelCard {
         format: CARD_FORMAT,
         name: text.name,
@@ -33,6 +33,7 @@ pub fn policy_card(config: &PolicyConfig, text: CardText) -> ModelCard {
         },
         io: StepIo::default(),
         frames_per_beat: FRAMES_PER_BEAT,
+        part,
         window: text.window,
         tokens: TokenLayout::current(),
         vocabulary: comper_music::vocab::entries(),

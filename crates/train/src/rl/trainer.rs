@@ -25,7 +25,7 @@ use burn::prelude::*;
 use burn::tensor::TensorData;
 use burn::tensor::activation::{log_softmax, sigmoid, softmax};
 use comper_data::windows::WindowSampler;
-use comper_music::FrameTracks;
+use comper_music::{FrameTracks, Part};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -293,7 +293,7 @@ fn ppo_update(
     let t = takes[0].len();
 
     // The behaviour policy's view of its own rollouts, the teacher's, and the critic's.
-    let stream = StreamBatch::new(&takes, &inner).input;
+    let stream = StreamBatch::new(&takes, Part::Chords, &inner).input;
     let frames = FrameBatch::new(&takes, &inner);
     let log_p = log_softmax(chord_positions(policy.forward(stream.clone())), 2);
     let old_logp = floats(log_p.clone().gather(2, actions(&takes, &inner)).reshape([b, t]));
@@ -364,7 +364,7 @@ fn ppo_update(
     for rows in &minibatches {
         let n = rows.len();
         let mb: Vec<FrameTracks> = rows.iter().map(|&i| takes[i].clone()).collect();
-        let stream = StreamBatch::new(&mb, device).input;
+        let stream = StreamBatch::new(&mb, Part::Chords, device).input;
         let old = float_tensor(pick(&old_logp, rows), [n, t], device);
         let adv = float_tensor(pick(&advantages, rows), [n, t], device);
         let ret = float_tensor(pick(&returns, rows), [n, t], device);

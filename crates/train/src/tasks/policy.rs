@@ -8,7 +8,7 @@ use crate::models::transformer::{TransformerConfig, TransformerPolicy};
 use crate::trainer::Task;
 use burn::prelude::*;
 use comper_data::windows::WindowSampler;
-use comper_music::FrameTracks;
+use comper_music::{FrameTracks, Part};
 
 /// A model that maps a `[B, T]` stream to `[B, T, V]` next-token logits.
 pub trait StreamModel: Module + Clone {
@@ -49,6 +49,8 @@ impl StreamModelConfig for TransformerConfig {
 
 pub struct PolicyTask<C> {
     pub config: C,
+    /// The part the model plays: chords (the policy) or melody (the melody agent).
+    pub part: Part,
     pub sampler: WindowSampler,
     pub valid: Vec<FrameTracks>,
     pub batch_size: usize,
@@ -63,7 +65,7 @@ impl<C: StreamModelConfig> Task for PolicyTask<C> {
     }
 
     fn train_loss(&self, model: &C::Model, step: u64, device: &Device) -> (Tensor<1>, usize) {
-        let batch = StreamBatch::new(&self.sampler.batch(step, self.batch_size), device);
+        let batch = StreamBatch::new(&self.sampler.batch(step, self.batch_size), self.part, device);
         (token_cross_entropy(model.logits(batch.input), batch.target), batch.tokens)
     }
 
@@ -71,13 +73,13 @@ impl<C: StreamModelConfig> Task for PolicyTask<C> {
     fn validate(&self, model: &C::Model, device: &Device) -> Vec<(String, f64)> {
         let device = device.clone().inner();
         let sums = in_chunks(&self.valid, self.batch_size, |chunk| {
-            let batch = StreamBatch::new(chunk, &device);
+            let batch = StreamBatch::new(chunk, self.part, &device);
             let nll = token_nll(model.logits(batch.input), batch.target.clone());
             let [b, t] = nll.dims();
-            // Targets alternate chord (even index) and melody (odd index).
+            // Targets alternate the played part (even index) and the partner's (odd index).
             let parity =
                 Tensor::<1, Int>::arange(0..t as i64, &device).remainder_scalar(2).reshape([1, t]).repeat_dim(0, b);
-            let chord = parity.clone().equal_elem(0).float();
+            let chord = parity.clone().equal_elem(if self.part == Part::Chords { 0 } else { 1 }).float();
             let real = batch.target.not_equal_elem(0).float();
             let chord_real = real.clone() * chord;
             (
