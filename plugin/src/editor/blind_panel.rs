@@ -15,6 +15,8 @@ pub struct BlindPanel {
     /// The two folders chosen for the next session.
     chosen: [Option<PathBuf>; 2],
     session: Option<BlindSession>,
+    /// The model choice before the session, restored when it closes.
+    before: String,
     /// Where the last export went, or why it failed.
     exported: Option<Result<PathBuf, String>>,
 }
@@ -34,7 +36,7 @@ impl BlindPanel {
         status: &Status,
     ) {
         match self.session.as_mut() {
-            None => self.choose(ui, models),
+            None => self.choose(ui, models, params),
             Some(session) => {
                 let tempo = status.tempo.load(Ordering::Relaxed);
                 let mut close = false;
@@ -58,11 +60,12 @@ impl BlindPanel {
                         let folder = capture::default_folder().join(format!("blind-{seconds}"));
                         self.exported = Some(session.export(&folder).map_err(|e| e.to_string()));
                     }
-                    close = ui.button("Close").clicked();
+                    close = ui.button("Close").on_hover_text("back to the model chosen before").clicked();
                 });
                 takes_table(ui, session);
                 if close {
                     self.session = None;
+                    params.model.choose(std::mem::take(&mut self.before));
                 }
                 match &self.exported {
                     Some(Ok(path)) => ui.label(format!("exported {}", path.display())),
@@ -74,7 +77,7 @@ impl BlindPanel {
     }
 
     /// Pick the two models and start.
-    fn choose(&mut self, ui: &mut Ui, models: &[(PathBuf, String)]) {
+    fn choose(&mut self, ui: &mut Ui, models: &[(PathBuf, String)], params: &ComperParams) {
         ui.label("Compare two models blind: they are hidden behind A and B until you reveal them.");
         ui.horizontal(|ui| {
             for (slot, id) in self.chosen.iter_mut().zip(["first", "second"]) {
@@ -93,6 +96,7 @@ impl BlindPanel {
                 let seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
                 let models = [a.display().to_string(), b.display().to_string()];
                 self.session = Some(BlindSession::new(models, seed));
+                self.before = params.model.path();
                 self.exported = None;
             }
         });
