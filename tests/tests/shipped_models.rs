@@ -1,10 +1,10 @@
 //! Every model shipped in `models/` loads in ONNX Runtime from Rust, matches its card and
 //! answers a melody with chord predictions; the evaluation's chord encoder embeds chord
-//! tracks as unit vectors that tell progressions apart.
+//! tracks as unit vectors that tell progressions apart; the melody agent plays the melody.
 
 use comper_inference::card::policy_folders;
 use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, environment, find_library};
-use comper_music::{Token, TokenKind};
+use comper_music::{Part, Token, TokenKind};
 use std::path::PathBuf;
 
 fn models() -> PathBuf {
@@ -68,4 +68,27 @@ fn the_shipped_chord_encoder_embeds_chord_tracks_as_unit_vectors() {
     }
     assert!((e.row(0).dot(&e.row(1)) - 1.0).abs() < 1e-5, "the same progression embeds the same");
     assert!(e.row(0).dot(&e.row(2)) < 0.99, "different progressions embed apart");
+}
+
+#[test]
+fn the_shipped_melody_agent_plays_the_melody_part() {
+    let library = find_library(None).expect("ONNX Runtime (run `cargo xtask test`, which provisions it)");
+    let dir = models().join("melody-agent");
+    assert!(!shipped().contains(&dir), "the melody agent is not an accompanist");
+    let card = ModelCard::load(&dir.join("card.json")).unwrap();
+    assert!(card.check_plays(Part::Melody).is_ok() && card.check_plays(Part::Chords).is_err());
+    let mut agent = OnnxPolicy::load(environment(&library).unwrap(), &dir.join("model.onnx"), card).unwrap();
+    agent.reset(1);
+    // Melody first: after BOS and after each chord it heard, the agent's best guess is a
+    // melody token.
+    let c = comper_music::ChordId::all().find(|c| c.chord().to_string() == "C").unwrap();
+    let mut token = Token::BOS;
+    for frame in 0..16 {
+        let logits = agent.step(&[token.id() as i64]).unwrap();
+        let best = (0..logits.ncols()).max_by(|&a, &b| logits[[0, a]].total_cmp(&logits[[0, b]])).unwrap();
+        let note = Token::from_id(best).unwrap();
+        assert!(note.is_melody_frame(), "frame {frame}: {}", note.describe());
+        agent.step(&[note.id() as i64]).unwrap();
+        token = if frame % 16 == 0 { Token::chord_on(c) } else { Token::chord_hold(c) };
+    }
 }
