@@ -52,7 +52,9 @@ pub struct BlindSession {
     /// `behind[label]`: the index into `models` of the model behind A and B.
     behind: [usize; 2],
     revealed: bool,
-    playing: Option<Label>,
+    /// The label playing, and where its take began (session, frame): a model chosen mid-song
+    /// takes the running session over, so a take is the frames since its label was chosen.
+    playing: Option<(Label, Option<u32>, u32)>,
     takes: Vec<TakeLog>,
 }
 
@@ -92,21 +94,23 @@ impl BlindSession {
 
     /// The label playing now.
     pub fn playing(&self) -> Option<Label> {
-        self.playing
+        self.playing.map(|(label, ..)| label)
     }
 
-    /// Log the take that was playing (if it had frames) and switch to `label`.
-    pub fn switch(&mut self, label: Label, finished: &Timeline, tempo: f64) {
-        self.end_take(finished, tempo);
-        self.playing = Some(label);
+    /// Log the take that was playing (if it had frames) and switch to `label` from here on.
+    pub fn switch(&mut self, label: Label, timeline: &Timeline, tempo: f64) {
+        self.end_take(timeline, tempo);
+        self.playing = Some((label, timeline.session(), timeline.next_frame()));
     }
 
-    /// Log the take that was playing, if it had frames.
-    pub fn end_take(&mut self, finished: &Timeline, tempo: f64) {
-        if let Some(label) = self.playing.take()
-            && finished.next_frame() > 0
-        {
-            self.takes.push(measure(label, finished, tempo));
+    /// Log the take that was playing, if it had frames: those since its label was chosen, or
+    /// the whole session if a new one started since.
+    pub fn end_take(&mut self, timeline: &Timeline, tempo: f64) {
+        if let Some((label, session, start)) = self.playing.take() {
+            let from = if timeline.session() == session { start } else { 0 };
+            if timeline.next_frame() > from {
+                self.takes.push(measure(label, timeline, from, tempo));
+            }
         }
     }
 
@@ -139,14 +143,13 @@ impl BlindSession {
     }
 }
 
-/// The metrics of a finished take.
-fn measure(label: Label, timeline: &Timeline, tempo: f64) -> TakeLog {
-    let frames: Vec<_> = timeline.played_since(0).collect();
+/// The metrics of the take that played from frame `from` on.
+fn measure(label: Label, timeline: &Timeline, from: u32, tempo: f64) -> TakeLog {
+    let frames: Vec<_> = timeline.played_since(from).collect();
     let melody: Vec<Token> = frames.iter().map(|f| f.melody).collect();
     let chords: Vec<Token> = frames.iter().map(|f| f.chord).collect();
     let spans = chord_spans(&chords);
-    let bar = 4 * FRAMES_PER_BEAT as u32;
-    let bars = frames.len() as f32 / bar as f32;
+    let bars = frames.len() as f32 / (4 * FRAMES_PER_BEAT) as f32;
     let changes = key_changes(&melody);
     let after: Vec<f32> =
         changes.iter().filter_map(|&f| harmony(&melody, &chords, f, f + 4 * FRAMES_PER_BEAT)).collect();
@@ -158,7 +161,7 @@ fn measure(label: Label, timeline: &Timeline, tempo: f64) -> TakeLog {
         changes_per_bar: if bars > 0.0 { spans.len() as f32 / bars } else { 0.0 },
         harmony_after_key_changes: (!after.is_empty()).then(|| after.iter().sum::<f32>() / after.len() as f32),
         key_changes: changes.len(),
-        take: timeline.capture(timeline.next_frame().div_ceil(bar) + 1, tempo, Voicing::default(), 0.8),
+        take: Take::from_frames(&melody, &chords, tempo, Voicing::default(), 0.8),
     }
 }
 
@@ -227,10 +230,12 @@ mod tests {
 
         let mut session = BlindSession::new(models.clone(), 3);
         let take = timeline_of(&[Token::note_on(60); 32], &[Token::SILENCE; 32]);
+        let longer = timeline_of(&[Token::note_on(60); 48], &[Token::SILENCE; 48]);
         session.switch(Label::B, &Timeline::default(), 120.0);
         session.switch(Label::A, &take, 120.0);
-        session.end_take(&take, 120.0);
-        assert_eq!(session.takes().iter().map(|t| t.label).collect::<Vec<_>>(), [Label::B, Label::A]);
+        session.end_take(&longer, 120.0);
+        let logged: Vec<(Label, u32)> = session.takes().iter().map(|t| (t.label, t.frames)).collect();
+        assert_eq!(logged, [(Label::B, 32), (Label::A, 16)], "A's take is the frames since A was chosen");
         assert_eq!((session.name_of(Label::A), session.name_of(Label::B)), (None, None));
         let dir = std::env::temp_dir().join(format!("comper-blind-{}", std::process::id()));
         let log = std::fs::read_to_string(session.export(&dir).unwrap()).unwrap();
@@ -253,7 +258,7 @@ mod tests {
         let melody: Vec<Token> = scale(0).chain(scale(6)).collect();
         let chords: Vec<Token> =
             (0..128).map(|f| if f % 16 == 0 { Token::chord_on(c) } else { Token::chord_hold(c) }).collect();
-        let log = measure(Label::A, &timeline_of(&melody, &chords), 120.0);
+        let log = measure(Label::A, &timeline_of(&melody, &chords), 0, 120.0);
         assert_eq!((log.frames, log.unique_chords, log.changes_per_bar), (128, 1, 1.0));
         assert_eq!(log.key_changes, 1);
         assert!(log.harmony_after_key_changes.unwrap() < log.harmony.unwrap());

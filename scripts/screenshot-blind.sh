@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Render the window's blind A/B page headless: like screenshot.sh, then xdotool clicks through
+# a session (GAPT vs Online MLE hidden behind A and B, a take under each) before the picture.
+# The click positions follow the window's 800×680 layout.
+#   scripts/screenshot-blind.sh [OUTPUT.png]
+# Needs the Debian packages xvfb, x11-utils, imagemagick and xdotool.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-docs/blind-ab.png}"
+display=":$((90 + RANDOM % 9))"
+
+Xvfb "$display" -screen 0 800x680x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill "$xvfb" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+    DISPLAY="$display" xwininfo -root >/dev/null 2>&1 && break
+    sleep 0.1
+done
+DISPLAY="$display" cargo xtask window --screenshot "$out" --at 24 &
+window=$!
+# Wait for the window (the command may build the bundles first).
+until DISPLAY="$display" xwininfo -root -children | grep -q "^ *[1-9][0-9]* child"; do
+    sleep 0.2
+done
+click() { sleep "$3"; DISPLAY="$display" xdotool mousemove "$1" "$2" click 1; }
+click 118 348 3    # the "Blind A/B" tab
+click 110 398 0.5  # first model …
+click 60 425 0.5   # … GAPT
+click 317 398 0.5  # second model …
+click 270 448 0.5  # … Online MLE
+click 447 398 0.5  # Start
+click 40 380 0.5   # Play A
+click 95 380 8     # Play B (ends A's take)
+click 160 380 8    # End take
+wait "$window"
