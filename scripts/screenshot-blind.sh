@@ -7,15 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-docs/blind-ab.png}"
-display=":$((90 + RANDOM % 9))"
-
-Xvfb "$display" -screen 0 800x680x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-trap 'kill "$xvfb" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-    DISPLAY="$display" xwininfo -root >/dev/null 2>&1 && break
-    sleep 0.1
-done
+. scripts/lib/xvfb.sh
 DISPLAY="$display" cargo xtask window --screenshot "$out" --at 24 &
 window=$!
 # Wait for the window (the command may build the bundles first).

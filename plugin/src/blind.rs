@@ -6,7 +6,7 @@
 use crate::worker::Timeline;
 use comper_music::spans::chord_spans;
 use comper_music::token::{note_in_chord, sounding_pitch};
-use comper_music::{FRAMES_PER_BEAT, PitchClass, Take, Token, Voicing};
+use comper_music::{FRAMES_PER_BEAT, FrameTracks, PitchClass, Take, Token, Voicing};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
@@ -145,18 +145,16 @@ impl BlindSession {
 
 /// The metrics of the take that played from frame `from` on.
 fn measure(label: Label, timeline: &Timeline, from: u32, tempo: f64) -> TakeLog {
-    let frames: Vec<_> = timeline.played_since(from).collect();
-    let melody: Vec<Token> = frames.iter().map(|f| f.melody).collect();
-    let chords: Vec<Token> = frames.iter().map(|f| f.chord).collect();
+    let FrameTracks { melody, chords } = timeline.tracks_since(from);
     let spans = chord_spans(&chords);
-    let bars = frames.len() as f32 / (4 * FRAMES_PER_BEAT) as f32;
+    let bars = melody.len() as f32 / (4 * FRAMES_PER_BEAT) as f32;
     let changes = key_changes(&melody);
     let after: Vec<f32> =
         changes.iter().filter_map(|&f| harmony(&melody, &chords, f, f + 4 * FRAMES_PER_BEAT)).collect();
     TakeLog {
         label,
-        frames: frames.len() as u32,
-        harmony: harmony(&melody, &chords, 0, frames.len()),
+        frames: melody.len() as u32,
+        harmony: harmony(&melody, &chords, 0, melody.len()),
         unique_chords: spans.iter().map(|s| s.chord).collect::<HashSet<_>>().len(),
         changes_per_bar: if bars > 0.0 { spans.len() as f32 / bars } else { 0.0 },
         harmony_after_key_changes: (!after.is_empty()).then(|| after.iter().sum::<f32>() / after.len() as f32),

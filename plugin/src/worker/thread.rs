@@ -254,8 +254,8 @@ fn load(chosen: &str, seed: u64, status: &Status) -> Result<Engine, String> {
     })?;
     let (onnx, card_path) = resources::model_files(&model);
     let card = ModelCard::load(&card_path).map_err(|e| format!("model card {}: {e}", card_path.display()))?;
-    let playable = card.check_compatible().and_then(|()| card.check_plays(Part::Chords));
-    playable.map_err(|e| format!("model {} cannot be played: {e}", model.display()))?;
+    // `ModelCard::load` has checked the card against this build; a melody agent is refused here.
+    card.check_plays(Part::Chords).map_err(|e| format!("model {} cannot be played: {e}", model.display()))?;
     let window = card.window;
     let policy = OnnxPolicy::load(environment, Path::new(&onnx), card).map_err(|e| e.to_string())?;
     Planner::new(Timed::new(policy), window, seed).map_err(|e| e.to_string())

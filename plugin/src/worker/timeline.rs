@@ -5,7 +5,7 @@
 
 use comper_inference::PlannedChord;
 use comper_music::token::{note_in_chord, sounding_chord};
-use comper_music::{ChordId, FRAMES_PER_BEAT, Take, Token, Voicing};
+use comper_music::{ChordId, FRAMES_PER_BEAT, FrameTracks, Take, Token, Voicing};
 use std::collections::VecDeque;
 
 /// Frames kept: the last 128 bars of 4/4 (capture exports at most this much).
@@ -117,10 +117,14 @@ impl Timeline {
         let bar = 4 * FRAMES_PER_BEAT as u32;
         let back = self.next_frame().saturating_sub(bars * bar) / bar * bar;
         let from = back.max(self.first.div_ceil(bar) * bar);
-        let frames: Vec<PlayedFrame> = self.played_since(from).collect();
-        let melody: Vec<Token> = frames.iter().map(|f| f.melody).collect();
-        let chords: Vec<Token> = frames.iter().map(|f| f.chord).collect();
-        Take::from_frames(&melody, &chords, tempo, voicing, velocity)
+        let tracks = self.tracks_since(from);
+        Take::from_frames(&tracks.melody, &tracks.chords, tempo, voicing, velocity)
+    }
+
+    /// The melody and chord tracks played from frame `from` on (clipped to what is kept).
+    pub fn tracks_since(&self, from: u32) -> FrameTracks {
+        let (melody, chords) = self.played_since(from).map(|f| (f.melody, f.chord)).unzip();
+        FrameTracks { melody, chords }
     }
 }
 
