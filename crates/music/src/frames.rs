@@ -30,6 +30,24 @@ pub enum Part {
     Melody,
 }
 
+impl Part {
+    /// The part this one plays with.
+    pub fn partner(self) -> Part {
+        match self {
+            Part::Chords => Part::Melody,
+            Part::Melody => Part::Chords,
+        }
+    }
+
+    /// Whether `token` may stand in a frame of this part's track (its own tokens and SILENCE).
+    pub fn holds(self, token: Token) -> bool {
+        match self {
+            Part::Chords => token.is_chord_frame(),
+            Part::Melody => token.is_melody_frame(),
+        }
+    }
+}
+
 /// The frame nearest to a time in beats (never negative).
 pub fn beat_to_frame(beat: f64) -> usize {
     (beat * FRAMES_PER_BEAT as f64).round().max(0.0) as usize
@@ -121,6 +139,22 @@ impl FrameTracks {
         FrameTracks { melody: write_spans(note_spans, len), chords: write_spans(chord_spans, len) }
     }
 
+    /// The tracks of a take where `part` played `own` against `partner`.
+    pub fn of(part: Part, own: Vec<Token>, partner: Vec<Token>) -> FrameTracks {
+        match part {
+            Part::Chords => FrameTracks { melody: partner, chords: own },
+            Part::Melody => FrameTracks { melody: own, chords: partner },
+        }
+    }
+
+    /// The track `part` plays.
+    pub fn track(&self, part: Part) -> &[Token] {
+        match part {
+            Part::Chords => &self.chords,
+            Part::Melody => &self.melody,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.melody.len()
     }
@@ -161,11 +195,7 @@ impl FrameTracks {
     pub fn interleave(&self, part: Part) -> Vec<Token> {
         let mut stream = Vec::with_capacity(2 * self.len() + 2);
         stream.push(Token::BOS);
-        for (&chord, &note) in self.chords.iter().zip(&self.melody) {
-            let (own, partner) = match part {
-                Part::Chords => (chord, note),
-                Part::Melody => (note, chord),
-            };
+        for (&own, &partner) in self.track(part).iter().zip(self.track(part.partner())) {
             stream.push(own);
             stream.push(partner);
         }
@@ -292,6 +322,18 @@ mod tests {
         let notes = tracks.decode_melody().unwrap();
         assert_eq!(notes, [note(0.0, 1.0, 60), note(1.0, 1.5, 67)]);
         assert_eq!(tracks.melody[6], Token::SILENCE);
+    }
+
+    #[test]
+    fn a_take_keeps_each_part_on_its_track() {
+        let (note, chord) = (vec![Token::note_on(60)], vec![Token::SILENCE]);
+        for part in [Part::Chords, Part::Melody] {
+            let take = FrameTracks::of(part, note.clone(), chord.clone());
+            assert_eq!(take.track(part), note);
+            assert_eq!(take.track(part.partner()), chord);
+        }
+        assert!(Part::Melody.holds(Token::note_hold(60)) && !Part::Melody.holds(Token::BOS));
+        assert!(!Part::Chords.holds(Token::note_on(60)));
     }
 
     #[test]

@@ -94,6 +94,14 @@ impl Token {
         matches!(self.kind(), TokenKind::Silence | TokenKind::NoteOn(_) | TokenKind::NoteHold(_))
     }
 
+    /// True for a chord or a note (ON or HOLD): something that sounds in its frame.
+    pub fn is_sounding(self) -> bool {
+        matches!(
+            self.kind(),
+            TokenKind::NoteOn(_) | TokenKind::NoteHold(_) | TokenKind::ChordOn(_) | TokenKind::ChordHold(_)
+        )
+    }
+
     /// Transpose by `semitones`: notes move by semitones, chords move their root.
     /// `None` if a note would leave the MIDI range.
     pub fn transposed(self, semitones: i32) -> Option<Token> {

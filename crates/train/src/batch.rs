@@ -73,11 +73,20 @@ impl FrameBatch {
         self.melody.dims()[1]
     }
 
-    /// Chords shifted right behind a BOS: the decoder input for predicting `chords`.
-    pub fn chords_shifted(&self) -> Tensor<2, Int> {
-        let [b, t] = self.chords.dims();
-        let bos = Tensor::<2, Int>::full([b, 1], Token::BOS.id() as i64, &self.chords.device());
-        Tensor::cat(vec![bos, self.chords.clone().slice([0..b, 0..t.saturating_sub(1)])], 1)
+    /// The track `part` plays.
+    pub fn track(&self, part: Part) -> Tensor<2, Int> {
+        match part {
+            Part::Chords => self.chords.clone(),
+            Part::Melody => self.melody.clone(),
+        }
+    }
+
+    /// The track `part` plays shifted right behind a BOS: the decoder input for predicting it.
+    pub fn shifted(&self, part: Part) -> Tensor<2, Int> {
+        let track = self.track(part);
+        let [b, t] = track.dims();
+        let bos = Tensor::<2, Int>::full([b, 1], Token::BOS.id() as i64, &track.device());
+        Tensor::cat(vec![bos, track.slice([0..b, 0..t.saturating_sub(1)])], 1)
     }
 }
 

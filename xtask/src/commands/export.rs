@@ -33,7 +33,8 @@ pub struct RunInfo {
 pub enum Exported {
     /// The online policy's step model (a `policy` or RL run).
     Policy,
-    /// The melody agent's step model (a `melody-agent` run): the evaluation's partner.
+    /// The melody agent's step model (a `melody-agent` or `melody-rl` run): the evaluation's
+    /// partner.
     MelodyAgent,
     /// The chord tower of the contrastive reward model (a `contrastive` run).
     ChordEncoder,
@@ -141,7 +142,10 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
         Exported::ChordEncoder => ("contrastive", "chord-encoder"),
     };
     let root = paths::workspace_root();
-    let models: &[&str] = if model == "policy" { &["policy", "rl"] } else { &[model] };
+    let models: &[&str] = match model {
+        "policy" | "melody-agent" => &[model, "rl"],
+        _ => &[model],
+    };
     let run = TrainedRun::open(&args.run.unwrap_or_else(|| root.join("target/comper/runs").join(model)), models)?;
     let out = args.out.unwrap_or_else(|| root.join("models").join(folder));
     std::fs::create_dir_all(&out)?;
@@ -160,6 +164,14 @@ fn export_policy(
     description: Option<String>,
 ) -> anyhow::Result<()> {
     let info = &run.info;
+    if let Record::Rl(state) = &run.record {
+        anyhow::ensure!(
+            state.settings.part == part,
+            "{} post-trained the {:?} part, not the {part:?} part",
+            run.checkpoint.display(),
+            state.settings.part
+        );
+    }
     let config: PolicyConfig = serde_json::from_value(info.config.clone())?;
     let trained_by = match &run.record {
         Record::Supervised(_) => TrainedBy::Mle,
@@ -170,8 +182,12 @@ fn export_policy(
             format!("next-token cross-entropy on every token of the interleaved stream, {part:?} first").to_lowercase()
         }
         Record::Rl(state) => format!(
-            "PPO post-training of the Online MLE: contrastive and pair-discriminative rewards (frozen), rule \
+            "PPO post-training of the {} pre-trained by MLE: contrastive and pair-discriminative rewards (frozen), rule \
              penalties, per-token KL to the offline teacher (beta {}), entropy bonus {}{}",
+            match part {
+                Part::Chords => "online policy",
+                Part::Melody => "melody agent (roles swapped: its teacher hears the chords)",
+            },
             state.settings.kl,
             state.settings.entropy,
             if state.settings.adversarial {
@@ -181,12 +197,19 @@ fn export_policy(
             }
         ),
     };
-    let (default_name, default_description) = match part {
-        Part::Chords => ("Online MLE", "The online policy pre-trained by maximum likelihood on POP909 and Nottingham."),
-        Part::Melody => (
+    let (default_name, default_description) = match (part, trained_by) {
+        (Part::Chords, _) => {
+            ("Online MLE", "The online policy pre-trained by maximum likelihood on POP909 and Nottingham.")
+        }
+        (Part::Melody, TrainedBy::Mle) => (
             "Melody agent (MLE)",
             "A melody player trained by maximum likelihood on POP909 and Nottingham, melody first in each frame: \
              the partner the evaluation's co-adaptation test accompanies.",
+        ),
+        (Part::Melody, TrainedBy::Rl) => (
+            "Melody agent (RL)",
+            "The MLE melody agent post-trained with the RL-only recipe, roles swapped (it plays against the \
+             data's chord tracks): the partner the evaluation's co-adaptation test accompanies.",
         ),
     };
     let card = policy_card(

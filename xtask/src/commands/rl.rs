@@ -1,13 +1,15 @@
 //! `cargo xtask train rl|gapt`: RL post-training of the pre-trained online policy, without
 //! (`rl`, the ReaLchords arm) or with (`gapt`) the co-evolving discriminator. Both arms
 //! share seeds and settings; only the adversary and the entropy bonus differ (method §4.3).
+//! `cargo xtask train melody-rl`: the melody agent through the `rl` arm's recipe with the
+//! roles swapped (its teacher hears the chords; the chord tracks come from the data).
 
 use super::export::RunInfo;
 use super::train::{Model, TrainArgs};
 use crate::{corpus, paths};
 use anyhow::Context;
 use comper_data::windows::WindowSampler;
-use comper_music::{FrameTracks, Token, TokenKind};
+use comper_music::{FrameTracks, Part};
 use comper_train::checkpoint;
 use comper_train::data::SplitFrames;
 use comper_train::device::{device_name, training_device};
@@ -40,20 +42,28 @@ fn trained<C: DeserializeOwned>(run: &Path, model: &str) -> anyhow::Result<(C, s
     Ok((serde_json::from_value(info.config)?, dir))
 }
 
-/// Share of frames where the melody sounds and no chord does, over `songs`: the silence
+/// Share of frames where the partner sounds and `part` does not, over `songs`: the silence
 /// penalty's threshold (the paper's 4% is its own data's rate).
-fn silence_rate(songs: &[FrameTracks]) -> f64 {
-    let sounds = |t: &Token| matches!(t.kind(), TokenKind::NoteOn(_) | TokenKind::NoteHold(_));
+fn silence_rate(songs: &[FrameTracks], part: Part) -> f64 {
     let (mut silent, mut frames) = (0usize, 0usize);
     for song in songs {
         frames += song.len();
-        silent += song.melody.iter().zip(&song.chords).filter(|(m, c)| sounds(m) && **c == Token::SILENCE).count();
+        silent += song
+            .track(part.partner())
+            .iter()
+            .zip(song.track(part))
+            .filter(|(partner, own)| partner.is_sounding() && !own.is_sounding())
+            .count();
     }
     silent as f64 / frames.max(1) as f64
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let adversarial = args.model == Model::Gapt;
+    let (part, policy_run, teacher_run) = match args.model {
+        Model::MelodyRl => (Part::Melody, "melody-agent", "melody-teacher"),
+        _ => (Part::Chords, "policy", "teacher"),
+    };
     let runs = paths::workspace_root().join("target/comper/runs");
     let out = args.out.clone().unwrap_or_else(|| runs.join(args.model.name()));
     if args.fresh && out.exists() {
@@ -64,14 +74,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let frames = SplitFrames::from_corpus(&corpus);
     let window = args.window.unwrap_or(WINDOW);
     let seed = args.seed.unwrap_or(17);
-    let threshold = silence_rate(&frames.train);
+    let threshold = silence_rate(&frames.train, part);
     let long_enough: Vec<FrameTracks> = frames.train.into_iter().filter(|s| s.len() >= window).collect();
     let sampler = WindowSampler::new(long_enough, window, true, seed);
 
     let device = training_device();
     let inner = device.clone().inner();
-    let (policy_config, policy_dir): (PolicyConfig, _) = trained(&runs.join("policy"), "policy")?;
-    let (teacher_config, teacher_dir): (TeacherConfig, _) = trained(&runs.join("teacher"), "teacher")?;
+    let (policy_config, policy_dir): (PolicyConfig, _) = trained(&runs.join(policy_run), policy_run)?;
+    let (teacher_config, teacher_dir): (TeacherConfig, _) = trained(&runs.join(teacher_run), teacher_run)?;
     let (contrastive_config, contrastive_dir): (ContrastiveConfig, _) =
         trained(&runs.join("contrastive"), "contrastive")?;
     let (pair_config, pair_dir): (DiscriminativeConfig, _) = trained(&runs.join("discriminative"), "discriminative")?;
@@ -83,6 +93,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let policy = checkpoint::load_weights(&policy_dir, policy_config.init(&device))?;
     let updates = args.steps.unwrap_or(UPDATES);
     let settings = RlSettings {
+        part,
         updates,
         rollouts: args.batch.unwrap_or(ROLLOUTS),
         minibatch: MINIBATCH,
@@ -121,7 +132,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     std::fs::write(out.join("run.json"), serde_json::to_string_pretty(&info)?)?;
     println!(
         "{} on {}: {} updates × {} rollouts of {window} frames from {} songs (silence threshold {:.4}) → {}",
-        if adversarial { "GAPT" } else { "RL without the adversary" },
+        match args.model {
+            Model::Gapt => "GAPT",
+            Model::MelodyRl => "the melody agent's RL (roles swapped)",
+            _ => "RL without the adversary",
+        },
         device_name(),
         settings.updates,
         settings.rollouts,

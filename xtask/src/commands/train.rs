@@ -27,6 +27,8 @@ pub(super) enum Model {
     Transformer,
     /// The offline teacher (sees the whole melody): the KL anchor for RL.
     Teacher,
+    /// The melody agent's offline teacher (sees the whole chord track): its KL anchor for RL.
+    MelodyTeacher,
     /// The contrastive reward (melody and chord towers).
     Contrastive,
     /// The pair-discriminative reward.
@@ -35,6 +37,8 @@ pub(super) enum Model {
     Rl,
     /// RL post-training with the co-evolving discriminator (GAPT).
     Gapt,
+    /// RL post-training of the melody agent: the RL-only recipe with the roles swapped.
+    MelodyRl,
 }
 
 impl Model {
@@ -44,10 +48,12 @@ impl Model {
             Model::MelodyAgent => "melody-agent",
             Model::Transformer => "transformer",
             Model::Teacher => "teacher",
+            Model::MelodyTeacher => "melody-teacher",
             Model::Contrastive => "contrastive",
             Model::Discriminative => "discriminative",
             Model::Rl => "rl",
             Model::Gapt => "gapt",
+            Model::MelodyRl => "melody-rl",
         }
     }
 
@@ -58,10 +64,10 @@ impl Model {
             Model::Policy => (360, 16, 2e-3),
             Model::MelodyAgent => (160, 16, 2e-3),
             Model::Transformer => (60, 8, 5e-4),
-            Model::Teacher => (400, 16, 2e-3),
+            Model::Teacher | Model::MelodyTeacher => (400, 16, 2e-3),
             Model::Contrastive => (200, 32, 1e-3),
             Model::Discriminative => (200, 16, 1e-3),
-            Model::Rl | Model::Gapt => return None,
+            Model::Rl | Model::Gapt | Model::MelodyRl => return None,
         };
         Some(TrainSettings {
             steps,
@@ -159,9 +165,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             let part = Part::Chords;
             run.fit(&config, &PolicyTask { config: config.clone(), part, sampler, valid, batch_size, window })?
         }
-        Model::Teacher => {
+        Model::Teacher | Model::MelodyTeacher => {
             let config = TeacherConfig::default();
-            run.fit(&config, &TeacherTask { config: config.clone(), sampler, valid, batch_size, window })?
+            let part = if args.model == Model::Teacher { Part::Chords } else { Part::Melody };
+            run.fit(&config, &TeacherTask { config: config.clone(), part, sampler, valid, batch_size, window })?
         }
         Model::Contrastive => {
             let config = ContrastiveConfig::default();
@@ -171,7 +178,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             let config = DiscriminativeConfig::default();
             run.fit(&config, &DiscriminativeTask { config: config.clone(), sampler, valid, batch_size, window })?
         }
-        Model::Rl | Model::Gapt => unreachable!("the RL arms have no default settings and ran above"),
+        Model::Rl | Model::Gapt | Model::MelodyRl => unreachable!("the RL arms have no default settings and ran above"),
     };
     println!(
         "done: {} parameters, {} steps in {:.0} s, {:.0} tokens/s; last validation: {:?}",

@@ -1,6 +1,7 @@
-//! The offline teacher φ(y | x): it sees the whole melody window (a bidirectional GRU
-//! encoder) and decodes chords autoregressively (a GRU fed the previous chord and the
-//! encoding of the current frame). It is the KL anchor for RL.
+//! The offline teacher φ(y | x): it sees the whole partner track of a window (a
+//! bidirectional GRU encoder) and decodes its own part autoregressively (a GRU fed its
+//! previous token and the encoding of the current frame). It is the KL anchor for RL: the
+//! chord policy's teacher hears the melody; the melody agent's hears the chords.
 
 use super::gru::Gru;
 use super::{embed_step, embed_steps};
@@ -45,12 +46,12 @@ pub struct Teacher {
 }
 
 impl Teacher {
-    /// Chord logits `[B, T, V]`: position t predicts chord t from the whole melody and the
-    /// chords before t (`chords_in` is the chord track shifted right behind BOS).
-    pub fn forward(&self, melody: Tensor<2, Int>, chords_in: Tensor<2, Int>) -> Tensor<3> {
-        let [b, t] = melody.dims();
-        let device = melody.device();
-        let steps = embed_steps(&self.embedding, &melody);
+    /// Logits `[B, T, V]` of its own part: position t predicts frame t from the whole
+    /// partner track and its own frames before t (`own_in`, shifted right behind BOS).
+    pub fn forward(&self, partner: Tensor<2, Int>, own_in: Tensor<2, Int>) -> Tensor<3> {
+        let [b, t] = partner.dims();
+        let device = partner.device();
+        let steps = embed_steps(&self.embedding, &partner);
         let forward = self.forward_encoder.forward(steps.clone(), self.forward_encoder.zero_state(b, &device));
         let mut backward = self
             .backward_encoder
@@ -58,7 +59,7 @@ impl Teacher {
         backward.reverse();
         let inputs = (0..t)
             .zip(forward.into_iter().zip(backward))
-            .map(|(i, (f, r))| Tensor::cat(vec![embed_step(&self.embedding, &chords_in, i), f, r], 1))
+            .map(|(i, (f, r))| Tensor::cat(vec![embed_step(&self.embedding, &own_in, i), f, r], 1))
             .collect();
         let outputs = self.decoder.forward(inputs, self.decoder.zero_state(b, &device));
         self.head.forward(Tensor::stack(outputs, 1))

@@ -1,18 +1,18 @@
 //! The rule penalties of the RL reward (method §4.3, the seed code's weights): invalid
 //! output, silence against an active melody, ending early, one chord repeated too often.
+//! The melody agent's RL swaps the roles: its notes are the output, the chords the partner.
 
-use comper_music::spans::chord_spans;
-use comper_music::{Token, TokenKind};
+use comper_music::{Part, Token, TokenKind};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PenaltySettings {
-    /// Share of frames with a sounding melody and a silent chord above which silence is
+    /// Share of frames with a sounding partner and a silent output above which silence is
     /// penalised: the training data's own rate (the paper's 4% is Hooktheory's).
     pub silence_threshold: f64,
     /// Frames at the start where silence is free (listening before the first chord).
     pub silence_grace: usize,
-    /// Longest run of the same chord (consecutive events) that goes unpunished.
+    /// Longest run of the same chord or note (consecutive events) that goes unpunished.
     pub repetition_limit: usize,
 }
 
@@ -25,15 +25,16 @@ impl Default for PenaltySettings {
 /// Each penalty of one rollout (all ≤ 0).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Penalties {
-    /// −10 if the chord track holds a token that is not a chord frame (special tokens,
-    /// melody tokens) or a HOLD that does not continue its chord.
+    /// −10 if the output holds a token that is not a frame of its part (special tokens,
+    /// the other part's tokens) or a HOLD that does not continue its chord or note.
     pub invalid: f64,
-    /// −0.1 on each frame (after the grace) where the melody sounds and no chord does,
-    /// when such frames exceed the threshold; per frame, as the seed code places it.
+    /// −0.1 on each frame (after the grace) where the partner sounds and the output does
+    /// not, when such frames exceed the threshold; per frame, as the seed code places it.
     pub silence: Vec<f64>,
-    /// −(frames left) / 10 when the chord track ends (EOS or PAD) before the melody.
+    /// −(frames left) / 10 when the output ends (EOS or PAD) before the partner.
     pub early_stop: f64,
-    /// −(run length) / 10 for each run of one chord longer than the limit (silence ignored).
+    /// −(run length) / 10 for each run of one chord (or note) struck more times in a row than
+    /// the limit (silence ignored).
     pub repetition: f64,
 }
 
@@ -44,42 +45,61 @@ impl Penalties {
     }
 }
 
-pub fn penalties(melody: &[Token], chords: &[Token], settings: &PenaltySettings) -> Penalties {
-    let ends = chords.iter().position(|t| matches!(t.kind(), TokenKind::Eos | TokenKind::Pad));
-    let early_stop = ends.map_or(0.0, |end| -((melody.len().saturating_sub(end)) as f64) / 10.0);
-    let played = &chords[..ends.unwrap_or(chords.len())];
+/// The penalties of `own`, the track `part` played, against its `partner` track.
+pub fn penalties(part: Part, own: &[Token], partner: &[Token], settings: &PenaltySettings) -> Penalties {
+    let ends = own.iter().position(|t| matches!(t.kind(), TokenKind::Eos | TokenKind::Pad));
+    let early_stop = ends.map_or(0.0, |end| -((partner.len().saturating_sub(end)) as f64) / 10.0);
+    let played = &own[..ends.unwrap_or(own.len())];
 
     let mut previous = Token::SILENCE;
     let mut valid =
-        ends.is_none_or(|end| chords[end..].iter().all(|t| matches!(t.kind(), TokenKind::Eos | TokenKind::Pad)));
+        ends.is_none_or(|end| own[end..].iter().all(|t| matches!(t.kind(), TokenKind::Eos | TokenKind::Pad)));
     for &token in played {
-        valid &= token.is_chord_frame() && token.may_follow(previous);
+        valid &= part.holds(token) && token.may_follow(previous);
         previous = token;
     }
 
-    let sounds = |t: &Token| matches!(t.kind(), TokenKind::NoteOn(_) | TokenKind::NoteHold(_));
-    let silent_under_melody: Vec<bool> = melody
+    let silent_against_partner: Vec<bool> = partner
         .iter()
         .zip(played.iter().chain(std::iter::repeat(&Token::SILENCE)))
         .enumerate()
-        .map(|(f, (m, c))| f >= settings.silence_grace && sounds(m) && *c == Token::SILENCE)
+        .map(|(f, (p, o))| f >= settings.silence_grace && p.is_sounding() && !o.is_sounding())
         .collect();
-    let silent_frames = silent_under_melody.iter().filter(|&&s| s).count();
-    let penalise = silent_frames as f64 > settings.silence_threshold * melody.len().max(1) as f64;
-    let silence = silent_under_melody.iter().map(|&s| if s && penalise { -0.1 } else { 0.0 }).collect();
+    let silent_frames = silent_against_partner.iter().filter(|&&s| s).count();
+    let penalise = silent_frames as f64 > settings.silence_threshold * partner.len().max(1) as f64;
+    let silence = silent_against_partner.iter().map(|&s| if s && penalise { -0.1 } else { 0.0 }).collect();
 
-    let spans = chord_spans(played);
     let mut repetition = 0.0;
     let mut run = 0usize;
-    for (i, span) in spans.iter().enumerate() {
-        run = if i > 0 && spans[i - 1].chord == span.chord { run + 1 } else { 1 };
-        let run_ends = spans.get(i + 1).is_none_or(|next| next.chord != span.chord);
+    let mut last_event: Option<Token> = None;
+    let events: Vec<Token> = event_onsets(played);
+    for (i, &event) in events.iter().enumerate() {
+        run = if last_event == Some(event) { run + 1 } else { 1 };
+        last_event = Some(event);
+        let run_ends = events.get(i + 1) != Some(&event);
         if run_ends && run > settings.repetition_limit {
             repetition -= run as f64 / 10.0;
         }
     }
 
     Penalties { invalid: if valid { 0.0 } else { -10.0 }, silence, early_stop, repetition }
+}
+
+/// The ON token of each chord or note event of a track, in order: an ON starts an event, a
+/// HOLD of the same chord or note extends it, anything else starts a new one.
+fn event_onsets(track: &[Token]) -> Vec<Token> {
+    let mut events = Vec::new();
+    let mut previous = Token::SILENCE;
+    for &token in track {
+        let continues = matches!(token.kind(), TokenKind::ChordHold(_) | TokenKind::NoteHold(_))
+            && previous.is_sounding()
+            && previous.as_onset() == token.as_onset();
+        if token.is_sounding() && !continues {
+            events.push(token.as_onset());
+        }
+        previous = token;
+    }
+    events
 }
 
 #[cfg(test)]
@@ -107,7 +127,7 @@ mod tests {
 
     #[test]
     fn a_good_track_is_not_penalised() {
-        let p = penalties(&melody(64), &good(64), &PenaltySettings::default());
+        let p = penalties(Part::Chords, &good(64), &melody(64), &PenaltySettings::default());
         assert_eq!((p.invalid, p.early_stop, p.repetition), (0.0, 0.0, 0.0));
         assert!(p.silence.iter().all(|&s| s == 0.0));
     }
@@ -116,26 +136,26 @@ mod tests {
     fn a_chord_struck_on_twelve_frames_in_a_row_is_penalised() {
         let mut chords = good(64);
         chords[16..28].fill(Token::chord_on(chord(9)));
-        let p = penalties(&melody(64), &chords, &PenaltySettings::default());
+        let p = penalties(Part::Chords, &chords, &melody(64), &PenaltySettings::default());
         assert!((p.repetition + 1.2).abs() < 1e-12, "{}", p.repetition);
         // Four in a row is the limit and passes.
         let mut chords = good(64);
         chords[16..20].fill(Token::chord_on(chord(9)));
-        assert_eq!(penalties(&melody(64), &chords, &PenaltySettings::default()).repetition, 0.0);
+        assert_eq!(penalties(Part::Chords, &chords, &melody(64), &PenaltySettings::default()).repetition, 0.0);
     }
 
     #[test]
     fn a_silent_chord_track_against_a_melody_is_penalised_after_the_grace() {
-        let p = penalties(&melody(64), &[Token::SILENCE; 64], &PenaltySettings::default());
+        let p = penalties(Part::Chords, &[Token::SILENCE; 64], &melody(64), &PenaltySettings::default());
         assert_eq!(p.silence.iter().filter(|&&s| s < 0.0).count(), 64 - 8);
         assert!(p.silence[..8].iter().all(|&s| s == 0.0));
         // Silence under a silent melody, or below the threshold, is free.
-        let p = penalties(&[Token::SILENCE; 64], &[Token::SILENCE; 64], &PenaltySettings::default());
+        let p = penalties(Part::Chords, &[Token::SILENCE; 64], &[Token::SILENCE; 64], &PenaltySettings::default());
         assert!(p.silence.iter().all(|&s| s == 0.0));
         let mut chords = good(64);
         chords[20] = Token::SILENCE;
         chords[21] = Token::chord_on(chord(5));
-        let p = penalties(&melody(64), &chords, &PenaltySettings::default());
+        let p = penalties(Part::Chords, &chords, &melody(64), &PenaltySettings::default());
         assert!(p.silence.iter().all(|&s| s == 0.0), "1 of 64 frames is under 4%");
     }
 
@@ -143,13 +163,13 @@ mod tests {
     fn an_invalid_hold_and_special_tokens_are_penalised() {
         let mut chords = good(32);
         chords[5] = Token::chord_hold(chord(2)); // HOLD(D) inside a C
-        assert_eq!(penalties(&melody(32), &chords, &PenaltySettings::default()).invalid, -10.0);
+        assert_eq!(penalties(Part::Chords, &chords, &melody(32), &PenaltySettings::default()).invalid, -10.0);
         let mut chords = good(32);
         chords[3] = Token::note_on(60);
-        assert_eq!(penalties(&melody(32), &chords, &PenaltySettings::default()).invalid, -10.0);
+        assert_eq!(penalties(Part::Chords, &chords, &melody(32), &PenaltySettings::default()).invalid, -10.0);
         let mut chords = good(32);
         chords[3] = Token::BOS;
-        assert_eq!(penalties(&melody(32), &chords, &PenaltySettings::default()).invalid, -10.0);
+        assert_eq!(penalties(Part::Chords, &chords, &melody(32), &PenaltySettings::default()).invalid, -10.0);
     }
 
     #[test]
@@ -157,8 +177,30 @@ mod tests {
         let mut chords = good(32);
         chords[22..].fill(Token::PAD);
         chords[22] = Token::EOS;
-        let p = penalties(&melody(32), &chords, &PenaltySettings::default());
+        let p = penalties(Part::Chords, &chords, &melody(32), &PenaltySettings::default());
         assert!((p.early_stop + 1.0).abs() < 1e-12, "{}", p.early_stop);
         assert_eq!(p.invalid, 0.0);
+    }
+
+    #[test]
+    fn the_melody_agent_is_penalised_for_its_own_track() {
+        let chords = good(64);
+        let mut notes: Vec<Token> = (0..64)
+            .map(|f| {
+                let pitch = [60, 62, 64, 65][(f / 4) % 4];
+                if f % 4 == 0 { Token::note_on(pitch) } else { Token::note_hold(pitch) }
+            })
+            .collect();
+        assert_eq!(
+            penalties(Part::Melody, &notes, &chords, &PenaltySettings::default()),
+            Penalties { silence: vec![0.0; 64], ..Penalties::default() }
+        );
+        // The same note struck on twelve frames in a row.
+        notes[16..28].fill(Token::note_on(67));
+        assert!((penalties(Part::Melody, &notes, &chords, &PenaltySettings::default()).repetition + 1.2).abs() < 1e-12);
+        // A silent melody against the chords, and chords where a note belongs.
+        let p = penalties(Part::Melody, &[Token::SILENCE; 64], &chords, &PenaltySettings::default());
+        assert_eq!(p.silence.iter().filter(|&&s| s < 0.0).count(), 64 - 8);
+        assert_eq!(penalties(Part::Melody, &chords, &chords, &PenaltySettings::default()).invalid, -10.0);
     }
 }

@@ -1,25 +1,32 @@
-//! Rolling the policy out online against melodies (method §4.4): chord positions sampled
-//! (with the plugin's sampler and validity mask, so RL trains the distribution the plugin
-//! plays), melody positions forced, a whole batch one step at a time from a cold start.
+//! Rolling the policy out online against its partner's tracks (method §4.4): its own
+//! positions sampled (with the plugin's sampler and validity mask, so RL trains the
+//! distribution the plugin plays), the partner's forced, a whole batch one step at a time
+//! from a cold start. The chord policy plays against melodies; the melody agent against
+//! chord tracks, its own token first in every frame just the same.
 
 use crate::models::policy::GruPolicy;
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use comper_inference::{Sampler, Track};
-use comper_music::Token;
 use comper_music::token::VOCAB_SIZE;
+use comper_music::{Part, Token};
 
-/// The chord track the policy plays against each melody (all of one length).
+/// The track the policy plays as `part` against each partner track (all of one length).
 pub fn rollout(
     policy: &GruPolicy,
-    melodies: &[&[Token]],
+    part: Part,
+    partners: &[&[Token]],
     temperature: f32,
     seed: u64,
     device: &Device,
 ) -> Vec<Vec<Token>> {
-    let b = melodies.len();
-    let frames = melodies.first().map_or(0, |m| m.len());
-    assert!(melodies.iter().all(|m| m.len() == frames), "rollout melodies must have one length");
+    let b = partners.len();
+    let frames = partners.first().map_or(0, |m| m.len());
+    assert!(partners.iter().all(|m| m.len() == frames), "rollout partner tracks must have one length");
+    let track = match part {
+        Part::Chords => Track::Chord,
+        Part::Melody => Track::Melody,
+    };
     let mut samplers: Vec<Sampler> =
         (0..b as u64).map(|i| Sampler::new(seed.wrapping_mul(1_000_003).wrapping_add(i))).collect();
     let mut state = policy.zero_state(b, device);
@@ -30,23 +37,23 @@ pub fn rollout(
         logits.into_data().convert::<f32>().try_to_vec::<f32>().expect("float logits")
     };
     let mut logits = feed(&vec![Token::BOS; b], &mut state);
-    let mut chords: Vec<Vec<Token>> = vec![Vec::with_capacity(frames); b];
+    let mut played: Vec<Vec<Token>> = vec![Vec::with_capacity(frames); b];
     for f in 0..frames {
         let frame: Vec<Token> = (0..b)
             .map(|i| {
-                let previous = chords[i].last().copied().unwrap_or(Token::SILENCE);
-                samplers[i].sample(&logits[i * VOCAB_SIZE..(i + 1) * VOCAB_SIZE], temperature, Track::Chord, previous)
+                let previous = played[i].last().copied().unwrap_or(Token::SILENCE);
+                samplers[i].sample(&logits[i * VOCAB_SIZE..(i + 1) * VOCAB_SIZE], temperature, track, previous)
             })
             .collect();
-        for (track, &chord) in chords.iter_mut().zip(&frame) {
-            track.push(chord);
+        for (own, &token) in played.iter_mut().zip(&frame) {
+            own.push(token);
         }
         if f + 1 == frames {
             break;
         }
         feed(&frame, &mut state);
-        let melody: Vec<Token> = melodies.iter().map(|m| m[f]).collect();
-        logits = feed(&melody, &mut state);
+        let heard: Vec<Token> = partners.iter().map(|p| p[f]).collect();
+        logits = feed(&heard, &mut state);
     }
-    chords
+    played
 }

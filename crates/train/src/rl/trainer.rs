@@ -1,5 +1,5 @@
 //! The PPO loop of RL post-training (method §4.3–4.5; reference code §4): rollouts against
-//! training melodies, the reward (coherence models, rule penalties, the adversarial term,
+//! training melodies (or, for the melody agent, training chord tracks), the reward (coherence models, rule penalties, the adversarial term,
 //! per-token KL to the offline teacher), GAE over chord positions, clipped-surrogate actor
 //! and value updates, and the GAPT discriminator on its two-phase schedule. Checkpoints
 //! after every few updates; a killed run resumes where it stopped.
@@ -25,6 +25,7 @@ use burn::prelude::*;
 use burn::tensor::TensorData;
 use burn::tensor::activation::{log_softmax, sigmoid, softmax};
 use comper_data::windows::WindowSampler;
+use comper_music::token::sounding_pitch;
 use comper_music::{FrameTracks, Part};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
@@ -51,6 +52,10 @@ impl Default for RewardWeights {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RlSettings {
+    /// The part the policy plays: the accompanist's chords, or the melody agent's melody
+    /// (the same recipe with the roles swapped).
+    #[serde(default)]
+    pub part: Part,
     /// PPO updates (the paper: 1,000).
     pub updates: u64,
     /// Rollouts per update (the paper: 384) and per gradient step (48).
@@ -146,7 +151,8 @@ pub struct UpdateRow {
     /// each minibatch measured before its step.
     pub discriminator_accuracy: Option<f64>,
     pub discriminator_updated: bool,
-    /// Note-in-chord ratio and distinct chords of the rollouts.
+    /// Note-in-chord ratio and distinct chords of the rollouts (distinct pitches when the
+    /// policy plays the melody).
     pub harmony: f64,
     pub unique_chords: usize,
     pub seconds: f64,
@@ -176,8 +182,9 @@ fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().convert::<f32>().try_to_vec::<f32>().expect("float tensor")
 }
 
-/// The logits of each frame's chord from stream logits `[B, 2T, V]`: positions 0, 2, ….
-fn chord_positions<const D: usize>(stream: Tensor<D>) -> Tensor<D> {
+/// The outputs at each frame's own token from stream outputs `[B, 2T, …]`: positions 0, 2, …
+/// (the stream puts the policy's own token first in every frame, whichever part it plays).
+fn own_positions<const D: usize>(stream: Tensor<D>) -> Tensor<D> {
     let dims = stream.dims();
     let (b, s) = (dims[0], dims[1]);
     let rest: usize = dims[2..].iter().product();
@@ -191,11 +198,23 @@ fn float_tensor(values: Vec<f32>, shape: [usize; 2], device: &Device) -> Tensor<
     Tensor::from_data(TensorData::new(values, shape), device)
 }
 
-/// Chord action ids `[B, T, 1]` for `gather`.
-fn actions(takes: &[FrameTracks], device: &Device) -> Tensor<3, Int> {
-    let batch = FrameBatch::new(takes, device);
-    let [b, t] = batch.chords.dims();
-    batch.chords.reshape([b, t, 1])
+/// The policy's action ids `[B, T, 1]` (its own track) for `gather`.
+fn actions(takes: &[FrameTracks], part: Part, device: &Device) -> Tensor<3, Int> {
+    let own = FrameBatch::new(takes, device).track(part);
+    let [b, t] = own.dims();
+    own.reshape([b, t, 1])
+}
+
+/// Distinct chords the rollouts play (distinct pitches when the policy plays the melody).
+fn distinct(takes: &[FrameTracks], part: Part) -> usize {
+    match part {
+        Part::Chords => comper_eval::diversity::chord_use(takes).unique,
+        Part::Melody => {
+            let pitches: std::collections::BTreeSet<u8> =
+                takes.iter().flat_map(|take| take.melody.iter().filter_map(|&t| sounding_pitch(t))).collect();
+            pitches.len()
+        }
+    }
 }
 
 /// Run RL from `models` (a fresh start or a checkpoint in `run_dir`) to `settings.updates`,
@@ -283,26 +302,27 @@ fn ppo_update(
         WarmupCosine { peak, warmup_steps: settings.warmup_updates, total_steps: settings.updates, floor: 0.1 }
             .at(k - 1)
     };
+    let part = settings.part;
     let windows = sampler.batch(k, settings.rollouts);
     let b = windows.len();
-    let melodies: Vec<&[comper_music::Token]> = windows.iter().map(|w| w.melody.as_slice()).collect();
+    let partners: Vec<&[comper_music::Token]> = windows.iter().map(|w| w.track(part.partner())).collect();
     let policy = models.policy.valid();
-    let chords = rollout(&policy, &melodies, settings.temperature, settings.seed ^ k, &inner);
+    let played = rollout(&policy, part, &partners, settings.temperature, settings.seed ^ k, &inner);
     let takes: Vec<FrameTracks> =
-        windows.iter().zip(chords).map(|(w, chords)| FrameTracks { melody: w.melody.clone(), chords }).collect();
+        partners.iter().zip(played).map(|(partner, own)| FrameTracks::of(part, own, partner.to_vec())).collect();
     let t = takes[0].len();
 
     // The behaviour policy's view of its own rollouts, the teacher's, and the critic's.
-    let stream = StreamBatch::new(&takes, Part::Chords, &inner).input;
+    let stream = StreamBatch::new(&takes, part, &inner).input;
     let frames = FrameBatch::new(&takes, &inner);
-    let log_p = log_softmax(chord_positions(policy.forward(stream.clone())), 2);
-    let old_logp = floats(log_p.clone().gather(2, actions(&takes, &inner)).reshape([b, t]));
-    let teacher = log_softmax(frozen.teacher.forward(frames.melody.clone(), frames.chords_shifted()), 2);
+    let log_p = log_softmax(own_positions(policy.forward(stream.clone())), 2);
+    let old_logp = floats(log_p.clone().gather(2, actions(&takes, part, &inner)).reshape([b, t]));
+    let teacher = log_softmax(frozen.teacher.forward(frames.track(part.partner()), frames.shifted(part)), 2);
     let teacher_logp = floats(teacher.clone());
     let p = log_p.clone().exp();
     let kl = floats((p.clone() * (log_p.clone() - teacher)).sum_dim(2).reshape([b, t]));
     let entropy = f64::from(-(p * log_p).sum_dim(2).mean().into_scalar::<f32>());
-    let values = floats(chord_positions(models.critic.valid().forward(stream)));
+    let values = floats(own_positions(models.critic.valid().forward(stream)));
 
     // Sequence rewards.
     let mask = length_mask(&frames.lengths, t, &inner);
@@ -310,13 +330,13 @@ fn ppo_update(
     let contrastive = floats((m * c).sum_dim(1).reshape([b]));
     let pair =
         floats(sigmoid(frozen.discriminative.forward(frames.melody.clone(), frames.chords.clone(), mask.clone())));
-    let real = softmax(models.discriminator.valid().forward(frames.chords.clone(), mask), 1).slice_dim(1, 1..2);
+    let real = softmax(models.discriminator.valid().forward(frames.track(part), mask), 1).slice_dim(1, 1..2);
     let adversarial: Vec<f32> = floats(real.reshape([b])).iter().map(|&d| -(1.0 - d + 1e-12).ln()).collect();
     let w = &settings.weights;
     let mut rewards = vec![0.0f32; b * t];
     let mut row = UpdateRow { update: k, learning_rate: schedule(settings.actor_lr), entropy, ..UpdateRow::default() };
     for i in 0..b {
-        let pen = penalties(&takes[i].melody, &takes[i].chords, &settings.penalties);
+        let pen = penalties(part, takes[i].track(part), partners[i], &settings.penalties);
         let silence: f64 = pen.silence.iter().sum();
         let mut sequence = w.contrastive * f64::from(contrastive[i])
             + w.discriminative * f64::from(pair[i])
@@ -341,7 +361,7 @@ fn ppo_update(
     }
     row.kl = kl.iter().map(|&v| f64::from(v)).sum::<f64>() / kl.len() as f64;
     row.harmony = comper_eval::harmony::harmony(&takes).pooled.unwrap_or(0.0);
-    row.unique_chords = comper_eval::diversity::chord_use(&takes).unique;
+    row.unique_chords = distinct(&takes, part);
 
     // Advantages over chord positions, whitened over the whole buffer.
     let mut advantages = Vec::with_capacity(b * t);
@@ -364,13 +384,13 @@ fn ppo_update(
     for rows in &minibatches {
         let n = rows.len();
         let mb: Vec<FrameTracks> = rows.iter().map(|&i| takes[i].clone()).collect();
-        let stream = StreamBatch::new(&mb, Part::Chords, device).input;
+        let stream = StreamBatch::new(&mb, part, device).input;
         let old = float_tensor(pick(&old_logp, rows), [n, t], device);
         let adv = float_tensor(pick(&advantages, rows), [n, t], device);
         let ret = float_tensor(pick(&returns, rows), [n, t], device);
 
-        let log_p = log_softmax(chord_positions(models.policy.forward(stream.clone())), 2);
-        let taken = log_p.clone().gather(2, actions(&mb, device)).reshape([n, t]);
+        let log_p = log_softmax(own_positions(models.policy.forward(stream.clone())), 2);
+        let taken = log_p.clone().gather(2, actions(&mb, part, device)).reshape([n, t]);
         let v = log_p.dims()[2];
         let rows_logq: Vec<f32> =
             rows.iter().flat_map(|&i| teacher_logp[i * t * v..(i + 1) * t * v].iter().copied()).collect();
@@ -385,7 +405,7 @@ fn ppo_update(
         let grads = GradientsParams::from_grads(actor_loss.backward(), &models.policy);
         models = optimizer.step(schedule(settings.actor_lr), models, grads);
 
-        let value = chord_positions(models.critic.forward(stream));
+        let value = own_positions(models.critic.forward(stream));
         let critic_loss = (value - ret).square().mean().mul_scalar(0.5);
         row.critic_loss += f64::from(critic_loss.clone().into_scalar::<f32>()) / minibatches.len() as f64;
         let grads = GradientsParams::from_grads(critic_loss.backward(), &models.critic);
@@ -393,7 +413,7 @@ fn ppo_update(
     }
 
     // GAPT: the discriminator learns on the gated updates, policy rollouts (0) against the
-    // same melodies' real chords (1).
+    // real tracks of the same windows (1), the played part only.
     if settings.adversarial && settings.schedule.should_update(k, history) {
         let ce = CrossEntropyLossConfig::new().with_smoothing(Some(settings.label_smoothing as f32)).init(device);
         let (mut correct, mut seen) = (0usize, 0usize);
@@ -406,7 +426,7 @@ fn ppo_update(
             let mask = length_mask(&batch.lengths, t, device);
             let labels: Vec<i64> = (0..both.len()).map(|j| i64::from(j >= rows.len())).collect();
             let labels = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [both.len()]), device);
-            let logits = models.discriminator.forward(batch.chords, mask);
+            let logits = models.discriminator.forward(batch.track(part), mask);
             let predicted = logits.clone().argmax(1).reshape([both.len()]);
             correct += predicted.equal(labels.clone()).int().sum().into_scalar::<i64>() as usize;
             seen += both.len();
