@@ -97,7 +97,7 @@ pub struct TrainArgs {
     /// Seed for initialization and batches.
     #[arg(long)]
     pub(super) seed: Option<u64>,
-    /// Window length in frames [default: 256; 128 for RL]
+    /// Window length in frames [default: 256; 64 for RL]
     #[arg(long)]
     pub(super) window: Option<usize>,
     /// Run folder (checkpoints, metrics, curves) [default: target/comper/runs/MODEL]
@@ -112,6 +112,9 @@ pub struct TrainArgs {
     /// Stop (with a checkpoint) after this step; run again to continue.
     #[arg(long)]
     pub(super) until: Option<u64>,
+    /// RL only: weight of the KL to the offline teacher in the actor's loss [default: 0.05]
+    #[arg(long)]
+    pub(super) kl_loss: Option<f64>,
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
