@@ -124,8 +124,14 @@ impl TrainedRun {
                 if let Some(serde_json::Value::Object(last)) =
                     state.rows.last().map(serde_json::to_value).transpose()?
                 {
-                    metrics
-                        .extend(last.into_iter().filter_map(|(k, v)| Some((format!("last_update_{k}"), v.as_f64()?))));
+                    // The RL row's distinct chords are distinct pitches when the melody agent played.
+                    let name = |k: String| match (k.as_str(), state.settings.part) {
+                        ("unique_chords", Part::Melody) => "unique_pitches".to_string(),
+                        _ => k,
+                    };
+                    metrics.extend(
+                        last.into_iter().filter_map(|(k, v)| Some((format!("last_update_{}", name(k)), v.as_f64()?))),
+                    );
                 }
                 metrics.insert("training_seconds".into(), state.seconds);
             }
