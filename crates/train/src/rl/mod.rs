@@ -1,7 +1,8 @@
 //! RL post-training of the online policy (method §4): PPO with GAE over chord positions,
 //! coherence rewards from the frozen reward models, rule penalties, a per-token KL to the
 //! offline teacher, and (GAPT) a chord-only discriminator trained alongside the policy on
-//! a two-phase schedule. The RL-only arm is the same loop without the discriminator.
+//! a two-phase schedule. The RL-only arm is the same loop without the discriminator; the
+//! melody agent's RL is the RL-only arm with the roles swapped (`RlSettings::part`).
 
 pub mod gae;
 pub mod penalties;

@@ -1,8 +1,9 @@
 //! The PPO loop of RL post-training (method §4.3–4.5; reference code §4): rollouts against
-//! training melodies (or, for the melody agent, training chord tracks), the reward (coherence models, rule penalties, the adversarial term,
-//! per-token KL to the offline teacher), GAE over chord positions, clipped-surrogate actor
-//! and value updates, and the GAPT discriminator on its two-phase schedule. Checkpoints
-//! after every few updates; a killed run resumes where it stopped.
+//! training melodies (for the melody agent: training chord tracks), the reward (coherence
+//! models, rule penalties, the adversarial term, per-token KL to the offline teacher), GAE
+//! over the positions of the part the policy plays, clipped-surrogate actor and value
+//! updates, and the GAPT discriminator on its two-phase schedule. Checkpoints after every few
+//! updates; a killed run resumes where it stopped.
 
 use super::gae::{gae, whiten};
 use super::penalties::{PenaltySettings, penalties};
@@ -363,7 +364,7 @@ fn ppo_update(
     row.harmony = comper_eval::harmony::harmony(&takes).pooled.unwrap_or(0.0);
     row.unique_chords = distinct(&takes, part);
 
-    // Advantages over chord positions, whitened over the whole buffer.
+    // Advantages over the policy's own positions, whitened over the whole buffer.
     let mut advantages = Vec::with_capacity(b * t);
     let mut returns = Vec::with_capacity(b * t);
     for i in 0..b {
