@@ -10,7 +10,7 @@
 //! - [`lead_sheet`]: the canonical lead-sheet type every importer produces.
 //! - [`token`]: the frame token layout shared by melody and chords.
 //! - [`frames`]: lead sheet ↔ 16th-note frame tracks, and the interleaved model stream.
-//! - [`spans`]: the chord events of a chord track.
+//! - [`spans`]: the chord and note events of a track.
 //! - [`voicing`]: chord symbol → MIDI keys.
 //! - [`take`]: melody and chords as a MIDI file with chord-name markers.
 

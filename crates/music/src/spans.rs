@@ -1,7 +1,16 @@
-//! Chord events of a chord track: where each starts, what it is, how long it lasts. The
+//! Events of a track: where each chord or note starts, what it is, how long it lasts. The
 //! evaluation's rhythm metrics and the RL repetition penalty count these.
 
 use crate::{ChordId, Token, TokenKind};
+
+/// One event of a track (a chord or a note): where it starts, its ON token, how many frames
+/// it lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub onset: Token,
+    pub frames: usize,
+}
 
 /// One chord event of a chord track: where it starts, what it is, how many frames it lasts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -11,25 +20,36 @@ pub struct ChordSpan {
     pub frames: usize,
 }
 
-/// The chord events of a track: an ON starts one, HOLDs of the same chord extend it; a
-/// HOLD of another chord (not produced by Comper, but possible in data) starts a new one.
-pub fn chord_spans(chords: &[Token]) -> Vec<ChordSpan> {
-    let mut spans: Vec<ChordSpan> = Vec::new();
+/// The events of a track: an ON starts one, HOLDs of the same chord or note extend it; a
+/// HOLD of another one (not produced by Comper, but possible in data) starts a new one;
+/// anything that does not sound ends it.
+pub fn spans(track: &[Token]) -> Vec<Span> {
+    let mut spans: Vec<Span> = Vec::new();
     let mut open = false;
-    for (f, &token) in chords.iter().enumerate() {
-        let (TokenKind::ChordOn(chord) | TokenKind::ChordHold(chord)) = token.kind() else {
+    for (f, &token) in track.iter().enumerate() {
+        if !token.is_sounding() {
             open = false;
             continue;
-        };
+        }
+        let onset = token.as_onset();
         match spans.last_mut() {
-            Some(span) if open && matches!(token.kind(), TokenKind::ChordHold(_)) && span.chord == chord => {
-                span.frames += 1
-            }
-            _ => spans.push(ChordSpan { start: f, chord, frames: 1 }),
+            Some(span) if open && token != onset && span.onset == onset => span.frames += 1,
+            _ => spans.push(Span { start: f, onset, frames: 1 }),
         }
         open = true;
     }
     spans
+}
+
+/// The chord events of a chord track (see [`spans`]; note tokens are not chords).
+pub fn chord_spans(chords: &[Token]) -> Vec<ChordSpan> {
+    spans(chords)
+        .into_iter()
+        .filter_map(|span| match span.onset.kind() {
+            TokenKind::ChordOn(chord) => Some(ChordSpan { start: span.start, chord, frames: span.frames }),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -54,5 +74,13 @@ mod tests {
                 ChordSpan { start: 4, chord: f, frames: 1 },
             ]
         );
+    }
+
+    #[test]
+    fn note_events_follow_the_same_rule() {
+        let track =
+            [Token::note_on(60), Token::note_hold(60), Token::note_hold(62), Token::SILENCE, Token::note_on(60)];
+        let onsets: Vec<(usize, Token, usize)> = spans(&track).iter().map(|s| (s.start, s.onset, s.frames)).collect();
+        assert_eq!(onsets, [(0, Token::note_on(60), 2), (2, Token::note_on(62), 1), (4, Token::note_on(60), 1)]);
     }
 }

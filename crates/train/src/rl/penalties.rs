@@ -2,6 +2,7 @@
 //! output, silence against an active melody, ending early, one chord repeated too often.
 //! The melody agent's RL swaps the roles: its notes are the output, the chords the partner.
 
+use comper_music::spans::spans;
 use comper_music::{Part, Token, TokenKind};
 use serde::{Deserialize, Serialize};
 
@@ -69,37 +70,18 @@ pub fn penalties(part: Part, own: &[Token], partner: &[Token], settings: &Penalt
     let penalise = silent_frames as f64 > settings.silence_threshold * partner.len().max(1) as f64;
     let silence = silent_against_partner.iter().map(|&s| if s && penalise { -0.1 } else { 0.0 }).collect();
 
+    let events = spans(played);
     let mut repetition = 0.0;
     let mut run = 0usize;
-    let mut last_event: Option<Token> = None;
-    let events: Vec<Token> = event_onsets(played);
-    for (i, &event) in events.iter().enumerate() {
-        run = if last_event == Some(event) { run + 1 } else { 1 };
-        last_event = Some(event);
-        let run_ends = events.get(i + 1) != Some(&event);
+    for (i, event) in events.iter().enumerate() {
+        run = if i > 0 && events[i - 1].onset == event.onset { run + 1 } else { 1 };
+        let run_ends = events.get(i + 1).is_none_or(|next| next.onset != event.onset);
         if run_ends && run > settings.repetition_limit {
             repetition -= run as f64 / 10.0;
         }
     }
 
     Penalties { invalid: if valid { 0.0 } else { -10.0 }, silence, early_stop, repetition }
-}
-
-/// The ON token of each chord or note event of a track, in order: an ON starts an event, a
-/// HOLD of the same chord or note extends it, anything else starts a new one.
-fn event_onsets(track: &[Token]) -> Vec<Token> {
-    let mut events = Vec::new();
-    let mut previous = Token::SILENCE;
-    for &token in track {
-        let continues = matches!(token.kind(), TokenKind::ChordHold(_) | TokenKind::NoteHold(_))
-            && previous.is_sounding()
-            && previous.as_onset() == token.as_onset();
-        if token.is_sounding() && !continues {
-            events.push(token.as_onset());
-        }
-        previous = token;
-    }
-    events
 }
 
 #[cfg(test)]
