@@ -20,10 +20,11 @@ use nice_plug::midi::{Channel, Key, VoiceID};
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState};
 use params::ComperParams;
-use realtime::{BlockInfo, NoteSink, Scheduler, WorkerLink};
+use realtime::{BlockInfo, NoteSink, Render, RenderPace, Scheduler, WorkerLink};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 use worker::{Status, Worker};
 
 pub struct Comper {
@@ -37,7 +38,10 @@ pub struct Comper {
     /// scan them).
     worker: Option<(Worker, WorkerLink)>,
     sample_rate: f32,
+    /// The host said it renders offline (VST3 process mode, CLAP render extension).
     offline: bool,
+    /// Tells a render the host did not flag by the clock.
+    pace: RenderPace,
 }
 
 impl Default for Comper {
@@ -50,6 +54,7 @@ impl Default for Comper {
             worker: None,
             sample_rate: 48_000.0,
             offline: false,
+            pace: RenderPace::default(),
         }
     }
 }
@@ -128,14 +133,16 @@ impl Plugin for Comper {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let transport = context.transport();
+        let samples = buffer.samples() as u32;
+        let paced = self.pace.block(Instant::now(), samples, self.sample_rate);
         let info = BlockInfo {
-            samples: buffer.samples() as u32,
+            samples,
             sample_rate: self.sample_rate,
             playing: transport.playing,
             tempo: transport.tempo,
             position_beats: transport.pos_beats(),
             loop_beats: transport.loop_range_beats(),
-            offline: self.offline,
+            render: if self.offline { Render::Offline } else { paced },
         };
         let settings = self.params.settings();
         self.status.tempo.store(info.tempo.unwrap_or(settings.free_tempo), Ordering::Relaxed);
@@ -150,7 +157,7 @@ impl Plugin for Comper {
         self.scheduler.begin_block(&info, &settings, &mut notes, link);
         while let Some(event) = notes.0.next_event() {
             let timing = event.timing().min(info.samples.saturating_sub(1));
-            self.scheduler.advance_to(timing, &info, &settings, &mut notes, link);
+            self.scheduler.advance_to(timing, &settings, &mut notes, link);
             match event {
                 NoteEvent::NoteOn { key: Key::Number(key), velocity, .. } if velocity > 0.0 => {
                     self.scheduler.melody_on(timing, key, link)

@@ -214,6 +214,23 @@ fn saved_state_restores_the_settings_and_the_model_choice() {
     }
 }
 
+/// Bounces as DAWs run them: the offline flag sent once, or never sent while the blocks come
+/// faster than real time. Either way the chords are those of the deterministic offline render
+/// (`cargo xtask jam`), in both formats.
+#[test]
+fn a_render_gets_the_same_chords_whether_the_host_flags_it_once_or_never() {
+    let chords = |format, offline| {
+        let mut host = load_with(format, &HostConfig { sample_rate: RATE, max_block: 8192, offline });
+        let played = perform(&mut *host, &ode_to_joy(), &performance(64.0, 512)).unwrap();
+        played.iter().filter(|p| p.event.kind == NoteKind::On).map(|p| (p.sample, p.event.key)).collect::<Vec<_>>()
+    };
+    let jam = chords(Format::Clap, true);
+    assert!(jam.len() >= 40, "the offline render plays chords ({} note-ons)", jam.len());
+    for (format, offline) in [(Format::Vst3, true), (Format::Clap, false), (Format::Vst3, false)] {
+        assert_eq!(chords(format, offline), jam, "{format:?}, flagged offline: {offline}");
+    }
+}
+
 #[test]
 fn the_same_seed_gives_the_same_chords() {
     let run = || {

@@ -99,8 +99,11 @@ pub struct HostConfig {
     pub sample_rate: f64,
     /// Largest block that [`PluginHost::process`] will be given; at least 1.
     pub max_block: u32,
-    /// Tell the plugin it renders offline (CLAP render extension, VST3 `kOffline`), so it may
-    /// take its time instead of meeting real-time deadlines.
+    /// Tell the plugin it renders offline (CLAP render extension, VST3 `kOffline`, each sent
+    /// once, as DAWs do), so it may take its time instead of meeting real-time deadlines.
+    /// Either way this host processes blocks as fast as the plugin returns them: `false` is a
+    /// render that never says so, as a freewheeling audio server runs one, unless the caller
+    /// paces the blocks by the clock.
     pub offline: bool,
 }
 

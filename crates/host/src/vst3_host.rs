@@ -108,17 +108,13 @@ impl Vst3Host {
             maxSamplesPerBlock: self.max_block as i32,
             sampleRate: self.sample_rate,
         };
-        // Sent twice, as DAWs do when they switch to an offline render: nice-plug 0.4.2 copies
-        // the previous process mode into its buffer config before it reads the new one, so a
-        // single call would activate the plugin in real-time mode.
-        for _ in 0..2 {
-            // SAFETY: the plugin is initialized and `setup` is a valid pointer for the call.
-            check(
-                unsafe { self.processor.setupProcessing(&mut setup) },
-                "IAudioProcessor::setupProcessing",
-                HostError::Activate,
-            )?;
-        }
+        // Sent once, as DAWs do (Comper's patched nice-plug reads the mode of this very call).
+        // SAFETY: the plugin is initialized and `setup` is a valid pointer for the call.
+        check(
+            unsafe { self.processor.setupProcessing(&mut setup) },
+            "IAudioProcessor::setupProcessing",
+            HostError::Activate,
+        )?;
         // SAFETY: the plugin is initialized and set up.
         check(unsafe { self.component.setActive(1) }, "IComponent::setActive", HostError::Activate)?;
         self.active = true;

@@ -56,6 +56,12 @@ pub fn header(ui: &mut Ui, status: &Status, watchdog: &mut Watchdog, blind: bool
     if let Some(fault) = status.last_fault() {
         ui.label(RichText::new(format!("last fault: {fault}")).color(palette::NOW));
     }
+    if let Some(rendering) = status.rendering().describe() {
+        ui.label(RichText::new(rendering).color(palette::GOOD));
+    }
+    if let Some(stall) = status.render_stall() {
+        ui.label(RichText::new(stall).color(palette::PROBLEM));
+    }
     if watchdog.stalled(status) {
         let text = "the inference worker is not responding: chords hold; reopen the plugin if it does not recover";
         ui.label(RichText::new(text).color(palette::PROBLEM));

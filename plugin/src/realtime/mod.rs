@@ -1,17 +1,19 @@
 //! The audio thread: transport → 16th-note frames, the live melody → frame tokens, and the
 //! planned chords → notes on exact samples. Fixed-size state only: no allocation, lock,
-//! I/O or inference here.
+//! I/O or inference here, and no waiting except in a render (see [`Render`]).
 
 mod chord_notes;
 mod clock;
 mod melody;
+mod pace;
 mod plan;
 mod rhythm;
 mod scheduler;
 
 pub use chord_notes::{NoteSink, Touch};
+pub use pace::{RENDER_LEAD, RenderPace};
 pub use rhythm::Rhythm;
-pub use scheduler::{BlockInfo, IDLE_BEATS, Scheduler, Settings, WorkerLink};
+pub use scheduler::{BlockInfo, IDLE_BEATS, Render, STALL_LIMIT, Scheduler, Settings, WorkerLink};
 
 #[cfg(test)]
 mod scheduler_fuzz;

@@ -2,7 +2,7 @@
 //! every finished frame to the worker, and plays the planned chord at every frame boundary
 //! on its exact sample.
 //!
-//! Nothing here allocates, locks or waits (in real time; see [`BlockInfo::offline`]).
+//! Nothing here allocates, locks or waits (in real time; see [`Render`]).
 //!
 //! **Clocks.** While the host plays, frames follow its beat position and a session starts on
 //! the next beat. While it is stopped and free-running is on, Comper keeps its own clock at
@@ -34,9 +34,26 @@ pub const IDLE_BEATS: f64 = 8.0;
 const JUMP_TOLERANCE_BEATS: f64 = 1.0 / 64.0;
 /// The most a humanized strike's velocity moves (±25% at full humanize).
 const HUMANIZE_RANGE: f32 = 0.25;
-/// How long an offline render waits for the worker (loading its model, or planning one
-/// frame) before counting a miss.
-const OFFLINE_WAIT: Duration = Duration::from_secs(10);
+/// How long a render waits for a worker that answers nothing (no plan, no model) before it
+/// goes on without it; it waits again once the worker answers. This bounds what a stuck
+/// worker costs a bounce: the chords it did not plan, and this much time.
+pub const STALL_LIMIT: Duration = Duration::from_secs(10);
+/// How long one look at the worker's queue sleeps while a render waits.
+const WAIT_STEP: Duration = Duration::from_micros(20);
+
+/// How the host runs a block, which says whether the audio thread may wait for the worker.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Render {
+    /// Live playback: never wait; a chord the worker has not planned in time is a counted
+    /// miss and the last chord holds.
+    Live,
+    /// The host said it renders offline (a bounce, `cargo xtask jam`): wait for the worker,
+    /// so the same input and seed give the same chords as any other offline render.
+    Offline,
+    /// The host did not say so but runs ahead of the clock by twice this (see `pace`): wait
+    /// as an offline render does, at most this long in the block.
+    Ahead(Duration),
+}
 
 /// The host's view of one block.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -47,9 +64,7 @@ pub struct BlockInfo {
     pub tempo: Option<f64>,
     pub position_beats: Option<f64>,
     pub loop_beats: Option<(f64, f64)>,
-    /// Rendering offline (a bounce or `cargo xtask jam`): instead of counting a miss the
-    /// audio thread waits for the worker, so the same input and seed give the same chords.
-    pub offline: bool,
+    pub render: Render,
 }
 
 /// The parameters the scheduler reads each block.
@@ -108,6 +123,12 @@ pub struct Scheduler {
     /// Frames of this session the worker has planned from.
     worker_observed: Option<u32>,
     restart_requested: bool,
+    /// How much longer this block may wait for the worker.
+    wait_budget: Duration,
+    /// Time spent waiting since the worker last answered.
+    unanswered: Duration,
+    /// A render waited [`STALL_LIMIT`] for a silent worker: no more waiting until it answers.
+    gave_up: bool,
 }
 
 impl Default for Scheduler {
@@ -131,6 +152,9 @@ impl Default for Scheduler {
             plan: PlanRing::default(),
             worker_observed: None,
             restart_requested: false,
+            wait_budget: Duration::ZERO,
+            unanswered: Duration::ZERO,
+            gave_up: false,
         }
     }
 }
@@ -157,11 +181,15 @@ impl Scheduler {
         link: &mut WorkerLink,
     ) {
         self.notes.retry_unsent(sink);
-        if info.offline {
-            // A render waits for the chosen model instead of playing bars without it.
-            let generation = settings.model_generation;
-            self.wait_offline(link, |_, status| !status.has_applied(generation));
-        }
+        link.status.set_rendering(info.render);
+        self.wait_budget = match info.render {
+            Render::Live => Duration::ZERO,
+            Render::Offline => STALL_LIMIT,
+            Render::Ahead(budget) => budget,
+        };
+        // A render waits for the chosen model instead of playing bars without it.
+        let generation = settings.model_generation;
+        self.wait_for_worker(link, |_, status| !status.has_applied(generation));
         self.drain(link);
         let mode = if settings.bypass {
             Mode::Off
@@ -209,20 +237,13 @@ impl Scheduler {
     }
 
     /// Play every frame boundary before `offset` (exclusive).
-    pub fn advance_to(
-        &mut self,
-        offset: u32,
-        info: &BlockInfo,
-        settings: &Settings,
-        sink: &mut impl NoteSink,
-        link: &mut WorkerLink,
-    ) {
+    pub fn advance_to(&mut self, offset: u32, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
         while self.in_session {
             let at = self.clock.offset_of_frame(self.next_boundary);
             if at >= i64::from(offset) {
                 break;
             }
-            self.boundary(at.max(0) as u32, info, settings, sink, link);
+            self.boundary(at.max(0) as u32, settings, sink, link);
             self.next_boundary += 1;
         }
     }
@@ -266,7 +287,7 @@ impl Scheduler {
         sink: &mut impl NoteSink,
         link: &mut WorkerLink,
     ) {
-        self.advance_to(info.samples, info, settings, sink, link);
+        self.advance_to(info.samples, settings, sink, link);
         self.continue_at = match self.mode {
             Mode::Off => None,
             Mode::Host | Mode::Free => Some(self.clock.end_beats()),
@@ -320,14 +341,7 @@ impl Scheduler {
 
     /// Frame boundary `self.next_boundary` at sample `offset`: report the frame that ended,
     /// then play the planned chord of the one that begins.
-    fn boundary(
-        &mut self,
-        offset: u32,
-        info: &BlockInfo,
-        settings: &Settings,
-        sink: &mut impl NoteSink,
-        link: &mut WorkerLink,
-    ) {
+    fn boundary(&mut self, offset: u32, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
         let frame = (self.next_boundary - self.origin) as u32;
         if frame > 0 {
             let melody = self.melody.finalize(i64::from(frame) - 1);
@@ -337,21 +351,19 @@ impl Scheduler {
         if frame == 0 {
             self.humanizer = ChaCha8Rng::seed_from_u64(settings.seed);
         }
-        let token = self.chord_for(frame, info, settings, link);
+        let token = self.chord_for(frame, settings, link);
         let frame_in_bar = self.next_boundary.rem_euclid(i64::from(FRAMES_PER_BAR)) as u32;
         self.play(token, offset, frame_in_bar, &settings.touch, sink);
     }
 
-    fn chord_for(&mut self, frame: u32, info: &BlockInfo, settings: &Settings, link: &mut WorkerLink) -> Token {
+    fn chord_for(&mut self, frame: u32, settings: &Settings, link: &mut WorkerLink) -> Token {
         if frame < settings.listen_frames {
             return Token::SILENCE;
         }
         self.drain(link);
-        if info.offline {
-            // Wait until the worker has planned from every frame before this one.
-            let behind = |s: &Self| s.worker_observed.is_none_or(|observed| observed < frame);
-            self.wait_offline(link, |s, status| status.is_ready() && behind(s));
-        }
+        // A render waits until the worker has planned from every frame before this one.
+        let behind = |s: &Self| s.worker_observed.is_none_or(|observed| observed < frame);
+        self.wait_for_worker(link, |s, status| status.is_ready() && behind(s));
         match self.plan.get(frame) {
             Some(planned) => planned.token,
             None => {
@@ -363,13 +375,25 @@ impl Scheduler {
         }
     }
 
-    /// Offline only: sleep while `waiting` holds (at most [`OFFLINE_WAIT`]), taking the
-    /// worker's messages meanwhile.
-    fn wait_offline(&mut self, link: &mut WorkerLink, waiting: impl Fn(&Self, &Status) -> bool) {
-        let since = Instant::now();
-        while waiting(self, &link.status) && since.elapsed() < OFFLINE_WAIT {
-            std::thread::sleep(Duration::from_micros(20));
+    /// Renders only (the block's wait budget is zero live): sleep while `waiting` holds,
+    /// taking the worker's messages meanwhile, within the block's budget and [`STALL_LIMIT`].
+    fn wait_for_worker(&mut self, link: &mut WorkerLink, waiting: impl Fn(&Self, &Status) -> bool) {
+        let mut last = Instant::now();
+        while !self.gave_up && !self.wait_budget.is_zero() && waiting(self, &link.status) {
+            std::thread::sleep(WAIT_STEP);
+            let now = Instant::now();
+            let step = now.duration_since(last);
+            last = now;
+            self.wait_budget = self.wait_budget.saturating_sub(step);
+            self.unanswered += step;
             self.drain(link);
+            if self.unanswered >= STALL_LIMIT {
+                self.gave_up = true;
+                link.status.count_render_stall();
+            }
+        }
+        if !waiting(self, &link.status) {
+            self.unanswered = Duration::ZERO;
         }
     }
 
@@ -401,8 +425,12 @@ impl Scheduler {
         }
     }
 
+    /// Take the worker's messages; any message shows it is alive, so a render waits for it
+    /// again.
     fn drain(&mut self, link: &mut WorkerLink) {
         while let Ok(message) = link.from_worker.pop() {
+            self.unanswered = Duration::ZERO;
+            self.gave_up = false;
             match message {
                 FromWorker::Chord { session, chord } if session == self.session => self.plan.insert(chord),
                 FromWorker::Planned { session, observed } if session == self.session => {

@@ -1,11 +1,12 @@
 //! The scheduler driven block by block against a scripted worker.
 
-use super::IDLE_BEATS;
 use super::Rhythm;
 use super::test_rig::{FRAME, Rig, ScriptedWorker};
+use super::{IDLE_BEATS, Render};
 use comper_music::Token;
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 #[test]
 fn chords_start_exactly_on_frame_boundaries_whatever_the_block_size() {
@@ -107,6 +108,35 @@ fn a_late_worker_is_a_counted_miss_and_the_chord_holds() {
     let misses = rig.link.status.misses.load(Ordering::Relaxed);
     assert!(misses > 0, "frames planned too late are counted");
     assert!(rig.events.iter().filter(|e| e.1).all(|e| e.0 % FRAME == 0));
+}
+
+#[test]
+fn a_render_waits_for_the_worker_whether_the_host_flags_it_or_not() {
+    for render in [Render::Offline, Render::Ahead(Duration::from_secs(30))] {
+        let mut rig = Rig::new(1);
+        rig.render = render;
+        // Planning one frame ahead: live, most frames would be misses (see above).
+        rig.worker.ahead = 1;
+        rig.play_with_worker_thread(4_000, 60, usize::MAX);
+        assert_eq!(rig.link.status.misses.load(Ordering::Relaxed), 0, "{render:?}: every frame planned");
+        let onsets: BTreeSet<u64> = rig.events.iter().filter(|e| e.1).map(|e| e.0).collect();
+        let beats: BTreeSet<u64> = (1..10).map(|beat| beat * 4 * FRAME).collect();
+        assert_eq!(onsets, beats, "{render:?}: a chord on every beat after listening");
+        assert_eq!(rig.link.status.render_stalls.load(Ordering::Relaxed), 0);
+    }
+}
+
+#[test]
+fn a_stuck_worker_costs_a_render_the_stall_limit_once_and_says_so() {
+    let mut rig = Rig::new(1);
+    rig.render = Render::Offline;
+    rig.play_with_worker_thread(4_000, 60, 20);
+    let status = &rig.link.status;
+    assert_eq!(status.render_stalls.load(Ordering::Relaxed), 1, "one wait of the limit, then no more");
+    assert!(status.render_stall().is_some_and(|text| text.contains("without chords")));
+    assert!(status.misses.load(Ordering::Relaxed) > 0, "the frames after it are misses");
+    rig.block(512, None, None, &[]);
+    assert!(rig.sounding().is_empty(), "the render still closes every note");
 }
 
 #[test]

@@ -2,13 +2,14 @@
 //! scripted plan, and a recorder of the notes the audio thread sends.
 
 use super::chord_notes::tests::Recorder;
-use super::{BlockInfo, Scheduler, Settings, Touch, WorkerLink};
+use super::{BlockInfo, Render, Scheduler, Settings, Touch, WorkerLink};
 use crate::worker::{FromWorker, Status, ToWorker};
 use comper_inference::PlannedChord;
 use comper_music::{ChordId, Token};
 use rtrb::{Consumer, Producer, RingBuffer};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// Samples per frame at the rig's default 120 BPM and 48 kHz.
 pub const FRAME: u64 = 6_000;
@@ -37,8 +38,15 @@ impl ScriptedWorker {
         self.to_audio.push(FromWorker::ModelChanged).unwrap();
     }
 
+    fn new(from_audio: Consumer<ToWorker>, to_audio: Producer<FromWorker>) -> ScriptedWorker {
+        ScriptedWorker { from_audio, to_audio, session: 0, observed: 0, ahead: 8, starts: 0, reports: Vec::new() }
+    }
+
+    /// Take the audio thread's messages and, if any came, send the plan from what it has heard.
     fn serve(&mut self) {
+        let mut heard = false;
         while let Ok(message) = self.from_audio.pop() {
+            heard = true;
             match message {
                 ToWorker::Start { session } => {
                     (self.session, self.observed) = (session, 0);
@@ -50,6 +58,9 @@ impl ScriptedWorker {
                 }
                 ToWorker::Frame { .. } => {}
             }
+        }
+        if !heard {
+            return;
         }
         for frame in self.observed..self.observed + self.ahead {
             let chord = PlannedChord { frame, token: Self::chord(frame), committed: true };
@@ -67,6 +78,7 @@ pub struct Rig {
     pub sink: Recorder,
     pub sample_rate: f32,
     pub tempo: f64,
+    pub render: Render,
     /// Absolute sample of the next block, and the recorded events' absolute samples.
     pub now: u64,
     pub events: Vec<(u64, bool, u8, u8)>,
@@ -79,6 +91,7 @@ impl Rig {
         let (to_audio, from_worker) = RingBuffer::new(4096);
         let status = Arc::new(Status::default());
         status.ready.store(true, Ordering::Release);
+        status.applied_generation.store(0, Ordering::Release);
         let settings = Settings {
             touch: Touch::default(),
             listen_frames: listen_beats * 4,
@@ -91,19 +104,12 @@ impl Rig {
         Rig {
             scheduler: Scheduler::default(),
             link: WorkerLink { to_worker, from_worker, status },
-            worker: ScriptedWorker {
-                from_audio,
-                to_audio,
-                session: 0,
-                observed: 0,
-                ahead: 8,
-                starts: 0,
-                reports: Vec::new(),
-            },
+            worker: ScriptedWorker::new(from_audio, to_audio),
             settings,
             sink: Recorder::default(),
             sample_rate: 48_000.0,
             tempo: 120.0,
+            render: Render::Live,
             now: 0,
             events: Vec::new(),
         }
@@ -125,12 +131,12 @@ impl Rig {
             tempo: Some(self.tempo),
             position_beats: position,
             loop_beats,
-            offline: false,
+            render: self.render,
         };
         self.sink.events.clear();
         self.scheduler.begin_block(&info, &self.settings, &mut self.sink, &mut self.link);
         for &(offset, on, key) in melody {
-            self.scheduler.advance_to(offset, &info, &self.settings, &mut self.sink, &mut self.link);
+            self.scheduler.advance_to(offset, &self.settings, &mut self.sink, &mut self.link);
             if on {
                 self.scheduler.melody_on(offset, key, &mut self.link);
             } else {
@@ -154,6 +160,32 @@ impl Rig {
             let beats = self.now as f64 * self.tempo / 60.0 / f64::from(self.sample_rate);
             self.block(size, Some(beats), None, &[]);
         }
+    }
+
+    /// [`play`](Self::play) with the scripted worker on a thread of its own, as the real
+    /// worker runs, so a render can wait for it; after `stuck_after` blocks it answers nothing
+    /// more.
+    pub fn play_with_worker_thread(&mut self, size: u32, blocks: usize, stuck_after: usize) {
+        let (_, unheard) = RingBuffer::new(1);
+        let (unread, _) = RingBuffer::new(1);
+        let mut worker = std::mem::replace(&mut self.worker, ScriptedWorker::new(unheard, unread));
+        let (stop, stuck) = (AtomicBool::new(false), AtomicBool::new(false));
+        self.worker = std::thread::scope(|scope| {
+            let serving = scope.spawn(|| {
+                while !stop.load(Ordering::Acquire) {
+                    if !stuck.load(Ordering::Acquire) {
+                        worker.serve();
+                    }
+                    std::thread::sleep(Duration::from_micros(50));
+                }
+                worker
+            });
+            self.play(size, stuck_after.min(blocks));
+            stuck.store(true, Ordering::Release);
+            self.play(size, blocks.saturating_sub(stuck_after));
+            stop.store(true, Ordering::Release);
+            serving.join().unwrap()
+        });
     }
 
     /// Keys sounding after every event so far.

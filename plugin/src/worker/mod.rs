@@ -9,6 +9,6 @@ mod thread;
 mod timeline;
 
 pub use messages::{FromWorker, ToWorker};
-pub use status::Status;
+pub use status::{Rendering, Status};
 pub use thread::Worker;
 pub use timeline::{PlayedFrame, Timeline};

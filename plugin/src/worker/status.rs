@@ -3,9 +3,42 @@
 //! others share.
 
 use super::timeline::Timeline;
+use crate::realtime::{RENDER_LEAD, Render, STALL_LIMIT};
 use atomic_float::{AtomicF32, AtomicF64};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+
+/// How the host runs the blocks, as the window and the log tell it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rendering {
+    Live,
+    /// The host said it renders offline.
+    Flagged,
+    /// The host did not say so, but runs faster than real time.
+    Detected,
+}
+
+impl Rendering {
+    fn of(render: Render) -> Rendering {
+        match render {
+            Render::Live => Rendering::Live,
+            Render::Offline => Rendering::Flagged,
+            Render::Ahead(_) => Rendering::Detected,
+        }
+    }
+
+    /// What it means for the chords, in the musician's words (none while live).
+    pub fn describe(self) -> Option<String> {
+        match self {
+            Rendering::Live => None,
+            Rendering::Flagged => Some("rendering offline: every chord waits for the model".into()),
+            Rendering::Detected => Some(format!(
+                "rendering faster than real time (over {} s ahead of the clock): chords wait for the model",
+                RENDER_LEAD.as_secs()
+            )),
+        }
+    }
+}
 
 pub struct Status {
     /// The generation of the model choice the worker last tried to load (`u64::MAX`: none yet).
@@ -32,6 +65,11 @@ pub struct Status {
     pub timeline: Mutex<Timeline>,
     /// The tempo the audio thread plays at (the host's, or the free-running one), in BPM.
     pub tempo: AtomicF64,
+    /// How the host runs the blocks ([`Rendering`] as a number, for the audio thread).
+    rendering: AtomicU8,
+    /// Renders that went on without chords after waiting [`STALL_LIMIT`] for a worker that
+    /// answered nothing.
+    pub render_stalls: AtomicU64,
 }
 
 impl Default for Status {
@@ -49,6 +87,8 @@ impl Default for Status {
             last_fault: Mutex::default(),
             timeline: Mutex::default(),
             tempo: AtomicF64::new(120.0),
+            rendering: AtomicU8::new(Rendering::Live as u8),
+            render_stalls: AtomicU64::default(),
         }
     }
 }
@@ -69,6 +109,36 @@ impl Status {
 
     pub(crate) fn beat(&self) {
         self.heartbeat.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Audio thread: how the host runs this block.
+    pub fn set_rendering(&self, render: Render) {
+        self.rendering.store(Rendering::of(render) as u8, Ordering::Relaxed);
+    }
+
+    pub fn rendering(&self) -> Rendering {
+        match self.rendering.load(Ordering::Relaxed) {
+            1 => Rendering::Flagged,
+            2 => Rendering::Detected,
+            _ => Rendering::Live,
+        }
+    }
+
+    /// Audio thread: a render gave up waiting for a silent worker.
+    pub fn count_render_stall(&self) {
+        self.render_stalls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// What a render lost to a stuck worker, with what to do about it.
+    pub fn render_stall(&self) -> Option<String> {
+        let stalls = self.render_stalls.load(Ordering::Relaxed);
+        (stalls > 0).then(|| {
+            format!(
+                "a render went on without chords after the model answered nothing for {} s ({stalls}×): \
+                 render again; if it repeats, reload the model",
+                STALL_LIMIT.as_secs()
+            )
+        })
     }
 
     pub fn count_miss(&self) {

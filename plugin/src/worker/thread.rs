@@ -2,13 +2,13 @@
 
 use super::latency::Timed;
 use super::messages::{FROM_WORKER_CAPACITY, FromWorker, TO_WORKER_CAPACITY, ToWorker};
-use super::status::Status;
+use super::status::{Rendering, Status};
 use crate::params::ComperParams;
 use crate::realtime::WorkerLink;
 use crate::resources;
 use comper_inference::{ModelCard, OnnxPolicy, Planner, environment, find_library};
 use comper_music::Part;
-use nice_plug::{nice_error, nice_log};
+use nice_plug::{nice_error, nice_log, nice_warn};
 use rtrb::{Consumer, Producer, RingBuffer};
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
@@ -37,8 +37,17 @@ impl Worker {
         let (to_worker, from_audio) = RingBuffer::new(TO_WORKER_CAPACITY);
         let (to_audio, from_worker) = RingBuffer::new(FROM_WORKER_CAPACITY);
         let stop = Arc::new(AtomicBool::new(false));
-        let mut state =
-            Loop { params, status: status.clone(), from_audio, to_audio, engine: None, session: None, orphaned: false };
+        let mut state = Loop {
+            params,
+            status: status.clone(),
+            from_audio,
+            to_audio,
+            engine: None,
+            session: None,
+            orphaned: false,
+            rendering: Rendering::Live,
+            render_stalls: 0,
+        };
         let stopping = stop.clone();
         let thread = std::thread::Builder::new().name("comper-worker".into()).spawn(move || state.run(&stopping))?;
         let worker = Worker { stop, thread: Some(thread) };
@@ -66,6 +75,9 @@ struct Loop {
     /// Messages arrived while there was no model: the audio thread's session has history
     /// this worker never saw.
     orphaned: bool,
+    /// How the host ran the blocks, and the render stalls, as last logged.
+    rendering: Rendering,
+    render_stalls: u64,
 }
 
 impl Loop {
@@ -101,7 +113,23 @@ impl Loop {
             self.status.applied_generation.store(generation, Ordering::Release);
             *last_check = Some(Instant::now());
         }
+        self.log_rendering();
         self.serve()
+    }
+
+    /// Say in the log when a render starts or ends, and what a stuck worker cost one (the
+    /// audio thread cannot log).
+    fn log_rendering(&mut self) {
+        let rendering = self.status.rendering();
+        if rendering != std::mem::replace(&mut self.rendering, rendering) {
+            nice_log!("Comper: {}", rendering.describe().as_deref().unwrap_or("playing live"));
+        }
+        let stalls = self.status.render_stalls.load(Ordering::Relaxed);
+        if stalls != std::mem::replace(&mut self.render_stalls, stalls)
+            && let Some(stall) = self.status.render_stall()
+        {
+            nice_warn!("Comper: {stall}");
+        }
     }
 
     /// Load the chosen model if it is not the one running (or the last load failed).
