@@ -214,20 +214,34 @@ fn saved_state_restores_the_settings_and_the_model_choice() {
     }
 }
 
-/// Bounces as DAWs run them: the offline flag sent once, or never sent while the blocks come
-/// faster than real time. Either way the chords are those of the deterministic offline render
-/// (`cargo xtask jam`), in both formats.
+/// The chord note-ons of Ode to Joy rendered without pacing (bar 1–16), `offline` telling the
+/// plugin so or not, listening `listen` beats.
+fn rendered_chords(format: Format, offline: bool, listen: u8) -> Vec<(u64, u8)> {
+    let mut host = load_with(format, &HostConfig { sample_rate: RATE, max_block: 8192, offline });
+    set(&mut *host, format, "Listen", f64::from(listen), f64::from(listen) / 32.0);
+    let played = perform(&mut *host, &ode_to_joy(), &performance(64.0, 512)).unwrap();
+    played.iter().filter(|p| p.event.kind == NoteKind::On).map(|p| (p.sample, p.event.key)).collect()
+}
+
+/// Bounces as DAWs run them. The offline flag sent once (VST3 `setupProcessing`, CLAP render
+/// extension) reaches the plugin before its first block: with no listening, the chords start
+/// on the first frame, as only a render that waits for the model can.
 #[test]
-fn a_render_gets_the_same_chords_whether_the_host_flags_it_once_or_never() {
-    let chords = |format, offline| {
-        let mut host = load_with(format, &HostConfig { sample_rate: RATE, max_block: 8192, offline });
-        let played = perform(&mut *host, &ode_to_joy(), &performance(64.0, 512)).unwrap();
-        played.iter().filter(|p| p.event.kind == NoteKind::On).map(|p| (p.sample, p.event.key)).collect::<Vec<_>>()
-    };
-    let jam = chords(Format::Clap, true);
+fn a_render_flagged_once_waits_for_the_model_from_the_first_frame() {
+    let clap = rendered_chords(Format::Clap, true, 0);
+    assert_eq!(clap.first().map(|c| c.0), Some(0), "the first chord on the first frame");
+    assert_eq!(rendered_chords(Format::Vst3, true, 0), clap, "VST3 flagged once plays what CLAP plays");
+}
+
+/// A render the host never flags, blocks coming faster than real time, is told by the clock
+/// and gets the chords of the deterministic offline render (`cargo xtask jam`), in both
+/// formats.
+#[test]
+fn a_render_never_flagged_gets_the_chords_of_the_offline_render() {
+    let jam = rendered_chords(Format::Clap, true, 8);
     assert!(jam.len() >= 40, "the offline render plays chords ({} note-ons)", jam.len());
-    for (format, offline) in [(Format::Vst3, true), (Format::Clap, false), (Format::Vst3, false)] {
-        assert_eq!(chords(format, offline), jam, "{format:?}, flagged offline: {offline}");
+    for format in FORMATS {
+        assert_eq!(rendered_chords(format, false, 8), jam, "{format:?}");
     }
 }
 

@@ -6,7 +6,7 @@ use super::status::{Rendering, Status};
 use crate::params::ComperParams;
 use crate::realtime::WorkerLink;
 use crate::resources;
-use comper_inference::{ModelCard, OnnxPolicy, Planner, environment, find_library};
+use comper_inference::{InferenceError, ModelCard, OnnxPolicy, PlannedChord, Planner, environment, find_library};
 use comper_music::Part;
 use nice_plug::{nice_error, nice_log, nice_warn};
 use rtrb::{Consumer, Producer, RingBuffer};
@@ -182,7 +182,10 @@ impl Loop {
         match replay.and_then(|()| timeline.played_since(0).try_for_each(|f| engine.observe(f.chord, f.melody))) {
             Ok(()) => {
                 self.session = Some(session);
-                self.send_plan();
+                match self.plan() {
+                    Ok(plan) => plan.into_iter().for_each(|plan| self.send(plan)),
+                    Err(e) => self.fail(e.to_string()),
+                }
                 true
             }
             Err(e) => {
@@ -192,9 +195,14 @@ impl Loop {
         }
     }
 
-    /// Handle the audio thread's messages and re-plan if a frame arrived; false if idle.
+    /// Handle the audio thread's messages, planning after each frame; false if idle.
+    ///
+    /// A plan after *every* frame, even when frames come in a burst (a render, a worker that
+    /// was busy), keeps the chords a function of what was played, not of when the worker
+    /// looked: the sampler draws the same numbers in the same order in every render. Only the
+    /// last plan goes to the audio thread.
     fn serve(&mut self) -> bool {
-        let mut changed = false;
+        let mut latest = None;
         while let Ok(message) = self.from_audio.pop() {
             let Some((engine, _)) = self.engine.as_mut() else {
                 self.orphaned = true;
@@ -204,48 +212,52 @@ impl Loop {
                 ToWorker::Start { session } => {
                     self.session = Some(session);
                     self.status.update_timeline(|t| t.start(session));
-                    changed = true;
                     engine.start(self.params.seed.value() as u64)
                 }
                 ToWorker::Frame { session, frame, chord, melody } if Some(session) == self.session => {
                     if frame != engine.next_frame() {
                         continue;
                     }
-                    changed = true;
                     self.status.update_timeline(|t| t.record(frame, chord, melody));
                     engine.observe(chord, melody)
                 }
-                ToWorker::Frame { .. } => Ok(()),
+                ToWorker::Frame { .. } => continue,
             };
-            if let Err(e) = result {
-                self.fail(e.to_string());
-                return true;
+            match result.and_then(|()| self.plan()) {
+                Ok(plan) => latest = plan,
+                Err(e) => {
+                    self.fail(e.to_string());
+                    return true;
+                }
             }
         }
-        if changed {
-            self.send_plan();
+        let served = latest.is_some();
+        if let Some(plan) = latest {
+            self.send(plan);
         }
-        changed
+        served
     }
 
-    fn send_plan(&mut self) {
-        let (Some((engine, _)), Some(session)) = (self.engine.as_mut(), self.session) else { return };
-        let settings = self.params.plan_settings();
-        match engine.plan(&settings) {
-            Ok(plan) => {
-                self.status.update_timeline(|t| t.set_plan(&plan, settings.listen));
-                for chord in plan {
-                    let _ = self.to_audio.push(FromWorker::Chord { session, chord });
-                }
-                let observed = engine.next_frame();
-                let _ = self.to_audio.push(FromWorker::Planned { session, observed });
-                let timed = engine.model();
-                if let (Some(p50), Some(p99)) = (timed.quantile_ms(0.5), timed.quantile_ms(0.99)) {
-                    self.status.step_p50_ms.store(p50, Ordering::Relaxed);
-                    self.status.step_p99_ms.store(p99, Ordering::Relaxed);
-                }
-            }
-            Err(e) => self.fail(e.to_string()),
+    /// Plan from what the engine has observed (none without a model or a session).
+    fn plan(&mut self) -> Result<Option<Vec<PlannedChord>>, InferenceError> {
+        let (Some((engine, _)), Some(_)) = (self.engine.as_mut(), self.session) else { return Ok(None) };
+        engine.plan(&self.params.plan_settings()).map(Some)
+    }
+
+    /// Send `plan` to the audio thread and show it in the window.
+    fn send(&mut self, plan: Vec<PlannedChord>) {
+        let (Some((engine, _)), Some(session)) = (self.engine.as_ref(), self.session) else { return };
+        let listen = self.params.plan_settings().listen;
+        self.status.update_timeline(|t| t.set_plan(&plan, listen));
+        for chord in plan {
+            let _ = self.to_audio.push(FromWorker::Chord { session, chord });
+        }
+        let observed = engine.next_frame();
+        let _ = self.to_audio.push(FromWorker::Planned { session, observed });
+        let timed = engine.model();
+        if let (Some(p50), Some(p99)) = (timed.quantile_ms(0.5), timed.quantile_ms(0.99)) {
+            self.status.step_p50_ms.store(p50, Ordering::Relaxed);
+            self.status.step_p99_ms.store(p99, Ordering::Relaxed);
         }
     }
 
