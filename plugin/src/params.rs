@@ -167,6 +167,7 @@ impl ComperParams {
             lookahead,
             commit: frames(self.commit_beats.value()).min(lookahead),
             listen: frames(self.listen_beats.value()),
+            react: None,
             temperature: self.temperature.value(),
         }
     }

@@ -47,7 +47,7 @@ fn bench_model(dir: &Path, library: &Path) {
     let load = started.elapsed();
     let mut planner = Planner::new(Clocked { policy, steps: Vec::new() }, card.window, 1).unwrap();
     planner.start(1).unwrap();
-    let settings = PlanSettings { lookahead: 16, commit: 16, listen: 0, temperature: 0.8 };
+    let settings = PlanSettings { lookahead: 16, commit: 16, listen: 0, temperature: 0.8, react: None };
     let melody = [60u8, 62, 64, 65, 67, 69, 71, 72];
     let mut plans = Vec::new();
     for frame in 0..FRAMES {

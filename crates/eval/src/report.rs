@@ -6,7 +6,7 @@ use crate::coadaptation::CoAdaptation;
 use crate::diversity::{ChordUse, chord_use, vendi};
 use crate::harmony::{Harmony, harmony};
 use crate::rhythm::{Rhythm, emd, rhythm};
-use comper_inference::PlanSettings;
+use comper_inference::{PlanSettings, ReactSettings};
 use comper_music::FrameTracks;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -71,6 +71,10 @@ pub struct Protocol {
     pub window: usize,
     pub jump_beat: usize,
     pub jump_semitones: i32,
+    /// The react protocol: each chord hears its own frame's note (none: the paper's strict
+    /// protocol).
+    #[serde(default)]
+    pub react: Option<ReactSettings>,
 }
 
 impl Protocol {
@@ -80,6 +84,7 @@ impl Protocol {
             commit: self.commit,
             listen: self.listen,
             temperature: self.temperature,
+            react: self.react,
         }
     }
 }
@@ -109,7 +114,7 @@ impl Report {
         let _ = writeln!(
             md,
             "{} melodies from {}, {} frames each (seed {}); online from a cold start, temperature {}, \
-             lookahead {}, commit {}, listen {} frames. Diversity on the {}. {:.0} s.\n\n`{}`\n",
+             lookahead {}, commit {}, listen {} frames; {}. Diversity on the {}. {:.0} s.\n\n`{}`\n",
             self.melodies,
             self.dataset,
             p.window,
@@ -118,6 +123,10 @@ impl Report {
             p.lookahead,
             p.commit,
             p.listen,
+            p.react.map_or("strict protocol: each chord chosen before its frame's note".into(), |r| format!(
+                "react protocol: each chord chosen with its frame's note, {} candidates, α = {}",
+                r.candidates, r.alpha
+            )),
             self.encoder,
             self.seconds,
             self.command
@@ -142,16 +151,21 @@ impl Report {
             );
         }
         let _ = writeln!(md, "\n## Rhythm and behaviour\n");
-        let _ = writeln!(md, "| system | chord changes per bar | chord-length entropy | silence | sync EMD (frames) |");
-        let _ = writeln!(md, "|---|---:|---:|---:|---:|");
+        let _ = writeln!(
+            md,
+            "| system | chord changes per bar | chord-length entropy | changes on a melody onset | 1–2 frames after one | silence | sync EMD (frames) |"
+        );
+        let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|");
         for s in &self.systems {
             let r = &s.rhythm;
             let _ = writeln!(
                 md,
-                "| {} | {:.2} | {:.3} | {:.3} | {} |",
+                "| {} | {:.2} | {:.3} | {:.2} | {:.2} | {:.3} | {} |",
                 s.system,
                 r.changes_per_bar,
                 r.chord_length_entropy,
+                r.onset_intervals[0],
+                r.onset_intervals[1] + r.onset_intervals[2],
                 r.silence_ratio,
                 num(s.sync_emd, 3)
             );

@@ -1,7 +1,12 @@
 //! The online runner: a checkpoint accompanies melodies frame by frame through the same
-//! [`Planner`] and sampler as the plugin's worker. Before frame `f` it plans from what
-//! was observed up to frame `f − 1`; the chord it plays at `f` is the plan's first; only
-//! then is frame `f`'s melody observed. Cold start: every melody starts a new session.
+//! [`Planner`] and sampler as the plugin's worker. Cold start: every melody starts a new
+//! session. Two protocols:
+//! - *strict* (the paper's): before frame `f` it plans from what was observed up to frame
+//!   `f − 1`; the chord it plays at `f` is the plan's first; only then is frame `f`'s melody
+//!   observed;
+//! - *react* (the plugin's conditional chord): the chord of frame `f` is prepared from frames
+//!   up to `f − 1` for any note, and frame `f`'s note selects it
+//!   ([`Planner::conditional`]); the model's state never holds a later frame.
 
 use comper_inference::{InferenceError, PlanSettings, Planner, StepModel};
 use comper_music::Token;
@@ -10,9 +15,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The paper's protocol: a chord per frame straight from the policy (no lookahead beyond
 /// the frame, no listening), temperature 1.
-pub const PAPER_PROTOCOL: PlanSettings = PlanSettings { lookahead: 1, commit: 0, listen: 0, temperature: 1.0 };
+pub const PAPER_PROTOCOL: PlanSettings =
+    PlanSettings { lookahead: 1, commit: 0, listen: 0, temperature: 1.0, react: None };
 
-/// The chord track the planner plays against `melody`, from a new session seeded `seed`.
+/// The chord track the planner plays against `melody`, from a new session seeded `seed`;
+/// with `settings.react`, each chord hears the note of its own frame.
 pub fn accompany<M: StepModel>(
     planner: &mut Planner<M>,
     melody: &[Token],
@@ -22,7 +29,10 @@ pub fn accompany<M: StepModel>(
     planner.start(seed)?;
     let mut chords = Vec::with_capacity(melody.len());
     for &note in melody {
-        let chord = planner.plan(settings)?.first().map_or(Token::SILENCE, |p| p.token);
+        let chord = match settings.react {
+            Some(_) => planner.conditional(settings)?.choose(note),
+            None => planner.plan(settings)?.first().map_or(Token::SILENCE, |p| p.token),
+        };
         chords.push(chord);
         planner.observe(chord, note)?;
     }
@@ -73,6 +83,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use comper_inference::ReactSettings;
     use comper_music::{ChordId, TokenKind, token::VOCAB_SIZE};
 
     /// A model that would cheat if it could: its next chord names the last melody note it
@@ -119,8 +130,9 @@ mod tests {
         let melody = melody();
         for settings in [
             PAPER_PROTOCOL,
-            PlanSettings { lookahead: 8, commit: 4, listen: 0, temperature: 0.0 },
-            PlanSettings { lookahead: 16, commit: 16, listen: 8, temperature: 0.0 },
+            PlanSettings { lookahead: 8, commit: 4, listen: 0, temperature: 0.0, react: None },
+            PlanSettings { lookahead: 16, commit: 16, listen: 8, temperature: 0.0, react: None },
+            PlanSettings { react: Some(ReactSettings::default()), ..PAPER_PROTOCOL },
         ] {
             let mut planner = Planner::new(Spy, 256, 1).unwrap();
             let chords = accompany(&mut planner, &melody, &settings, 3).unwrap();
@@ -130,8 +142,9 @@ mod tests {
                     assert!(k < f, "{settings:?}: the chord of frame {f} was chosen after hearing frame {k}");
                 }
             }
-            // With the paper's protocol every chord answers the frame just before it.
-            if settings == PAPER_PROTOCOL {
+            // With a chord per frame (strict or react) every chord's state holds the frame
+            // just before it: the react protocol's note selects, but never enters the state.
+            if settings.lookahead == 1 {
                 let answers: Vec<Option<usize>> = chords.iter().map(|&c| seen(c)).collect();
                 assert!(answers.iter().enumerate().skip(1).all(|(f, &k)| k == Some(f - 1)), "{answers:?}");
             }

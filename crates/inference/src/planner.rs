@@ -16,10 +16,14 @@
 //! one. The first frame after listening always gets a chord onset. A chord for frame `f` is always chosen before the melody of frame `f` is
 //! observed, so the model never sees the melody it is accompanying in the same frame.
 
+mod react;
+
 use crate::runtime::InferenceError;
 use crate::sampler::{Sampler, Track};
 use comper_music::{Chord, ChordId, PitchClass, Quality, Token};
 use std::collections::VecDeque;
+
+pub use react::{ConditionalChord, ReactSettings};
 
 /// A policy that advances one token at a time from an explicit state.
 pub trait StepModel {
@@ -41,6 +45,9 @@ pub struct PlanSettings {
     pub listen: u32,
     /// Sampling temperature (0 picks the most likely chord).
     pub temperature: f32,
+    /// How a frame's chord hears the note of its own frame ([`Planner::conditional`]); none:
+    /// only plans, each chord chosen before its frame's note.
+    pub react: Option<ReactSettings>,
 }
 
 /// One frame of a plan.
@@ -139,10 +146,7 @@ impl<M: StepModel> Planner<M> {
     /// committed part of the previous plan.
     pub fn plan(&mut self, settings: &PlanSettings) -> Result<Vec<PlannedChord>, InferenceError> {
         let lookahead = settings.lookahead.max(1) as usize;
-        let reaches_entry = self.next_frame() + lookahead as u32 > settings.listen;
-        if self.intro.is_none() && settings.listen > 0 && reaches_entry && self.next_frame() > 0 {
-            self.warm_start(settings.listen)?;
-        }
+        self.warm_start_if_due(settings)?;
         let kept = (settings.commit as usize).min(self.plan.len());
         let (mut chord_before, mut melody_before) =
             self.history.last().copied().unwrap_or((Token::SILENCE, Token::SILENCE));
@@ -181,6 +185,15 @@ impl<M: StepModel> Planner<M> {
             .enumerate()
             .map(|(i, &token)| PlannedChord { frame: first + i as u32, token, committed: i < committed })
             .collect())
+    }
+
+    /// The warm start, once the frames planned reach the first chord after listening.
+    fn warm_start_if_due(&mut self, settings: &PlanSettings) -> Result<(), InferenceError> {
+        let reaches_entry = self.next_frame() + settings.lookahead.max(1) > settings.listen;
+        if self.intro.is_none() && settings.listen > 0 && reaches_entry && self.next_frame() > 0 {
+            self.warm_start(settings.listen)?;
+        }
+        Ok(())
     }
 
     /// Choose the intro chord that best explains the melody heard so far and rewrite the
@@ -233,10 +246,21 @@ impl<M: StepModel> Planner<M> {
     }
 }
 
-fn log_softmax_at(logits: &[f32], index: usize) -> f32 {
+/// The largest logit and the log of the softmax's denominator after subtracting it.
+fn softmax_norm(logits: &[f32]) -> (f32, f32) {
     let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let sum: f32 = logits.iter().map(|&l| (l - top).exp()).sum();
-    logits.get(index).map_or(f32::NEG_INFINITY, |&l| l - top - sum.ln())
+    (top, sum.ln())
+}
+
+fn log_softmax_at(logits: &[f32], index: usize) -> f32 {
+    let (top, log_sum) = softmax_norm(logits);
+    logits.get(index).map_or(f32::NEG_INFINITY, |&l| l - top - log_sum)
+}
+
+fn log_softmax(logits: &[f32]) -> Vec<f32> {
+    let (top, log_sum) = softmax_norm(logits);
+    logits.iter().map(|&l| l - top - log_sum).collect()
 }
 
 fn repair(track: Track, previous: Token, token: Token) -> Token {
@@ -283,7 +307,7 @@ mod tests {
     }
 
     fn settings(lookahead: u32, commit: u32, listen: u32) -> PlanSettings {
-        PlanSettings { lookahead, commit, listen, temperature: 1.0 }
+        PlanSettings { lookahead, commit, listen, temperature: 1.0, react: None }
     }
 
     fn planner() -> Planner<Scripted> {

@@ -45,24 +45,37 @@ impl Sampler {
     /// restricted to the tokens the track allows (every track allows some token).
     pub fn sample(&mut self, logits: &[f32], temperature: f32, track: Track, previous: Token) -> Token {
         let allowed = |id: usize| Token::from_id(id).filter(|&t| track.allows(previous, t));
-        let candidates = logits.iter().enumerate().filter_map(|(id, &logit)| allowed(id).map(|t| (t, logit)));
-        if temperature <= GREEDY_BELOW {
-            return candidates
-                .fold((Token::SILENCE, f32::NEG_INFINITY), |best, c| if c.1 > best.1 { c } else { best })
-                .0;
-        }
-        let candidates: Vec<(Token, f32)> = candidates.collect();
-        let top = candidates.iter().map(|c| c.1).fold(f32::NEG_INFINITY, f32::max);
-        let weights: Vec<f64> = candidates.iter().map(|c| f64::from((c.1 - top) / temperature).exp()).collect();
-        let mut draw = self.rng.random::<f64>() * weights.iter().sum::<f64>();
-        for (candidate, weight) in candidates.iter().zip(&weights) {
-            draw -= weight;
-            if draw <= 0.0 {
-                return candidate.0;
-            }
-        }
-        candidates.last().map_or(Token::SILENCE, |c| c.0)
+        let candidates: Vec<(Token, f32)> =
+            logits.iter().enumerate().filter_map(|(id, &logit)| allowed(id).map(|t| (t, logit))).collect();
+        let draw = if temperature <= GREEDY_BELOW { 0.0 } else { self.draw() };
+        pick(&candidates, temperature, draw)
     }
+
+    /// A uniform number in [0, 1) from the seeded generator.
+    pub fn draw(&mut self) -> f64 {
+        self.rng.random::<f64>()
+    }
+}
+
+/// The candidate that `draw` (uniform in [0, 1)) selects from `softmax(score / temperature)`;
+/// the best one at temperatures at or below [`GREEDY_BELOW`]. SILENCE if there is none.
+pub fn pick(candidates: &[(Token, f32)], temperature: f32, draw: f64) -> Token {
+    if temperature <= GREEDY_BELOW {
+        return candidates
+            .iter()
+            .fold((Token::SILENCE, f32::NEG_INFINITY), |best, &c| if c.1 > best.1 { c } else { best })
+            .0;
+    }
+    let top = candidates.iter().map(|c| c.1).fold(f32::NEG_INFINITY, f32::max);
+    let weights: Vec<f64> = candidates.iter().map(|c| f64::from((c.1 - top) / temperature).exp()).collect();
+    let mut draw = draw * weights.iter().sum::<f64>();
+    for (candidate, weight) in candidates.iter().zip(&weights) {
+        draw -= weight;
+        if draw <= 0.0 {
+            return candidate.0;
+        }
+    }
+    candidates.last().map_or(Token::SILENCE, |c| c.0)
 }
 
 #[cfg(test)]

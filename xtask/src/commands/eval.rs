@@ -17,7 +17,7 @@ use comper_eval::report::{Protocol, Report, SystemRow, Takes};
 use comper_eval::runner::{accompany_all, melody_seed};
 use comper_eval::{plots, sounding_chord};
 use comper_inference::card::policy_folders;
-use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, Planner, environment};
+use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, Planner, ReactSettings, environment};
 use comper_music::{FrameTracks, Note, Part, Token};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -62,6 +62,15 @@ pub struct EvalArgs {
     /// Frames of silent listening at the start.
     #[arg(long, default_value_t = 0)]
     listen: u32,
+    /// The react protocol: each chord is chosen once its frame's note is known, as the plugin does.
+    #[arg(long)]
+    react: bool,
+    /// React: the weight of the note's likelihood against the chord's prior [default: ReactSettings's]
+    #[arg(long)]
+    alpha: Option<f32>,
+    /// React: the likeliest chords that are re-ranked [default: ReactSettings's]
+    #[arg(long)]
+    candidates: Option<usize>,
     /// The melody agent the co-adaptation duets play with [default: models/melody-agent, if there]
     #[arg(long)]
     melody_agent: Option<PathBuf>,
@@ -120,6 +129,13 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         window: args.window,
         jump_beat: JUMP_BEAT,
         jump_semitones: JUMP_SEMITONES,
+        react: args.react.then(|| {
+            let defaults = ReactSettings::default();
+            ReactSettings {
+                candidates: args.candidates.unwrap_or(defaults.candidates),
+                alpha: args.alpha.unwrap_or(defaults.alpha),
+            }
+        }),
     };
     let library = ort::provision()?;
     let environment = environment(&library)?;

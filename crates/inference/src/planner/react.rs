@@ -1,0 +1,200 @@
+//! Choosing a frame's chord once its melody is known, with zero added latency.
+//!
+//! A chord-first policy picks the chord of frame `t` before it hears frame `t`'s note, so
+//! it changes a frame late, after a note that did not fit. But the note of frame `t` reaches
+//! the plugin in the block where it is played, and the model already says how likely each
+//! note is under each chord. So before frame `t` the planner prepares a *conditional
+//! chord*: the likeliest chords `c` by the policy, each with the melody distribution the
+//! policy predicts after it. Once the note `m` is known, the chord is drawn from
+//!
+//! `log P(c | history) + α · log P(m | history, c)`
+//!
+//! (noisy-channel re-ranking: the policy's own melody head judges how well `c` explains
+//! `m`). The model's state never holds frame `t`'s note before the chord is chosen; the note
+//! only selects among choices prepared without it.
+
+use super::{Planner, StepModel, log_softmax};
+use crate::runtime::InferenceError;
+use crate::sampler::{Track, pick};
+use comper_music::Token;
+use serde::{Deserialize, Serialize};
+
+/// How the chord of a frame hears its note.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReactSettings {
+    /// The likeliest chords (by the policy alone) that are re-ranked.
+    pub candidates: usize,
+    /// The weight of the melody's likelihood against the chord's prior.
+    pub alpha: f32,
+}
+
+impl Default for ReactSettings {
+    /// 16 candidates cover nearly all of the policy's mass; α = 1.5 measured best with the
+    /// Online MLE (see `models/README.md`).
+    fn default() -> Self {
+        ReactSettings { candidates: 16, alpha: 1.5 }
+    }
+}
+
+/// The chord of one frame for whatever melody token it meets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConditionalChord {
+    /// The session frame it is for.
+    pub frame: u32,
+    /// Candidates with their prior log-probability; a single one when the frame's chord is
+    /// fixed (listening).
+    candidates: Vec<(Token, f32)>,
+    /// Per candidate, the log-probability of every token as the next melody token.
+    melody: Vec<Vec<f32>>,
+    alpha: f32,
+    temperature: f32,
+    /// The frame's one uniform draw: every melody token selects with the same number, so
+    /// the choice is a fixed function of the note.
+    draw: f64,
+}
+
+impl ConditionalChord {
+    /// The chord to play when the frame's melody token is `melody`.
+    pub fn choose(&self, melody: Token) -> Token {
+        let scored: Vec<(Token, f32)> = self
+            .candidates
+            .iter()
+            .zip(&self.melody)
+            .map(|(&(chord, prior), melody_log_p)| {
+                let likelihood = melody_log_p.get(melody.id()).copied().unwrap_or(f32::NEG_INFINITY);
+                (chord, prior + self.alpha * likelihood.max(LOG_P_FLOOR))
+            })
+            .collect();
+        pick(&scored, self.temperature, self.draw)
+    }
+
+    /// The chord if the melody does `melody`, for every melody token in `tokens`.
+    pub fn table(&self, tokens: impl IntoIterator<Item = Token>) -> impl Iterator<Item = (Token, Token)> {
+        tokens.into_iter().map(|m| (m, self.choose(m)))
+    }
+}
+
+/// A note the model finds impossible still leaves the chord prior in charge.
+const LOG_P_FLOOR: f32 = -30.0;
+
+impl<M: StepModel> Planner<M> {
+    /// The conditional chord of the next unobserved frame: silent while listening, an onset
+    /// on the entry frame, otherwise re-ranked by the note it meets (see the module doc).
+    /// Costs one model step per candidate.
+    pub fn conditional(&mut self, settings: &super::PlanSettings) -> Result<ConditionalChord, InferenceError> {
+        let react = settings.react.unwrap_or_default();
+        let frame = self.next_frame();
+        self.warm_start_if_due(settings)?;
+        let fixed = |chord| ConditionalChord {
+            frame,
+            candidates: vec![(chord, 0.0)],
+            melody: vec![Vec::new()],
+            alpha: 0.0,
+            temperature: 0.0,
+            draw: 0.0,
+        };
+        if frame < settings.listen {
+            return Ok(fixed(Token::SILENCE));
+        }
+        let chord_before = self.history.last().map_or(Token::SILENCE, |f| f.0);
+        let track = if frame == settings.listen && frame > 0 { Track::Entry } else { Track::Chord };
+        let logits = &self.confirmed_logits;
+        let mut allowed: Vec<(Token, f32)> = (0..logits.len())
+            .filter_map(|id| Token::from_id(id).filter(|&t| track.allows(chord_before, t)).map(|t| (t, logits[id])))
+            .collect();
+        let prior = log_softmax(&allowed.iter().map(|c| c.1).collect::<Vec<_>>());
+        allowed.iter_mut().zip(prior).for_each(|(c, p)| c.1 = p);
+        allowed.sort_by(|a, b| b.1.total_cmp(&a.1));
+        allowed.truncate(react.candidates.max(1));
+        let mut melody = Vec::with_capacity(allowed.len());
+        for &(chord, _) in &allowed {
+            let mut state = self.confirmed.clone();
+            melody.push(log_softmax(&self.model.step(&mut state, chord)?));
+        }
+        let draw = self.sampler.draw();
+        Ok(ConditionalChord {
+            frame,
+            candidates: allowed,
+            melody,
+            alpha: react.alpha,
+            temperature: settings.temperature,
+            draw,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PlanSettings;
+    use comper_music::token::VOCAB_SIZE;
+    use comper_music::{Chord, ChordId, PitchClass, Quality, TokenKind};
+
+    /// Prefers C major a little over G major; after a chord, expects that chord's tones.
+    struct Ears;
+
+    fn chord(root: i32) -> ChordId {
+        ChordId::of(Chord::new(PitchClass::new(root), Quality::Major))
+    }
+
+    impl StepModel for Ears {
+        type State = ();
+        fn initial_state(&self) {}
+        fn step(&mut self, _: &mut (), token: Token) -> Result<Vec<f32>, InferenceError> {
+            let mut logits = vec![-10.0; VOCAB_SIZE];
+            logits[Token::chord_on(chord(0)).id()] = 1.0;
+            logits[Token::chord_on(chord(7)).id()] = 0.5;
+            if let TokenKind::ChordOn(c) = token.kind() {
+                for key in 48..84u8 {
+                    if c.chord().pitch_classes().contains(PitchClass::of_midi(key)) {
+                        logits[Token::note_on(key).id()] = 5.0;
+                    }
+                }
+            }
+            Ok(logits)
+        }
+    }
+
+    fn settings(temperature: f32) -> PlanSettings {
+        PlanSettings { lookahead: 1, commit: 0, listen: 0, temperature, react: Some(ReactSettings::default()) }
+    }
+
+    #[test]
+    fn the_note_of_the_frame_chooses_among_the_likely_chords() {
+        let mut planner = Planner::new(Ears, 256, 1).unwrap();
+        planner.start(1).unwrap();
+        let conditional = planner.conditional(&settings(0.0)).unwrap();
+        assert_eq!(conditional.choose(Token::note_on(60)), Token::chord_on(chord(0)), "C under C");
+        assert_eq!(conditional.choose(Token::note_on(71)), Token::chord_on(chord(7)), "B is G's, not C's");
+        assert_eq!(conditional.choose(Token::SILENCE), Token::chord_on(chord(0)), "silence leaves the prior");
+        let plain = ReactSettings { alpha: 0.0, ..ReactSettings::default() };
+        let conditional = planner.conditional(&PlanSettings { react: Some(plain), ..settings(0.0) }).unwrap();
+        assert_eq!(conditional.choose(Token::note_on(71)), Token::chord_on(chord(0)), "α = 0 is the policy");
+    }
+
+    #[test]
+    fn one_draw_per_frame_makes_the_table_a_function_of_the_note() {
+        let mut planner = Planner::new(Ears, 256, 5).unwrap();
+        planner.start(5).unwrap();
+        let conditional = planner.conditional(&settings(1.0)).unwrap();
+        for key in 48..84 {
+            let note = Token::note_on(key);
+            assert_eq!(conditional.choose(note), conditional.choose(note));
+        }
+        let table: Vec<_> = conditional.table((48..60).map(Token::note_on)).collect();
+        assert_eq!(table.len(), 12);
+    }
+
+    #[test]
+    fn listening_frames_stay_silent_and_the_entry_is_an_onset() {
+        let mut planner = Planner::new(Ears, 256, 1).unwrap();
+        planner.start(1).unwrap();
+        let listen = PlanSettings { listen: 2, ..settings(1.0) };
+        let conditional = planner.conditional(&listen).unwrap();
+        assert_eq!(conditional.choose(Token::note_on(60)), Token::SILENCE);
+        planner.observe(Token::SILENCE, Token::note_on(60)).unwrap();
+        planner.observe(Token::SILENCE, Token::note_on(64)).unwrap();
+        let entry = planner.conditional(&listen).unwrap();
+        assert!(matches!(entry.choose(Token::note_on(67)).kind(), TokenKind::ChordOn(_)));
+    }
+}
