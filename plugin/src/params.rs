@@ -1,5 +1,6 @@
 //! The plugin's parameters (host-automatable, stable ids) and its persisted model choice.
 
+use comper_inference::ReactSettings;
 use comper_music::{FRAMES_PER_BEAT, Voicing};
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
@@ -22,6 +23,10 @@ pub struct ComperParams {
     pub commit_beats: IntParam,
     #[id = "listen"]
     pub listen_beats: IntParam,
+    /// Each frame's chord hears the note played on it (`comper_inference::ReactSettings`):
+    /// changes land with the note instead of a frame after it.
+    #[id = "react"]
+    pub react: BoolParam,
     #[id = "octave"]
     pub octave: IntParam,
     #[id = "bass"]
@@ -113,6 +118,7 @@ impl Default for ComperParams {
                 .with_value_to_string(std::sync::Arc::new(beats)),
             listen_beats: IntParam::new("Listen", 8, IntRange::Linear { min: 0, max: 32 })
                 .with_value_to_string(std::sync::Arc::new(beats)),
+            react: BoolParam::new("Hear the note", true),
             octave: IntParam::new("Octave", 4, IntRange::Linear { min: 1, max: 7 }),
             bass: BoolParam::new("Bass note", true),
             spread: BoolParam::new("Spread", false),
@@ -167,7 +173,7 @@ impl ComperParams {
             lookahead,
             commit: frames(self.commit_beats.value()).min(lookahead),
             listen: frames(self.listen_beats.value()),
-            react: None,
+            react: self.react.value().then(ReactSettings::default),
             temperature: self.temperature.value(),
         }
     }

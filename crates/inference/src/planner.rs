@@ -114,6 +114,11 @@ impl<M: StepModel> Planner<M> {
         self.prime(0)
     }
 
+    /// The melody token of the last observed frame (SILENCE before any).
+    pub fn last_melody(&self) -> Token {
+        self.history.last().map_or(Token::SILENCE, |f| f.1)
+    }
+
     /// The next frame whose chord and melody have not been observed.
     pub fn next_frame(&self) -> u32 {
         self.history.len() as u32
@@ -124,13 +129,7 @@ impl<M: StepModel> Planner<M> {
     /// becomes an ON, a token of the wrong track becomes SILENCE), so the state always
     /// follows a sequence the model could have produced.
     pub fn observe(&mut self, chord: Token, melody: Token) -> Result<(), InferenceError> {
-        let (last_chord, last_melody) = self.history.last().copied().unwrap_or((Token::SILENCE, Token::SILENCE));
-        let chord = match self.intro {
-            Some((intro, listen)) if self.next_frame() < listen => Token::chord_hold(intro),
-            _ => chord,
-        };
-        let chord = repair(Track::Chord, last_chord, chord);
-        let melody = repair(Track::Melody, last_melody, melody);
+        let (chord, melody) = self.as_heard(chord, melody);
         self.history.push((chord, melody));
         self.plan.pop_front();
         if self.frames_in_state + 1 >= self.window {
@@ -140,6 +139,17 @@ impl<M: StepModel> Planner<M> {
         self.confirmed_logits = self.model.step(&mut self.confirmed, melody)?;
         self.frames_in_state += 1;
         Ok(())
+    }
+
+    /// The next frame's tokens as the model hears them: the intro chord while listening,
+    /// and tokens that break the stream's grammar repaired.
+    fn as_heard(&self, chord: Token, melody: Token) -> (Token, Token) {
+        let (last_chord, last_melody) = self.history.last().copied().unwrap_or((Token::SILENCE, Token::SILENCE));
+        let chord = match self.intro {
+            Some((intro, listen)) if self.next_frame() < listen => Token::chord_hold(intro),
+            _ => chord,
+        };
+        (repair(Track::Chord, last_chord, chord), repair(Track::Melody, last_melody, melody))
     }
 
     /// Plan the next `settings.lookahead` frames from the next unobserved one, keeping the

@@ -81,6 +81,19 @@ impl MelodyQuantizer {
         }
     }
 
+    /// What `frame` holds so far, before it is over: its onset if one has come (played at
+    /// most half a frame early, or on its first sample), else the held note, else silence.
+    /// A chord that hears its frame's note chooses with this.
+    pub fn so_far(&self, frame: i64) -> Token {
+        if let Some((_, key, _)) = self.pending.iter().flatten().find(|(f, _, _)| *f == frame) {
+            return Token::note_on(*key);
+        }
+        match self.current {
+            Some((key, onset)) if self.released_at[usize::from(key)] < onset => Token::note_hold(key),
+            _ => Token::SILENCE,
+        }
+    }
+
     /// True while the melody's last note (or one about to start) is still held.
     pub fn is_holding(&self) -> bool {
         let held = |key: u8, onset: f64| self.released_at[usize::from(key)] < onset;

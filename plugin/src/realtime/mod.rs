@@ -12,6 +12,7 @@ mod scheduler;
 
 pub use chord_notes::{NoteSink, Touch};
 pub use pace::{RENDER_LEAD, RenderPace};
+pub use plan::ChordTable;
 pub use rhythm::Rhythm;
 pub use scheduler::{BlockInfo, IDLE_BEATS, Render, STALL_LIMIT, Scheduler, Settings, WorkerLink};
 

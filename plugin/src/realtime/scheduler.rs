@@ -18,7 +18,7 @@
 use super::chord_notes::{ChordNotes, NoteSink, Touch};
 use super::clock::{BlockClock, next_beat_frame, next_frame};
 use super::melody::MelodyQuantizer;
-use super::plan::PlanRing;
+use super::plan::{ChordTable, PlanRing};
 use super::rhythm::FRAMES_PER_BAR;
 use crate::worker::{FromWorker, Status, ToWorker};
 use comper_music::token::sounding_chord;
@@ -120,6 +120,10 @@ pub struct Scheduler {
     /// Varies strike velocities when humanizing; reseeded at every session's start.
     humanizer: ChaCha8Rng,
     plan: PlanRing,
+    /// The next frame's chord for each note, when the model hears the note of its frame.
+    table: Option<ChordTable>,
+    /// The melody token of the last finished frame.
+    last_melody: Token,
     /// Frames of this session the worker has planned from.
     worker_observed: Option<u32>,
     restart_requested: bool,
@@ -150,6 +154,8 @@ impl Default for Scheduler {
             melody_key: None,
             humanizer: ChaCha8Rng::seed_from_u64(0),
             plan: PlanRing::default(),
+            table: None,
+            last_melody: Token::SILENCE,
             worker_observed: None,
             restart_requested: false,
             wait_budget: Duration::ZERO,
@@ -325,6 +331,8 @@ impl Scheduler {
         self.next_boundary = origin;
         self.melody.clear();
         self.plan.clear();
+        self.table = None;
+        self.last_melody = Token::SILENCE;
         self.playing = Token::SILENCE;
         self.current = None;
         self.melody_key = None;
@@ -345,6 +353,7 @@ impl Scheduler {
         let frame = (self.next_boundary - self.origin) as u32;
         if frame > 0 {
             let melody = self.melody.finalize(i64::from(frame) - 1);
+            self.last_melody = melody;
             let report = ToWorker::Frame { session: self.session, frame: frame - 1, chord: self.playing, melody };
             let _ = link.to_worker.push(report);
         }
@@ -354,6 +363,8 @@ impl Scheduler {
         let token = self.chord_for(frame, settings, link);
         let frame_in_bar = self.next_boundary.rem_euclid(i64::from(FRAMES_PER_BAR)) as u32;
         self.play(token, offset, frame_in_bar, &settings.touch, sink);
+        let melody = self.melody.so_far(i64::from(frame));
+        let _ = link.to_worker.push(ToWorker::Begun { session: self.session, frame, chord: self.playing, melody });
     }
 
     fn chord_for(&mut self, frame: u32, settings: &Settings, link: &mut WorkerLink) -> Token {
@@ -364,6 +375,11 @@ impl Scheduler {
         // A render waits until the worker has planned from every frame before this one.
         let behind = |s: &Self| s.worker_observed.is_none_or(|observed| observed < frame);
         self.wait_for_worker(link, |s, status| status.is_ready() && behind(s));
+        if let Some(table) = self.table.filter(|t| t.frame == frame && t.after == self.last_melody) {
+            // The chord hears this frame's note: one played at most half a frame early, or
+            // on the boundary's own sample.
+            return table.chord(self.melody.so_far(i64::from(frame)));
+        }
         match self.plan.get(frame) {
             Some(planned) => planned.token,
             None => {
@@ -433,6 +449,7 @@ impl Scheduler {
             self.gave_up = false;
             match message {
                 FromWorker::Chord { session, chord } if session == self.session => self.plan.insert(chord),
+                FromWorker::Table { session, table } if session == self.session => self.table = Some(table),
                 FromWorker::Planned { session, observed } if session == self.session => {
                     self.worker_observed = Some(observed)
                 }

@@ -139,6 +139,39 @@ fn a_stuck_worker_costs_a_render_the_stall_limit_once_and_says_so() {
     assert!(rig.sounding().is_empty(), "the render still closes every note");
 }
 
+/// The first chord note-on at or after `sample`.
+fn first_chord_at(rig: &Rig, sample: u64) -> Option<(u64, u8)> {
+    rig.events.iter().find(|e| e.1 && e.0 >= sample).map(|e| (e.0, e.3))
+}
+
+/// The root pitch class of a scripted chord token.
+fn root(chord: Token) -> u8 {
+    match chord.kind() {
+        comper_music::TokenKind::ChordOn(c) => (c.index() / 15) as u8,
+        _ => unreachable!("an onset"),
+    }
+}
+
+#[test]
+fn a_chord_hears_a_note_played_on_its_frame_or_just_before_it_but_not_after() {
+    let mut rig = Rig::new(1);
+    rig.worker.tables = true;
+    let melody = [
+        (8 * FRAME, true, 62),              // D on frame 8's first sample
+        (12 * FRAME - FRAME / 3, true, 64), // E a third of a frame early for frame 12
+        (16 * FRAME + FRAME / 3, true, 65), // F a third of a frame late for frame 16
+    ];
+    rig.play_melody(512, (20 * FRAME / 512) as usize, &melody);
+    let bass = |frame: u64| first_chord_at(&rig, frame * FRAME).map(|(sample, key)| (sample, key % 12));
+    assert_eq!(bass(8), Some((8 * FRAME, root(ScriptedWorker::heard(62)))), "on time: D's chord on frame 8");
+    assert_eq!(bass(12), Some((12 * FRAME, root(ScriptedWorker::heard(64)))), "early: E's chord on frame 12");
+    let late = bass(16).unwrap();
+    assert_eq!(late.0, 16 * FRAME, "nothing waits for a late note");
+    assert_ne!(late.1, root(ScriptedWorker::heard(65)), "a late note does not choose its frame's chord");
+    rig.block(512, None, None, &[]);
+    assert!(rig.sounding().is_empty(), "every chord note closed");
+}
+
 #[test]
 fn free_running_starts_on_the_first_note_and_ends_when_the_melody_does() {
     let mut rig = Rig::new(1);

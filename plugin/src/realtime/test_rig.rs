@@ -2,10 +2,10 @@
 //! scripted plan, and a recorder of the notes the audio thread sends.
 
 use super::chord_notes::tests::Recorder;
-use super::{BlockInfo, Render, Scheduler, Settings, Touch, WorkerLink};
+use super::{BlockInfo, ChordTable, Render, Scheduler, Settings, Touch, WorkerLink};
 use crate::worker::{FromWorker, Status, ToWorker};
 use comper_inference::PlannedChord;
-use comper_music::{ChordId, Token};
+use comper_music::{ChordId, Token, TokenKind};
 use rtrb::{Consumer, Producer, RingBuffer};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +22,10 @@ pub struct ScriptedWorker {
     session: u32,
     observed: u32,
     pub ahead: u32,
+    /// Answer each frame's start with the next frame's chord table, as the real worker does
+    /// when the chords hear the note: an onset of key `k` gets the major triad on `k`'s pitch
+    /// class, anything else the scripted chord.
+    pub tables: bool,
     pub starts: usize,
     pub reports: Vec<(u32, Token, Token)>,
 }
@@ -39,7 +43,21 @@ impl ScriptedWorker {
     }
 
     fn new(from_audio: Consumer<ToWorker>, to_audio: Producer<FromWorker>) -> ScriptedWorker {
-        ScriptedWorker { from_audio, to_audio, session: 0, observed: 0, ahead: 8, starts: 0, reports: Vec::new() }
+        ScriptedWorker {
+            from_audio,
+            to_audio,
+            session: 0,
+            observed: 0,
+            ahead: 8,
+            tables: false,
+            starts: 0,
+            reports: Vec::new(),
+        }
+    }
+
+    /// The chord the scripted table gives an onset of `key`.
+    pub fn heard(key: u8) -> Token {
+        Token::chord_on(ChordId::from_index(usize::from(key % 12) * 15).unwrap())
     }
 
     /// Take the audio thread's messages and, if any came, send the plan from what it has heard.
@@ -56,7 +74,15 @@ impl ScriptedWorker {
                     self.reports.push((frame, chord, melody));
                     self.observed = frame + 1;
                 }
-                ToWorker::Frame { .. } => {}
+                ToWorker::Begun { session, frame, melody, .. } if session == self.session && self.tables => {
+                    let next = frame + 1;
+                    let table = ChordTable::new(next, melody, |melody| match melody.kind() {
+                        TokenKind::NoteOn(key) => Self::heard(key),
+                        _ => Self::chord(next),
+                    });
+                    self.to_audio.push(FromWorker::Table { session, table }).unwrap();
+                }
+                ToWorker::Frame { .. } | ToWorker::Begun { .. } => {}
             }
         }
         if !heard {
@@ -186,6 +212,21 @@ impl Rig {
             stop.store(true, Ordering::Release);
             serving.join().unwrap()
         });
+    }
+
+    /// Play `blocks` blocks of `size` samples, transport running, with melody events
+    /// `(sample, on, key)` at absolute samples.
+    pub fn play_melody(&mut self, size: u32, blocks: usize, melody: &[(u64, bool, u8)]) {
+        for _ in 0..blocks {
+            let beats = self.now as f64 * self.tempo / 60.0 / f64::from(self.sample_rate);
+            let end = self.now + u64::from(size);
+            let events: Vec<(u32, bool, u8)> = melody
+                .iter()
+                .filter(|e| (self.now..end).contains(&e.0))
+                .map(|&(sample, on, key)| ((sample - self.now) as u32, on, key))
+                .collect();
+            self.block(size, Some(beats), None, &events);
+        }
     }
 
     /// Keys sounding after every event so far.

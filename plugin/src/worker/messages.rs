@@ -1,6 +1,7 @@
 //! What the audio thread and the inference worker tell each other. All `Copy`, sent
 //! through wait-free `rtrb` queues, so the audio thread never allocates or waits.
 
+use crate::realtime::ChordTable;
 use comper_inference::PlannedChord;
 use comper_music::Token;
 
@@ -12,13 +13,21 @@ pub enum ToWorker {
     Start { session: u32 },
     /// What happened in `frame` of `session`: the chord that sounded and the melody played.
     Frame { session: u32, frame: u32, chord: Token, melody: Token },
+    /// `frame` has just begun with `chord` over `melody` (its note so far): the worker
+    /// prepares the next frame's chord table from it while this frame plays.
+    Begun { session: u32, frame: u32, chord: Token, melody: Token },
 }
 
 /// Worker → audio thread.
+// A table is 270 bytes and the rest a few: boxing it would free memory on the audio thread,
+// while the queue's slots are allocated once, when the worker starts.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FromWorker {
     /// One frame of the current plan.
     Chord { session: u32, chord: PlannedChord },
+    /// The next frame's chord for each note it may meet (sent before `Planned`).
+    Table { session: u32, table: ChordTable },
     /// The plan just sent used every frame before `observed`.
     Planned { session: u32, observed: u32 },
     /// Another model is now loaded: release the chord and start a new session.

@@ -4,7 +4,7 @@ use super::latency::Timed;
 use super::messages::{FROM_WORKER_CAPACITY, FromWorker, TO_WORKER_CAPACITY, ToWorker};
 use super::status::{Rendering, Status};
 use crate::params::ComperParams;
-use crate::realtime::WorkerLink;
+use crate::realtime::{ChordTable, WorkerLink};
 use crate::resources;
 use comper_inference::{InferenceError, ModelCard, OnnxPolicy, PlannedChord, Planner, environment, find_library};
 use comper_music::Part;
@@ -221,6 +221,23 @@ impl Loop {
                     self.status.update_timeline(|t| t.record(frame, chord, melody));
                     engine.observe(chord, melody)
                 }
+                ToWorker::Begun { session, frame, chord, melody } => {
+                    let settings = self.params.plan_settings();
+                    if Some(session) == self.session && frame == engine.next_frame() && settings.react.is_some() {
+                        let result = engine.conditional_after(&settings, chord, melody);
+                        match result {
+                            Ok(c) => {
+                                let table = ChordTable::new(c.frame, melody, |m| c.choose(m));
+                                let _ = self.to_audio.push(FromWorker::Table { session, table });
+                            }
+                            Err(e) => {
+                                self.fail(e.to_string());
+                                return true;
+                            }
+                        }
+                    }
+                    continue;
+                }
                 ToWorker::Frame { .. } => continue,
             };
             match result.and_then(|()| self.plan()) {
@@ -238,19 +255,32 @@ impl Loop {
         served
     }
 
-    /// Plan from what the engine has observed (none without a model or a session).
-    fn plan(&mut self) -> Result<Option<Vec<PlannedChord>>, InferenceError> {
+    /// Plan from what the engine has observed (none without a model or a session), and
+    /// when the chords hear their frame's note, the next frame's chord for every note.
+    fn plan(&mut self) -> Result<Option<Plan>, InferenceError> {
         let (Some((engine, _)), Some(_)) = (self.engine.as_mut(), self.session) else { return Ok(None) };
-        engine.plan(&self.params.plan_settings()).map(Some)
+        let settings = self.params.plan_settings();
+        let chords = engine.plan(&settings)?;
+        let table = match settings.react {
+            Some(_) => {
+                let conditional = engine.conditional(&settings)?;
+                Some(ChordTable::new(conditional.frame, engine.last_melody(), |melody| conditional.choose(melody)))
+            }
+            None => None,
+        };
+        Ok(Some(Plan { chords, table }))
     }
 
     /// Send `plan` to the audio thread and show it in the window.
-    fn send(&mut self, plan: Vec<PlannedChord>) {
+    fn send(&mut self, plan: Plan) {
         let (Some((engine, _)), Some(session)) = (self.engine.as_ref(), self.session) else { return };
         let listen = self.params.plan_settings().listen;
-        self.status.update_timeline(|t| t.set_plan(&plan, listen));
-        for chord in plan {
+        self.status.update_timeline(|t| t.set_plan(&plan.chords, listen));
+        for chord in plan.chords {
             let _ = self.to_audio.push(FromWorker::Chord { session, chord });
+        }
+        if let Some(table) = plan.table {
+            let _ = self.to_audio.push(FromWorker::Table { session, table });
         }
         let observed = engine.next_frame();
         let _ = self.to_audio.push(FromWorker::Planned { session, observed });
@@ -271,6 +301,12 @@ impl Loop {
         self.engine = None;
         self.session = None;
     }
+}
+
+/// What the worker sends after a frame.
+struct Plan {
+    chords: Vec<PlannedChord>,
+    table: Option<ChordTable>,
 }
 
 /// What a caught panic said.

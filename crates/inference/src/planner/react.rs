@@ -13,7 +13,7 @@
 //! `m`). The model's state never holds frame `t`'s note before the chord is chosen; the note
 //! only selects among choices prepared without it.
 
-use super::{Planner, StepModel, log_softmax};
+use super::{PlanSettings, Planner, StepModel, log_softmax};
 use crate::runtime::InferenceError;
 use crate::sampler::{Track, pick};
 use comper_music::Token;
@@ -67,11 +67,6 @@ impl ConditionalChord {
             .collect();
         pick(&scored, self.temperature, self.draw)
     }
-
-    /// The chord if the melody does `melody`, for every melody token in `tokens`.
-    pub fn table(&self, tokens: impl IntoIterator<Item = Token>) -> impl Iterator<Item = (Token, Token)> {
-        tokens.into_iter().map(|m| (m, self.choose(m)))
-    }
 }
 
 /// A note the model finds impossible still leaves the chord prior in charge.
@@ -81,10 +76,39 @@ impl<M: StepModel> Planner<M> {
     /// The conditional chord of the next unobserved frame: silent while listening, an onset
     /// on the entry frame, otherwise re-ranked by the note it meets (see the module doc).
     /// Costs one model step per candidate.
-    pub fn conditional(&mut self, settings: &super::PlanSettings) -> Result<ConditionalChord, InferenceError> {
-        let react = settings.react.unwrap_or_default();
-        let frame = self.next_frame();
+    pub fn conditional(&mut self, settings: &PlanSettings) -> Result<ConditionalChord, InferenceError> {
         self.warm_start_if_due(settings)?;
+        let chord_before = self.history.last().map_or(Token::SILENCE, |f| f.0);
+        let (state, logits) = (self.confirmed.clone(), self.confirmed_logits.clone());
+        self.conditional_from(settings, self.next_frame(), state, &logits, chord_before)
+    }
+
+    /// The conditional chord of the frame after the next, supposing the next frame sounds
+    /// `chord` over `melody` (as they stand at its start): live, the plugin prepares a
+    /// frame's table while the frame before it plays. Two more model steps.
+    pub fn conditional_after(
+        &mut self,
+        settings: &PlanSettings,
+        chord: Token,
+        melody: Token,
+    ) -> Result<ConditionalChord, InferenceError> {
+        self.warm_start_if_due(settings)?;
+        let (chord, melody) = self.as_heard(chord, melody);
+        let mut state = self.confirmed.clone();
+        self.model.step(&mut state, chord)?;
+        let logits = self.model.step(&mut state, melody)?;
+        self.conditional_from(settings, self.next_frame() + 1, state, &logits, chord)
+    }
+
+    fn conditional_from(
+        &mut self,
+        settings: &PlanSettings,
+        frame: u32,
+        state: M::State,
+        logits: &[f32],
+        chord_before: Token,
+    ) -> Result<ConditionalChord, InferenceError> {
+        let react = settings.react.unwrap_or_default();
         let fixed = |chord| ConditionalChord {
             frame,
             candidates: vec![(chord, 0.0)],
@@ -96,9 +120,7 @@ impl<M: StepModel> Planner<M> {
         if frame < settings.listen {
             return Ok(fixed(Token::SILENCE));
         }
-        let chord_before = self.history.last().map_or(Token::SILENCE, |f| f.0);
         let track = if frame == settings.listen && frame > 0 { Track::Entry } else { Track::Chord };
-        let logits = &self.confirmed_logits;
         let mut allowed: Vec<(Token, f32)> = (0..logits.len())
             .filter_map(|id| Token::from_id(id).filter(|&t| track.allows(chord_before, t)).map(|t| (t, logits[id])))
             .collect();
@@ -108,7 +130,7 @@ impl<M: StepModel> Planner<M> {
         allowed.truncate(react.candidates.max(1));
         let mut melody = Vec::with_capacity(allowed.len());
         for &(chord, _) in &allowed {
-            let mut state = self.confirmed.clone();
+            let mut state = state.clone();
             melody.push(log_softmax(&self.model.step(&mut state, chord)?));
         }
         let draw = self.sampler.draw();
@@ -126,7 +148,6 @@ impl<M: StepModel> Planner<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::PlanSettings;
     use comper_music::token::VOCAB_SIZE;
     use comper_music::{Chord, ChordId, PitchClass, Quality, TokenKind};
 
@@ -181,8 +202,20 @@ mod tests {
             let note = Token::note_on(key);
             assert_eq!(conditional.choose(note), conditional.choose(note));
         }
-        let table: Vec<_> = conditional.table((48..60).map(Token::note_on)).collect();
-        assert_eq!(table.len(), 12);
+    }
+
+    #[test]
+    fn a_table_prepared_during_the_frame_before_is_the_one_after_it() {
+        let mut planner = Planner::new(Ears, 256, 1).unwrap();
+        planner.start(1).unwrap();
+        let (chord, melody) = (Token::chord_on(chord(7)), Token::note_on(67));
+        let early = planner.conditional_after(&settings(0.0), chord, melody).unwrap();
+        planner.observe(chord, melody).unwrap();
+        let late = planner.conditional(&settings(0.0)).unwrap();
+        assert_eq!(early.frame, 1);
+        for key in 0..128 {
+            assert_eq!(early.choose(Token::note_on(key)), late.choose(Token::note_on(key)));
+        }
     }
 
     #[test]

@@ -10,7 +10,9 @@ use anyhow::{Context, bail};
 use chart::ChordChange;
 use clap::Args;
 use comper_data::import::midi::MidiFile;
+use comper_eval::harmony::harmony;
 use comper_host::{ClapHost, HostConfig, MelodyNote, Performance, PluginHost, perform};
+use comper_music::{ChordEvent, FrameTracks, Note};
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -60,6 +62,9 @@ pub fn run(args: JamArgs) -> anyhow::Result<()> {
         bail!("Comper played no chords: is the ONNX Runtime library and the model in target/bundled/Comper/?");
     }
     print!("{}", chart::render(&changes, &melody, performance.beats_per_bar(), performance.end_beats));
+    if let Some(harmony) = take_harmony(&melody, &changes, performance.end_beats) {
+        println!("harmony of the take: {harmony:.2} (melody notes in the chord, over the frames where both sound)");
+    }
     midi_out::write(&args.output, &melody, &played, &changes, &performance)?;
     println!("wrote {}", args.output.display());
     Ok(())
@@ -96,6 +101,18 @@ pub fn read_melody(
         channel: 0,
     };
     Ok((melody, performance))
+}
+
+/// The evaluation's harmony of what was played: the melody against the chords as sounded.
+fn take_harmony(melody: &[MelodyNote], changes: &[ChordChange], end: f64) -> Option<f64> {
+    let notes: Vec<Note> = melody.iter().map(|n| Note { onset: n.start, offset: n.end, pitch: n.key }).collect();
+    let offsets = changes.iter().skip(1).map(|c| c.beats).chain([end]);
+    let chords: Vec<ChordEvent> = changes
+        .iter()
+        .zip(offsets)
+        .filter_map(|(c, offset)| Some(ChordEvent { onset: c.beats, offset, chord: c.chord?, bass: None }))
+        .collect();
+    harmony(&[FrameTracks::encode(&notes, &chords)]).pooled
 }
 
 /// Set a parameter by its display name (CLAP plain value).
