@@ -4,9 +4,12 @@
 //!
 //! `cargo xtask bench` (provisions the runtime and the bundles, then runs this).
 
+use comper::realtime::ChordTable;
 use comper_host::{Block, ClapHost, HostConfig, NoteEvent, NoteKind, PluginHost, TransportInfo};
 use comper_inference::card::policy_folders;
-use comper_inference::{ModelCard, OnnxPolicy, PlanSettings, Planner, StepModel, environment, find_library};
+use comper_inference::{
+    ModelCard, OnnxPolicy, PlanSettings, Planner, ReactSettings, StepModel, environment, find_library,
+};
 use comper_music::Token;
 use comper_tests::bundle;
 use std::path::{Path, PathBuf};
@@ -47,20 +50,26 @@ fn bench_model(dir: &Path, library: &Path) {
     let load = started.elapsed();
     let mut planner = Planner::new(Clocked { policy, steps: Vec::new() }, card.window, 1).unwrap();
     planner.start(1).unwrap();
-    let settings = PlanSettings { lookahead: 16, commit: 16, listen: 0, temperature: 0.8, react: None };
+    let settings =
+        PlanSettings { lookahead: 16, commit: 16, listen: 0, temperature: 0.8, react: Some(ReactSettings::default()) };
     let melody = [60u8, 62, 64, 65, 67, 69, 71, 72];
-    let mut plans = Vec::new();
+    let (mut plans, mut tables) = (Vec::new(), Vec::new());
     for frame in 0..FRAMES {
         let started = Instant::now();
         let plan = planner.plan(&settings).unwrap();
         plans.push(started.elapsed());
         let note = melody[(frame / 4) as usize % melody.len()];
         let token = if frame % 4 == 0 { Token::note_on(note) } else { Token::note_hold(note) };
+        let started = Instant::now();
+        let conditional = planner.conditional_after(&settings, plan[0].token, token).unwrap();
+        std::hint::black_box(ChordTable::new(conditional.frame, token, |m| conditional.choose(m)));
+        tables.push(started.elapsed());
         planner.observe(plan[0].token, token).unwrap();
     }
     println!("model {} ({} {}): load {:.1} ms", dir.display(), card.name, card.version, load.as_secs_f64() * 1e3);
     println!("  policy step: {}", quantiles(std::mem::take(&mut planner.model_mut().steps)));
     println!("  plan per frame (lookahead 16 frames = 30 steps + observe 2): {}", quantiles(plans));
+    println!("  the next frame's chord table (16 candidates = 18 steps, 130 entries): {}", quantiles(tables));
 }
 
 /// Resident memory of this process, in bytes (Linux `/proc/self/statm`; 0 elsewhere).
