@@ -160,7 +160,7 @@ impl Plugin for Comper {
             self.scheduler.advance_to(timing, &settings, &mut notes, link);
             match event {
                 NoteEvent::NoteOn { key: Key::Number(key), velocity, .. } if velocity > 0.0 => {
-                    self.scheduler.melody_on(timing, key, link)
+                    self.scheduler.melody_on(timing, key, &settings, &mut notes, link)
                 }
                 NoteEvent::NoteOn { key: Key::Number(key), .. } | NoteEvent::NoteOff { key: Key::Number(key), .. } => {
                     self.scheduler.melody_off(timing, key)

@@ -27,6 +27,9 @@ pub struct ComperParams {
     /// changes land with the note instead of a frame after it.
     #[id = "react"]
     pub react: BoolParam,
+    /// How long a chord that hears the note waits for one played just after the beat.
+    #[id = "window"]
+    pub react_window: FloatParam,
     #[id = "octave"]
     pub octave: IntParam,
     #[id = "bass"]
@@ -119,6 +122,9 @@ impl Default for ComperParams {
             listen_beats: IntParam::new("Listen", 8, IntRange::Linear { min: 0, max: 32 })
                 .with_value_to_string(std::sync::Arc::new(beats)),
             react: BoolParam::new("Hear the note", true),
+            react_window: FloatParam::new("React window", 20.0, FloatRange::Linear { min: 0.0, max: 40.0 })
+                .with_step_size(1.0)
+                .with_unit(" ms"),
             octave: IntParam::new("Octave", 4, IntRange::Linear { min: 1, max: 7 }),
             bass: BoolParam::new("Bass note", true),
             spread: BoolParam::new("Spread", false),
@@ -157,6 +163,7 @@ impl ComperParams {
                 humanize: self.humanize.value(),
             },
             listen_frames: self.listen_beats.value() as u32 * FRAMES_PER_BEAT as u32,
+            react_window_ms: f64::from(self.react_window.value()),
             free_run: self.free_run.value(),
             free_tempo: f64::from(self.free_tempo.value()),
             bypass: self.bypass.value(),

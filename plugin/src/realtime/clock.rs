@@ -28,7 +28,12 @@ impl BlockClock {
     /// The sample offset (from the block start) at which frame `frame` begins; negative if
     /// it began before this block.
     pub fn offset_of_frame(&self, frame: i64) -> i64 {
-        let beats = frame as f64 / FRAMES_PER_BEAT as f64 - self.start_beats;
+        self.offset_of_position(frame as f64)
+    }
+
+    /// The first sample offset at or after fractional frame position `frames`.
+    pub fn offset_of_position(&self, frames: f64) -> i64 {
+        let beats = frames / FRAMES_PER_BEAT as f64 - self.start_beats;
         (beats * self.samples_per_beat - SAMPLE_EPSILON).ceil() as i64
     }
 

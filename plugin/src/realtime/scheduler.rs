@@ -79,6 +79,29 @@ pub struct Settings {
     pub model_generation: u64,
     /// Seeds the humanizer, so a seed gives the same take every time.
     pub seed: u64,
+    /// How long a chord that hears its frame's note waits for a note played just after the
+    /// frame's boundary (0: it chooses with what was played by the boundary).
+    pub react_window_ms: f64,
+}
+
+/// A frame's strike waiting for the note that chooses it.
+#[derive(Clone, Copy, Debug)]
+struct Waiting {
+    table: ChordTable,
+    /// The frame position (on the clock) where it stops waiting and plays what the melody holds.
+    until: f64,
+}
+
+/// The most of a frame a strike waits for its note: later notes belong to the next frame.
+const LONGEST_REACT_WINDOW: f64 = 0.5;
+
+/// How a frame's chord is chosen at its boundary.
+// On the audio thread's stack: boxing the table would allocate there.
+#[allow(clippy::large_enum_variant)]
+enum Chosen {
+    Now(Token),
+    /// By the frame's note, from the worker's table.
+    ByTheNote(ChordTable),
 }
 
 /// The audio thread's ends of the worker's queues.
@@ -124,6 +147,10 @@ pub struct Scheduler {
     table: Option<ChordTable>,
     /// The melody token of the last finished frame.
     last_melody: Token,
+    /// A strike waiting for its frame's note, within the react window.
+    waiting: Option<Waiting>,
+    /// The react window in frames at the block's tempo and rate.
+    react_window: f64,
     /// Frames of this session the worker has planned from.
     worker_observed: Option<u32>,
     restart_requested: bool,
@@ -156,6 +183,8 @@ impl Default for Scheduler {
             plan: PlanRing::default(),
             table: None,
             last_melody: Token::SILENCE,
+            waiting: None,
+            react_window: 0.0,
             worker_observed: None,
             restart_requested: false,
             wait_budget: Duration::ZERO,
@@ -230,6 +259,9 @@ impl Scheduler {
                 }
             }
         }
+        let window = settings.react_window_ms / 1000.0 * f64::from(info.sample_rate) * FRAMES_PER_BEAT as f64
+            / self.clock.samples_per_beat;
+        self.react_window = if window.is_finite() { window.clamp(0.0, LONGEST_REACT_WINDOW) } else { 0.0 };
         if std::mem::take(&mut self.restart_requested) && self.in_session {
             self.notes.release(0, sink);
             let origin = next_beat_frame(self.clock.start_beats);
@@ -243,19 +275,34 @@ impl Scheduler {
     }
 
     /// Play every frame boundary before `offset` (exclusive).
+    /// Play every frame boundary, and the end of every react window, before `offset`
+    /// (exclusive).
     pub fn advance_to(&mut self, offset: u32, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
         while self.in_session {
-            let at = self.clock.offset_of_frame(self.next_boundary);
-            if at >= i64::from(offset) {
+            let boundary = self.clock.offset_of_frame(self.next_boundary);
+            let deadline = self.waiting.map_or(i64::MAX, |w| self.clock.offset_of_position(w.until));
+            if boundary.min(deadline) >= i64::from(offset) {
                 break;
             }
-            self.boundary(at.max(0) as u32, settings, sink, link);
-            self.next_boundary += 1;
+            if deadline <= boundary {
+                self.strike_waiting(deadline.max(0) as u32, settings, sink, link);
+            } else {
+                self.boundary(boundary.max(0) as u32, settings, sink, link);
+                self.next_boundary += 1;
+            }
         }
     }
 
-    /// A melody note-on at `offset`; in free-running mode it may start a session.
-    pub fn melody_on(&mut self, offset: u32, key: u8, link: &mut WorkerLink) {
+    /// A melody note-on at `offset`; in free-running mode it may start a session. A strike
+    /// waiting for its frame's note plays now, chosen by it.
+    pub fn melody_on(
+        &mut self,
+        offset: u32,
+        key: u8,
+        settings: &Settings,
+        sink: &mut impl NoteSink,
+        link: &mut WorkerLink,
+    ) {
         if self.mode == Mode::Free && !self.in_session {
             // The first note is beat 0: shift the free clock so it falls on this sample.
             let shift = f64::from(offset) / self.clock.samples_per_beat;
@@ -266,6 +313,10 @@ impl Scheduler {
             let position = self.melody_position(offset);
             self.melody.note_on(position, key);
             self.melody_key = Some(key);
+            let frame = position.round() as i64;
+            if self.waiting.is_some_and(|w| i64::from(w.table.frame) == frame) {
+                self.strike_waiting(offset, settings, sink, link);
+            }
         }
     }
 
@@ -332,6 +383,7 @@ impl Scheduler {
         self.melody.clear();
         self.plan.clear();
         self.table = None;
+        self.waiting = None;
         self.last_melody = Token::SILENCE;
         self.playing = Token::SILENCE;
         self.current = None;
@@ -342,6 +394,7 @@ impl Scheduler {
 
     fn end_session(&mut self, sink: &mut impl NoteSink) {
         self.notes.release(0, sink);
+        self.waiting = None;
         self.in_session = false;
         self.playing = Token::SILENCE;
         self.current = None;
@@ -360,27 +413,68 @@ impl Scheduler {
         if frame == 0 {
             self.humanizer = ChaCha8Rng::seed_from_u64(settings.seed);
         }
-        let token = self.chord_for(frame, settings, link);
-        let frame_in_bar = self.next_boundary.rem_euclid(i64::from(FRAMES_PER_BAR)) as u32;
-        self.play(token, offset, frame_in_bar, &settings.touch, sink);
+        match self.chord_for(frame, settings, link) {
+            Chosen::ByTheNote(table) => {
+                let melody = self.melody.so_far(i64::from(frame));
+                let unchanged = table.chord(melody);
+                let frame_in_bar = self.next_boundary.rem_euclid(i64::from(FRAMES_PER_BAR)) as u32;
+                let rhythm = &settings.touch.rhythm;
+                // Without a note yet, the strike waits for a late one only where waiting is
+                // silent: the chord would hold on, and the rhythm plays nothing on this frame.
+                // So every strike stays on the grid unless a late note makes it.
+                let silent_wait = sounding_chord(unchanged) == self.current
+                    && !matches!(unchanged.kind(), TokenKind::ChordOn(_))
+                    && rhythm.rings_for().is_none()
+                    && !rhythm.strikes_at(frame_in_bar);
+                if self.react_window > 0.0 && !matches!(melody.kind(), TokenKind::NoteOn(_)) && silent_wait {
+                    let until = self.next_boundary as f64 + self.react_window;
+                    self.waiting = Some(Waiting { table, until });
+                } else {
+                    self.strike_frame(frame, table.chord(melody), offset, settings, sink, link);
+                }
+            }
+            Chosen::Now(token) => self.strike_frame(frame, token, offset, settings, sink, link),
+        }
+    }
+
+    /// The waiting strike, at `offset`, chosen by what its frame's melody holds by then.
+    fn strike_waiting(&mut self, offset: u32, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
+        if let Some(Waiting { table, .. }) = self.waiting.take() {
+            let chord = table.chord(self.melody.so_far(i64::from(table.frame)));
+            self.strike_frame(table.frame, chord, offset, settings, sink, link);
+        }
+    }
+
+    /// Play `frame`'s chord and tell the worker how the frame began.
+    fn strike_frame(
+        &mut self,
+        frame: u32,
+        chord: Token,
+        offset: u32,
+        settings: &Settings,
+        sink: &mut impl NoteSink,
+        link: &mut WorkerLink,
+    ) {
+        let frame_in_bar = (self.origin + i64::from(frame)).rem_euclid(i64::from(FRAMES_PER_BAR)) as u32;
+        self.play(chord, offset, frame_in_bar, &settings.touch, sink);
         let melody = self.melody.so_far(i64::from(frame));
         let _ = link.to_worker.push(ToWorker::Begun { session: self.session, frame, chord: self.playing, melody });
     }
 
-    fn chord_for(&mut self, frame: u32, settings: &Settings, link: &mut WorkerLink) -> Token {
+    fn chord_for(&mut self, frame: u32, settings: &Settings, link: &mut WorkerLink) -> Chosen {
         if frame < settings.listen_frames {
-            return Token::SILENCE;
+            return Chosen::Now(Token::SILENCE);
         }
         self.drain(link);
         // A render waits until the worker has planned from every frame before this one.
         let behind = |s: &Self| s.worker_observed.is_none_or(|observed| observed < frame);
         self.wait_for_worker(link, |s, status| status.is_ready() && behind(s));
         if let Some(table) = self.table.filter(|t| t.frame == frame && t.after == self.last_melody) {
-            // The chord hears this frame's note: one played at most half a frame early, or
-            // on the boundary's own sample.
-            return table.chord(self.melody.so_far(i64::from(frame)));
+            // The chord hears this frame's note: one played at most half a frame early, on
+            // the boundary's own sample, or within the react window after it.
+            return Chosen::ByTheNote(table);
         }
-        match self.plan.get(frame) {
+        Chosen::Now(match self.plan.get(frame) {
             Some(planned) => planned.token,
             None => {
                 if link.status.is_ready() {
@@ -388,7 +482,7 @@ impl Scheduler {
                 }
                 self.current.map_or(Token::SILENCE, Token::chord_hold)
             }
-        }
+        })
     }
 
     /// Renders only (the block's wait budget is zero live): sleep while `waiting` holds,

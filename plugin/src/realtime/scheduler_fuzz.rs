@@ -43,6 +43,8 @@ fn run(seed: u64) -> usize {
     rig.tempo = rng.random_range(40.0..240.0);
     rig.settings.free_run = rng.random_bool(0.3);
     rig.worker.ahead = rng.random_range(1..=16);
+    rig.worker.tables = rng.random_bool(0.5);
+    rig.settings.react_window_ms = rng.random_range(0.0..40.0);
     let mut position = rng.random_bool(0.7).then(|| rng.random_range(0.0..64.0));
     let mut looped: Option<(f64, f64)> = None;
     // 4 to 32 beats of music at the starting tempo, whatever the block sizes.
@@ -64,6 +66,7 @@ fn run(seed: u64) -> usize {
             9 => rig.settings.touch.voice_leading = !rig.settings.touch.voice_leading,
             10 => rig.settings.touch.below_melody = !rig.settings.touch.below_melody,
             11 => rig.settings.touch.humanize = rng.random_range(0.0..1.0),
+            12 => rig.settings.react_window_ms = rng.random_range(0.0..40.0),
             _ => {}
         }
         rig.sink.full = rng.random_bool(0.02);

@@ -173,6 +173,26 @@ fn a_chord_hears_a_note_played_on_its_frame_or_just_before_it_but_not_after() {
 }
 
 #[test]
+fn within_the_react_window_a_late_note_chooses_its_chord_and_nothing_waits_longer() {
+    let mut rig = Rig::new(1);
+    rig.worker.tables = true;
+    rig.settings.react_window_ms = 30.0; // 1,440 samples at 48 kHz
+    // Frames 9 and 13 hold the chord of their beat unless a note says otherwise.
+    let melody = [
+        (9 * FRAME + 1_000, true, 62),  // D 21 ms late: inside the window
+        (13 * FRAME + 2_000, true, 64), // E 42 ms late: after it
+    ];
+    rig.play_melody(512, (17 * FRAME / 512) as usize, &melody);
+    let bass = |frame: u64| first_chord_at(&rig, frame * FRAME).map(|(sample, key)| (sample, key % 12));
+    assert_eq!(bass(9), Some((9 * FRAME + 1_000, root(ScriptedWorker::heard(62)))), "struck with the late D");
+    assert_eq!(first_chord_at(&rig, 13 * FRAME).map(|c| c.0), Some(16 * FRAME), "the late E strikes nothing");
+    let ons: Vec<u64> = rig.events.iter().filter(|e| e.1).map(|e| e.0).collect();
+    assert!(ons.iter().all(|&at| at % FRAME == 0 || at == 9 * FRAME + 1_000), "the rest on the grid: {ons:?}");
+    rig.block(512, None, None, &[]);
+    assert!(rig.sounding().is_empty(), "every chord note closed");
+}
+
+#[test]
 fn free_running_starts_on_the_first_note_and_ends_when_the_melody_does() {
     let mut rig = Rig::new(1);
     rig.settings.free_run = true;

@@ -126,6 +126,7 @@ impl Rig {
             bypass: false,
             model_generation: 0,
             seed: 1,
+            react_window_ms: 0.0,
         };
         Rig {
             scheduler: Scheduler::default(),
@@ -164,7 +165,7 @@ impl Rig {
         for &(offset, on, key) in melody {
             self.scheduler.advance_to(offset, &self.settings, &mut self.sink, &mut self.link);
             if on {
-                self.scheduler.melody_on(offset, key, &mut self.link);
+                self.scheduler.melody_on(offset, key, &self.settings, &mut self.sink, &mut self.link);
             } else {
                 self.scheduler.melody_off(offset, key);
             }
