@@ -92,3 +92,27 @@ fn the_shipped_melody_agent_plays_the_melody_part() {
         token = if frame % 16 == 0 { Token::chord_on(c) } else { Token::chord_hold(c) };
     }
 }
+
+/// The conditional chord steps every candidate at once: one batched run of the graph gives
+/// what one run per candidate gives.
+#[test]
+fn a_batched_step_gives_what_single_steps_give() {
+    use comper_inference::StepModel;
+    use comper_music::ChordId;
+    let library = find_library(None).expect("ONNX Runtime (run `cargo xtask test`, which provisions it)");
+    for dir in shipped() {
+        let card = ModelCard::load(&dir.join("card.json")).unwrap();
+        let mut policy = OnnxPolicy::load(environment(&library).unwrap(), &dir.join("model.onnx"), card).unwrap();
+        let mut state = policy.initial_state();
+        for token in [Token::BOS, Token::SILENCE, Token::note_on(64)] {
+            StepModel::step(&mut policy, &mut state, token).unwrap();
+        }
+        let chords: Vec<Token> = (0..16).map(|i| Token::chord_on(ChordId::from_index(i * 11).unwrap())).collect();
+        let batched = policy.step_each(&state, &chords).unwrap();
+        for (chord, logits) in chords.iter().zip(&batched) {
+            let single = StepModel::step(&mut policy, &mut state.clone(), *chord).unwrap();
+            let most = single.iter().zip(logits).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+            assert!(most < 1e-4, "{}: {chord:?} differs by {most}", dir.display());
+        }
+    }
+}

@@ -32,6 +32,12 @@ pub trait StepModel {
     fn initial_state(&self) -> Self::State;
     /// Feed `token` after `state` (updated in place); returns the next token's logits.
     fn step(&mut self, state: &mut Self::State, token: Token) -> Result<Vec<f32>, InferenceError>;
+
+    /// Feed each of `tokens` after the same `state`, one stream each; returns each stream's
+    /// next logits. One by one here; a runtime with batches does them in one call.
+    fn step_each(&mut self, state: &Self::State, tokens: &[Token]) -> Result<Vec<Vec<f32>>, InferenceError> {
+        tokens.iter().map(|&token| self.step(&mut state.clone(), token)).collect()
+    }
 }
 
 /// How far ahead to plan and how much of the plan is fixed, in 16th-note frames.

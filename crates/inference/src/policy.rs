@@ -87,6 +87,20 @@ impl StepModel for OnnxPolicy {
         *state = new_state;
         Ok(logits.into_raw_vec_and_offset().0)
     }
+
+    /// One run of the graph with the state copied into a stream per token.
+    fn step_each(&mut self, state: &Array3<f32>, tokens: &[Token]) -> Result<Vec<Vec<f32>>, InferenceError> {
+        let (layers, _, hidden) = state.dim();
+        let states = state.broadcast((layers, tokens.len(), hidden)).ok_or_else(|| {
+            InferenceError::Run(format!("a state of {:?} cannot stand for {} streams", state.dim(), tokens.len()))
+        })?;
+        let ids: Vec<i64> = tokens.iter().map(|t| t.id() as i64).collect();
+        let (logits, _) = self.run(&ids, &states.to_owned())?;
+        if logits.nrows() != tokens.len() {
+            return Err(InferenceError::Run(format!("{} rows of logits for {} streams", logits.nrows(), tokens.len())));
+        }
+        Ok(logits.outer_iter().map(|row| row.to_vec()).collect())
+    }
 }
 
 /// The session has the card's input and output names with the right element types.

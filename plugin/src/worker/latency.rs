@@ -45,6 +45,11 @@ impl<M: StepModel> StepModel for Timed<M> {
         self.recent_us.push_back(started.elapsed().as_secs_f32() * 1e6);
         logits
     }
+
+    /// Batched as the inner model does it (not counted among the steps' latencies).
+    fn step_each(&mut self, state: &M::State, tokens: &[Token]) -> Result<Vec<Vec<f32>>, InferenceError> {
+        self.model.step_each(state, tokens)
+    }
 }
 
 #[cfg(test)]

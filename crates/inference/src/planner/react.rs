@@ -128,11 +128,9 @@ impl<M: StepModel> Planner<M> {
         allowed.iter_mut().zip(prior).for_each(|(c, p)| c.1 = p);
         allowed.sort_by(|a, b| b.1.total_cmp(&a.1));
         allowed.truncate(react.candidates.max(1));
-        let mut melody = Vec::with_capacity(allowed.len());
-        for &(chord, _) in &allowed {
-            let mut state = state.clone();
-            melody.push(log_softmax(&self.model.step(&mut state, chord)?));
-        }
+        let chords: Vec<Token> = allowed.iter().map(|c| c.0).collect();
+        let melody: Vec<Vec<f32>> =
+            self.model.step_each(&state, &chords)?.iter().map(|logits| log_softmax(logits)).collect();
         let draw = self.sampler.draw();
         Ok(ConditionalChord {
             frame,
