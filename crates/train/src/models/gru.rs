@@ -2,7 +2,7 @@
 //! after the recurrent matmul, one fused `[H, 3H]` recurrent matmul per step.
 //!
 //! Why not `burn::nn::Gru`: it runs six small matmuls a step and writes its output with
-//! `slice_assign`, about 4.5× slower to train here (see `docs/training.md`), and the ONNX
+//! `slice_assign`, which trains markedly slower on a CPU, and the ONNX
 //! step graph must mirror the exact arithmetic, which is easiest when we own it.
 //! Sequences are kept as `Vec` of per-step tensors: slicing steps out of one differentiable
 //! `[B, T, 3H]` tensor costs O(T²) in burn's backward pass.

@@ -18,7 +18,7 @@ pub struct PolicyConfig {
 }
 
 impl Default for PolicyConfig {
-    /// 2×256 GRU: the size `docs/training.md` measured at ~4,400 tokens/s on this CPU.
+    /// 2×256 GRU: the size of every shipped policy.
     fn default() -> Self {
         PolicyConfig { vocab: VOCAB_SIZE, embedding: 128, hidden: 256, layers: 2 }
     }

@@ -18,7 +18,7 @@ pub struct TransformerConfig {
 }
 
 impl Default for TransformerConfig {
-    /// 4 layers, d 256, 4 heads: the transformer `docs/training.md` measured.
+    /// 4 layers, d 256, 4 heads: the comparison model.
     fn default() -> Self {
         TransformerConfig { vocab: VOCAB_SIZE, d_model: 256, heads: 4, layers: 4, max_len: 514 }
     }
