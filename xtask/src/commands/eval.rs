@@ -15,7 +15,7 @@ use comper_eval::adaptation::{JUMP_BEAT, JUMP_SEMITONES, jumped};
 use comper_eval::coadaptation::{CoAdaptation, MelodyAgent, duet};
 use comper_eval::report::{Protocol, Report, SystemRow, Takes};
 use comper_eval::runner::{accompany_all, melody_seed};
-use comper_eval::{plots, sounding_chord};
+use comper_eval::{per_song, plots, sounding_chord};
 use comper_inference::card::policy_folders;
 use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, Planner, ReactSettings, environment};
 use comper_music::{FrameTracks, Note, Part, Token};
@@ -111,12 +111,17 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
                 SplitArg::Valid => Split::Valid,
                 SplitArg::Test => Split::Test,
             };
-            let songs = corpus.split(split).map(|s| FrameTracks::encode(&s.melody, &s.chords)).collect();
+            let songs = corpus
+                .split(split)
+                .map(|s| (format!("{}/{}", s.source.name(), s.song_id), FrameTracks::encode(&s.melody, &s.chords)))
+                .collect();
             (format!("the {} split (POP909 + Nottingham)", split.name()), songs)
         }
     };
+    let (mut ids, songs): (Vec<String>, Vec<FrameTracks>) = songs.into_iter().filter(|s| !s.1.is_empty()).unzip();
     let mut takes = fixed_windows(&songs, args.window, args.seed);
     takes.truncate(args.limit.unwrap_or(usize::MAX));
+    ids.truncate(takes.len());
     if takes.is_empty() {
         bail!("no melodies to play in {dataset}");
     }
@@ -177,6 +182,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
 
     let with_ground_truth = takes.iter().all(|t| t.chords.iter().any(|&c| sounding_chord(c).is_some()));
     let mut systems = Vec::new();
+    let mut songs = Vec::new();
     let reference = if with_ground_truth {
         let chords: Vec<&[Token]> = takes.iter().map(|t| t.chords.as_slice()).collect();
         let truth_jumped: Vec<FrameTracks> = takes.iter().map(|t| jumped(t, JUMP_BEAT, JUMP_SEMITONES, true)).collect();
@@ -187,6 +193,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
             JUMP_BEAT,
         );
         let reference = row.rhythm.clone();
+        songs.extend(per_song::rows("Ground truth", &ids, &takes));
         systems.push(SystemRow { sync_emd: Some(0.0), ..row });
         Some(reference)
     } else {
@@ -215,6 +222,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         let takes = Takes { plain: &plain, jumped: &moved, embeddings: &embed(&chords)? };
         let name = unique_name(&checkpoint.card.name, i, &checkpoints);
         let row = SystemRow::score(&name, &takes, reference.as_ref(), JUMP_BEAT);
+        songs.extend(per_song::rows(&name, &ids, takes.plain));
         let coadaptation = match &agent {
             Some(agent) => Some(duets(checkpoint, agent, environment, &protocol, args.duets)?),
             None => None,
@@ -242,6 +250,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&report)?)?;
     let markdown = report.markdown();
     std::fs::write(out.join("report.md"), &markdown)?;
+    per_song::write_csv(&songs, &out.join("per-song.csv"))?;
     plots::adaptation_curves(&report, &out.join("adaptation.png")).map_err(anyhow::Error::msg)?;
     plots::harmony_vs_diversity(&report, &out.join("harmony-vs-diversity.png")).map_err(anyhow::Error::msg)?;
     println!("{markdown}\nwritten to {}", out.display());
@@ -303,8 +312,8 @@ fn relative(path: &Path, root: &Path) -> String {
 
 /// The user's songs: MIDI files (the track named "Melody", as in Comper's takes, else every
 /// note of every track) and MusicXML lead sheets (melody and chord symbols). Files that cannot
-/// be read are reported and left out.
-fn songs_in(dir: &Path) -> anyhow::Result<Vec<FrameTracks>> {
+/// be read are reported and left out. Each is named by its path inside `dir`.
+fn songs_in(dir: &Path) -> anyhow::Result<Vec<(String, FrameTracks)>> {
     let files = files_with_extensions(dir, &["mid", "midi", "musicxml", "xml", "mxl"])
         .with_context(|| format!("reading {}", dir.display()))?;
     let mut songs = Vec::new();
@@ -324,7 +333,7 @@ fn songs_in(dir: &Path) -> anyhow::Result<Vec<FrameTracks>> {
             _ => musicxml::import_file(&path).map(|s| FrameTracks::encode(&s.sheet.melody, &s.sheet.chords)),
         };
         match song {
-            Ok(song) => songs.push(song),
+            Ok(song) => songs.push((relative(&path, dir), song)),
             Err(e) => eprintln!("skipping {}: {e}", path.display()),
         }
     }
