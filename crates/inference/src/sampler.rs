@@ -21,6 +21,12 @@ pub enum Track {
 }
 
 impl Track {
+    /// The tokens this track allows after `previous`, each with its logit.
+    pub fn candidates(self, logits: &[f32], previous: Token) -> Vec<(Token, f32)> {
+        let allowed = |id: usize| Token::from_id(id).filter(|&t| self.allows(previous, t));
+        logits.iter().enumerate().filter_map(|(id, &logit)| allowed(id).map(|t| (t, logit))).collect()
+    }
+
     /// Whether `token` may stand on this track after `previous` (the track's last token).
     pub fn allows(self, previous: Token, token: Token) -> bool {
         let on_track = match self {
@@ -44,9 +50,7 @@ impl Sampler {
     /// A token for `track` after `previous`, drawn from `softmax(logits / temperature)`
     /// restricted to the tokens the track allows (every track allows some token).
     pub fn sample(&mut self, logits: &[f32], temperature: f32, track: Track, previous: Token) -> Token {
-        let allowed = |id: usize| Token::from_id(id).filter(|&t| track.allows(previous, t));
-        let candidates: Vec<(Token, f32)> =
-            logits.iter().enumerate().filter_map(|(id, &logit)| allowed(id).map(|t| (t, logit))).collect();
+        let candidates = track.candidates(logits, previous);
         let draw = if temperature <= GREEDY_BELOW { 0.0 } else { self.draw() };
         pick(&candidates, temperature, draw)
     }

@@ -1,7 +1,7 @@
 //! The audio thread's copy of the worker's plan: one slot per upcoming frame, and the next
 //! frame's chord for every note it may meet. Fixed size.
 
-use comper_inference::PlannedChord;
+use comper_inference::{ConditionalChord, PlannedChord};
 use comper_music::{Token, TokenKind};
 
 /// Frames the ring holds; more than the longest lookahead (8 beats = 32 frames).
@@ -35,8 +35,7 @@ impl PlanRing {
 }
 
 /// The chord of one frame for each melody token it may meet (the worker's
-/// `comper_inference::ConditionalChord`), looked up by the audio thread once it knows what
-/// was played.
+/// [`ConditionalChord`]), looked up by the audio thread once it knows what was played.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ChordTable {
     pub frame: u32,
@@ -64,6 +63,11 @@ impl ChordTable {
             hold: held.map(|key| (key, choose(Token::note_hold(key)))),
             onsets: std::array::from_fn(|key| choose(Token::note_on(key as u8))),
         }
+    }
+
+    /// The table of the worker's conditional chord, made after the frame before played `after`.
+    pub fn of(conditional: &ConditionalChord, after: Token) -> ChordTable {
+        ChordTable::new(conditional.frame, after, |melody| conditional.choose(melody))
     }
 
     /// The chord when the frame's melody token is `melody`.

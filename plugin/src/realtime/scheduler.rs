@@ -274,7 +274,6 @@ impl Scheduler {
         }
     }
 
-    /// Play every frame boundary before `offset` (exclusive).
     /// Play every frame boundary, and the end of every react window, before `offset`
     /// (exclusive).
     pub fn advance_to(&mut self, offset: u32, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
@@ -416,21 +415,20 @@ impl Scheduler {
         match self.chord_for(frame, settings, link) {
             Chosen::ByTheNote(table) => {
                 let melody = self.melody.so_far(i64::from(frame));
-                let unchanged = table.chord(melody);
-                let frame_in_bar = self.next_boundary.rem_euclid(i64::from(FRAMES_PER_BAR)) as u32;
+                let chord = table.chord(melody);
                 let rhythm = &settings.touch.rhythm;
                 // Without a note yet, the strike waits for a late one only where waiting is
                 // silent: the chord would hold on, and the rhythm plays nothing on this frame.
                 // So every strike stays on the grid unless a late note makes it.
-                let silent_wait = sounding_chord(unchanged) == self.current
-                    && !matches!(unchanged.kind(), TokenKind::ChordOn(_))
+                let silent_wait = sounding_chord(chord) == self.current
+                    && !matches!(chord.kind(), TokenKind::ChordOn(_))
                     && rhythm.rings_for().is_none()
-                    && !rhythm.strikes_at(frame_in_bar);
+                    && !rhythm.strikes_at(self.frame_in_bar(frame));
                 if self.react_window > 0.0 && !matches!(melody.kind(), TokenKind::NoteOn(_)) && silent_wait {
                     let until = self.next_boundary as f64 + self.react_window;
                     self.waiting = Some(Waiting { table, until });
                 } else {
-                    self.strike_frame(frame, table.chord(melody), offset, settings, sink, link);
+                    self.strike_frame(frame, chord, offset, settings, sink, link);
                 }
             }
             Chosen::Now(token) => self.strike_frame(frame, token, offset, settings, sink, link),
@@ -455,10 +453,14 @@ impl Scheduler {
         sink: &mut impl NoteSink,
         link: &mut WorkerLink,
     ) {
-        let frame_in_bar = (self.origin + i64::from(frame)).rem_euclid(i64::from(FRAMES_PER_BAR)) as u32;
-        self.play(chord, offset, frame_in_bar, &settings.touch, sink);
+        self.play(chord, offset, self.frame_in_bar(frame), &settings.touch, sink);
         let melody = self.melody.so_far(i64::from(frame));
         let _ = link.to_worker.push(ToWorker::Begun { session: self.session, frame, chord: self.playing, melody });
+    }
+
+    /// Where session frame `frame` falls in its bar (bars of 4/4 from the clock's zero).
+    fn frame_in_bar(&self, frame: u32) -> u32 {
+        (self.origin + i64::from(frame)).rem_euclid(i64::from(FRAMES_PER_BAR)) as u32
     }
 
     fn chord_for(&mut self, frame: u32, settings: &Settings, link: &mut WorkerLink) -> Chosen {

@@ -226,8 +226,8 @@ impl Loop {
                     if Some(session) == self.session && frame == engine.next_frame() && settings.react.is_some() {
                         let result = engine.conditional_after(&settings, chord, melody);
                         match result {
-                            Ok(c) => {
-                                let table = ChordTable::new(c.frame, melody, |m| c.choose(m));
+                            Ok(conditional) => {
+                                let table = ChordTable::of(&conditional, melody);
                                 let _ = self.to_audio.push(FromWorker::Table { session, table });
                             }
                             Err(e) => {
@@ -262,20 +262,16 @@ impl Loop {
         let settings = self.params.plan_settings();
         let chords = engine.plan(&settings)?;
         let table = match settings.react {
-            Some(_) => {
-                let conditional = engine.conditional(&settings)?;
-                Some(ChordTable::new(conditional.frame, engine.last_melody(), |melody| conditional.choose(melody)))
-            }
+            Some(_) => Some(ChordTable::of(&engine.conditional(&settings)?, engine.last_melody())),
             None => None,
         };
-        Ok(Some(Plan { chords, table }))
+        Ok(Some(Plan { chords, table, listen: settings.listen }))
     }
 
     /// Send `plan` to the audio thread and show it in the window.
     fn send(&mut self, plan: Plan) {
         let (Some((engine, _)), Some(session)) = (self.engine.as_ref(), self.session) else { return };
-        let listen = self.params.plan_settings().listen;
-        self.status.update_timeline(|t| t.set_plan(&plan.chords, listen));
+        self.status.update_timeline(|t| t.set_plan(&plan.chords, plan.listen));
         for chord in plan.chords {
             let _ = self.to_audio.push(FromWorker::Chord { session, chord });
         }
@@ -307,6 +303,8 @@ impl Loop {
 struct Plan {
     chords: Vec<PlannedChord>,
     table: Option<ChordTable>,
+    /// The listening frames it was planned with (the timeline counts in with them).
+    listen: u32,
 }
 
 /// What a caught panic said.

@@ -109,21 +109,20 @@ impl<M: StepModel> Planner<M> {
         chord_before: Token,
     ) -> Result<ConditionalChord, InferenceError> {
         let react = settings.react.unwrap_or_default();
-        let fixed = |chord| ConditionalChord {
-            frame,
-            candidates: vec![(chord, 0.0)],
-            melody: vec![Vec::new()],
-            alpha: 0.0,
-            temperature: 0.0,
-            draw: 0.0,
-        };
         if frame < settings.listen {
-            return Ok(fixed(Token::SILENCE));
+            let silence = vec![(Token::SILENCE, 0.0)];
+            let fixed = ConditionalChord {
+                frame,
+                candidates: silence,
+                melody: vec![Vec::new()],
+                alpha: 0.0,
+                temperature: 0.0,
+                draw: 0.0,
+            };
+            return Ok(fixed);
         }
         let track = if frame == settings.listen && frame > 0 { Track::Entry } else { Track::Chord };
-        let mut allowed: Vec<(Token, f32)> = (0..logits.len())
-            .filter_map(|id| Token::from_id(id).filter(|&t| track.allows(chord_before, t)).map(|t| (t, logits[id])))
-            .collect();
+        let mut allowed = track.candidates(logits, chord_before);
         let prior = log_softmax(&allowed.iter().map(|c| c.1).collect::<Vec<_>>());
         allowed.iter_mut().zip(prior).for_each(|(c, p)| c.1 = p);
         allowed.sort_by(|a, b| b.1.total_cmp(&a.1));
