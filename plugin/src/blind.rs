@@ -212,7 +212,7 @@ mod tests {
         let mut timeline = Timeline::default();
         timeline.start(1);
         for (f, (&m, &c)) in melody.iter().zip(chords).enumerate() {
-            timeline.record(f as u32, c, m);
+            timeline.record(f as u32, c, m, false);
         }
         timeline
     }

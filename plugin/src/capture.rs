@@ -53,7 +53,7 @@ mod tests {
         let mut timeline = Timeline::default();
         timeline.start(1);
         for &(frame, chord, melody) in &rig.worker.reports {
-            timeline.record(frame, chord, melody);
+            timeline.record(frame, chord, melody, false);
         }
         let reported = timeline.next_frame() as u64 * FRAME;
         assert!(reported > 40 * FRAME, "the rig played {} frames", timeline.next_frame());

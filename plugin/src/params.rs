@@ -1,6 +1,6 @@
 //! The plugin's parameters (host-automatable, stable ids) and its persisted model choice.
 
-use comper_inference::ReactSettings;
+use comper_inference::{ChordGrid, ReactSettings};
 use comper_music::{FRAMES_PER_BEAT, Voicing};
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
@@ -30,6 +30,9 @@ pub struct ComperParams {
     /// How long a chord that hears the note waits for one played just after the beat.
     #[id = "window"]
     pub react_window: FloatParam,
+    /// Where the model may change the chord.
+    #[id = "grid"]
+    pub changes_on: EnumParam<ChangesOn>,
     #[id = "octave"]
     pub octave: IntParam,
     #[id = "bass"]
@@ -64,6 +67,25 @@ pub struct ComperParams {
     /// The model folder this instance plays; empty for the shipped default.
     #[persist = "model"]
     pub model: ModelChoice,
+}
+
+/// Where the model may change the chord, as the host lists it.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangesOn {
+    #[name = "Any 16th"]
+    Sixteenths,
+    Eighths,
+    Beats,
+}
+
+impl ChangesOn {
+    fn grid(self) -> ChordGrid {
+        match self {
+            ChangesOn::Sixteenths => ChordGrid::Sixteenths,
+            ChangesOn::Eighths => ChordGrid::Eighths,
+            ChangesOn::Beats => ChordGrid::Beats,
+        }
+    }
 }
 
 /// The model choice, persisted with the plugin state. Every change (a restored state, the
@@ -119,12 +141,13 @@ impl Default for ComperParams {
                 .with_value_to_string(std::sync::Arc::new(beats)),
             commit_beats: IntParam::new("Commit", 4, IntRange::Linear { min: 0, max: 8 })
                 .with_value_to_string(std::sync::Arc::new(beats)),
-            listen_beats: IntParam::new("Listen", 8, IntRange::Linear { min: 0, max: 32 })
+            listen_beats: IntParam::new("Listen", 0, IntRange::Linear { min: 0, max: 32 })
                 .with_value_to_string(std::sync::Arc::new(beats)),
             react: BoolParam::new("Hear the note", true),
             react_window: FloatParam::new("React window", 20.0, FloatRange::Linear { min: 0.0, max: 40.0 })
                 .with_step_size(1.0)
                 .with_unit(" ms"),
+            changes_on: EnumParam::new("Changes on", ChangesOn::Beats),
             octave: IntParam::new("Octave", 4, IntRange::Linear { min: 1, max: 7 }),
             bass: BoolParam::new("Bass note", true),
             spread: BoolParam::new("Spread", false),
@@ -182,6 +205,7 @@ impl ComperParams {
             listen: frames(self.listen_beats.value()),
             react: self.react.value().then(ReactSettings::default),
             temperature: self.temperature.value(),
+            grid: self.changes_on.value().grid(),
         }
     }
 }

@@ -257,6 +257,8 @@ wire(keys, comper_track)
 wire(comper_track, chords)
 local comper = insert_comper(comper_track)
 set_param(comper, "Melody thru", 0) -- Chords records Comper's chords only
+set_param(comper, "Listen", 8) -- two bars of listening: their silence is checked too
+set_param(comper, "Rhythm", 1) -- Every beat: a chord held for bars still sounds in every bar of the bounce
 record("stage", "plugin")
 
 arm(comper_track, true)

@@ -8,7 +8,7 @@ use comper::realtime::ChordTable;
 use comper_host::{Block, ClapHost, HostConfig, NoteEvent, NoteKind, PluginHost, TransportInfo};
 use comper_inference::card::policy_folders;
 use comper_inference::{
-    ModelCard, OnnxPolicy, PlanSettings, Planner, ReactSettings, StepModel, environment, find_library,
+    ChordGrid, ModelCard, OnnxPolicy, PlanSettings, Planner, ReactSettings, StepModel, environment, find_library,
 };
 use comper_music::Token;
 use comper_tests::bundle;
@@ -57,9 +57,16 @@ fn bench_model(dir: &Path, library: &Path) {
     let policy = OnnxPolicy::load(environment(library).unwrap(), &dir.join("model.onnx"), card.clone()).unwrap();
     let load = started.elapsed();
     let mut planner = Planner::new(Clocked { policy, steps: Vec::new() }, card.window, 1).unwrap();
-    planner.start(1).unwrap();
-    let settings =
-        PlanSettings { lookahead: 16, commit: 16, listen: 0, temperature: 0.8, react: Some(ReactSettings::default()) };
+    planner.start(1, 0).unwrap();
+    let settings = PlanSettings {
+        lookahead: 16,
+        commit: 16,
+        listen: 0,
+        temperature: 0.8,
+        react: Some(ReactSettings::default()),
+        // The costliest grid: a full table on every frame, not only on the beat.
+        grid: ChordGrid::Sixteenths,
+    };
     let melody = [60u8, 62, 64, 65, 67, 69, 71, 72];
     let (mut plans, mut tables) = (Vec::new(), Vec::new());
     for frame in 0..FRAMES {

@@ -8,6 +8,8 @@
 //! 2. the bounce: `ardour7-export` renders (freewheel) the recorded take through Comper into ACE
 //!    Reasonable Synth, and again with Comper deactivated; the bounce with Comper must carry the
 //!    chords: energy at the chord keys below the melody, which the one without Comper lacks.
+//!    The script sets `Rhythm` to `Every beat`, so a chord the model holds for bars is struck
+//!    again in each and does not fade out of the check.
 //!
 //! Without Ardour on PATH the test says so and passes, unless `COMPER_ARDOUR=required` (CI)
 //! makes that a failure.
@@ -27,8 +29,8 @@ const RATE: u32 = 48_000;
 const SAMPLES_PER_BEAT: f64 = 24_000.0;
 /// Samples per 16th-note frame.
 const FRAME: u64 = 6_000;
-/// Bars of the melody played live: Comper listens for the first 2 (its default `Listen`, 8
-/// beats) and accompanies the rest; the real-time pass lasts as long as these bars.
+/// Bars of the melody played live: Comper listens for the first 2 (the script sets `Listen`
+/// to 8 beats) and accompanies the rest; the real-time pass lasts as long as these bars.
 const BARS: u32 = 6;
 const LISTEN_BEATS: f64 = 8.0;
 /// Beats recorded and exported after the melody's last bar, for the last chord's release.

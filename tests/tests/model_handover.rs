@@ -33,10 +33,12 @@ fn a_model_chosen_mid_song_plans_on_from_the_current_frame() {
     let (_worker, mut link) = Worker::spawn(params.clone(), status.clone()).unwrap();
     assert!(eventually(|| status.is_ready()), "{:?}", status.problem());
 
-    link.to_worker.push(ToWorker::Start { session: 1 }).unwrap();
+    link.to_worker.push(ToWorker::Start { session: 1, first_frame_in_bar: 0 }).unwrap();
     for frame in 0..40 {
         let melody = if frame % 4 == 0 { Token::note_on(60 + (frame / 4 % 5) as u8) } else { Token::SILENCE };
-        link.to_worker.push(ToWorker::Frame { session: 1, frame, chord: Token::SILENCE, melody }).unwrap();
+        link.to_worker
+            .push(ToWorker::Frame { session: 1, frame, chord: Token::SILENCE, melody, by_note: false })
+            .unwrap();
     }
     let planned_to = |link: &mut comper::realtime::WorkerLink, seen: &mut Vec<FromWorker>| {
         while let Ok(message) = link.from_worker.pop() {

@@ -44,6 +44,37 @@ pub struct DataReport {
     /// Chord events per chord name, most frequent first.
     pub chords: Vec<(String, usize)>,
     pub skipped: Vec<Skipped>,
+    /// How played melodies sit against the 16th-note grid (none without such a source).
+    #[serde(default)]
+    pub timing: Option<OnsetTiming>,
+}
+
+/// Where played melody onsets fall against their nearest 16th-note line: what sets how
+/// long a chord should wait for a late note.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OnsetTiming {
+    pub onsets: usize,
+    /// The share played after their line.
+    pub late_share: f64,
+    /// The delays (ms) within which 50, 80, 90 and 95% of the late onsets fall.
+    pub late_within_ms: [f64; 4],
+}
+
+impl OnsetTiming {
+    pub const SHARES: [f64; 4] = [0.5, 0.8, 0.9, 0.95];
+
+    /// From every onset's offset (ms, positive: late); none without onsets.
+    pub fn of(offsets_ms: impl Iterator<Item = f32>) -> Option<OnsetTiming> {
+        let offsets: Vec<f32> = offsets_ms.filter(|x| x.is_finite()).collect();
+        let mut late: Vec<f64> = offsets.iter().filter(|&&x| x > 0.0).map(|&x| f64::from(x)).collect();
+        late.sort_by(f64::total_cmp);
+        let quantile = |q: f64| late.get(((q * late.len() as f64).ceil() as usize).saturating_sub(1)).copied();
+        (!offsets.is_empty()).then(|| OnsetTiming {
+            onsets: offsets.len(),
+            late_share: ratio(late.len(), offsets.len()),
+            late_within_ms: OnsetTiming::SHARES.map(|q| quantile(q).unwrap_or(0.0)),
+        })
+    }
 }
 
 impl DataReport {
@@ -103,6 +134,8 @@ impl DataReport {
         let mut chords: Vec<_> = chord_counts.into_iter().collect();
         chords.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         report.chords = chords;
+        report.timing =
+            OnsetTiming::of(imports.iter().flat_map(|i| &i.songs).flat_map(|s| s.onset_offsets_ms.iter().copied()));
         report
     }
 
@@ -137,6 +170,20 @@ impl DataReport {
                 100.0 * s.melody_silence,
                 100.0 * s.chord_silence,
                 100.0 * s.chord_silence_under_melody,
+            );
+        }
+        if let Some(t) = &self.timing {
+            let within: Vec<String> = OnsetTiming::SHARES
+                .iter()
+                .zip(t.late_within_ms)
+                .map(|(q, ms)| format!("{:.0}% within {ms:.0} ms", 100.0 * q))
+                .collect();
+            let _ = writeln!(
+                md,
+                "\n## Melody timing\n\n{} played melody onsets against their nearest 16th-note line: {:.0}% after it; of those, {}.",
+                t.onsets,
+                100.0 * t.late_share,
+                within.join(", ")
             );
         }
         let _ = writeln!(md, "\n## Meters\n");
@@ -211,4 +258,19 @@ fn write_counts(md: &mut String, items: impl Iterator<Item = (String, usize)>) {
 
 fn ratio(part: usize, whole: usize) -> f64 {
     if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn onset_timing_counts_late_notes_and_their_delays() {
+        let offsets = [-10.0, 0.0, 5.0, 10.0, 20.0, 40.0, f32::NAN];
+        let timing = OnsetTiming::of(offsets.into_iter()).unwrap();
+        assert_eq!(timing.onsets, 6, "NaN is left out");
+        assert_eq!(timing.late_share, 4.0 / 6.0);
+        assert_eq!(timing.late_within_ms, [10.0, 40.0, 40.0, 40.0]);
+        assert_eq!(OnsetTiming::of(std::iter::empty()), None);
+    }
 }

@@ -2,7 +2,8 @@
 //! per-beat note-in-chord curve shows how fast the accompanist follows.
 
 use crate::harmony::{per_beat, pooled};
-use comper_music::{FRAMES_PER_BEAT, FrameTracks, Token};
+use comper_music::frames::transpose_from;
+use comper_music::{FRAMES_PER_BEAT, FrameTracks};
 use serde::{Deserialize, Serialize};
 
 /// The paper's perturbation: +6 semitones from beat 16 (frame 64) on.
@@ -10,21 +11,6 @@ pub const JUMP_BEAT: usize = 16;
 pub const JUMP_SEMITONES: i32 = 6;
 /// Recovered means two consecutive beats at this share of the level before the jump.
 pub const RECOVERED_SHARE: f64 = 0.95;
-
-/// `track` moved by `semitones` from frame `from` on. A HOLD at `from` becomes an ON (its
-/// note or chord changed); a note that would leave the MIDI range moves an octave less.
-pub fn transpose_from(track: &[Token], from: usize, semitones: i32) -> Vec<Token> {
-    let shift = |t: Token| t.transposed(semitones).or_else(|| t.transposed(semitones - 12 * semitones.signum()));
-    track
-        .iter()
-        .enumerate()
-        .map(|(f, &t)| match f {
-            f if f < from => t,
-            f if f == from => shift(t).unwrap_or(t).as_onset(),
-            _ => shift(t).unwrap_or(t),
-        })
-        .collect()
-}
 
 /// The take with its melody jumped at `beat`; with `chords_too` the chords follow (the
 /// ground truth's own answer to the jump).
@@ -69,7 +55,7 @@ pub fn adaptation(takes: &[FrameTracks], jump_beat: usize) -> Adaptation {
 mod tests {
     use super::*;
     use crate::harmony::harmony;
-    use comper_music::{Chord, ChordId, PitchClass, Quality};
+    use comper_music::{Chord, ChordId, PitchClass, Quality, Token};
 
     /// 32 beats of a C major arpeggio over C major.
     fn in_c() -> FrameTracks {
@@ -112,6 +98,5 @@ mod tests {
         let moved = jumped(&in_c(), JUMP_BEAT, JUMP_SEMITONES, true);
         assert_eq!(moved.chords[64], Token::chord_on(ChordId::of(Chord::new(PitchClass::new(6), Quality::Major))));
         assert!(moved.decode_chords().is_ok() && moved.decode_melody().is_ok());
-        assert_eq!(transpose_from(&[Token::note_on(125)], 0, 6), vec![Token::note_on(119)]);
     }
 }

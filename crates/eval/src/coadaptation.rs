@@ -57,7 +57,7 @@ pub fn duet<C: StepModel, M: StepModel>(
     settings: &PlanSettings,
     seed: u64,
 ) -> Result<FrameTracks, InferenceError> {
-    planner.start(seed)?;
+    planner.start(seed, 0)?;
     agent.start(seed.rotate_left(32))?;
     let mut take = FrameTracks { melody: Vec::with_capacity(frames), chords: Vec::with_capacity(frames) };
     for _ in 0..frames {

@@ -6,7 +6,7 @@ use crate::coadaptation::CoAdaptation;
 use crate::diversity::{ChordUse, chord_use, vendi};
 use crate::harmony::{Harmony, harmony};
 use crate::rhythm::{Rhythm, emd, rhythm};
-use comper_inference::{PlanSettings, ReactSettings};
+use comper_inference::{ChordGrid, PlanSettings, ReactSettings};
 use comper_music::FrameTracks;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -75,6 +75,9 @@ pub struct Protocol {
     /// protocol).
     #[serde(default)]
     pub react: Option<ReactSettings>,
+    /// Where chords may change (reports from before the grid allowed any 16th).
+    #[serde(default)]
+    pub grid: ChordGrid,
 }
 
 impl Protocol {
@@ -85,6 +88,7 @@ impl Protocol {
             listen: self.listen,
             temperature: self.temperature,
             react: self.react,
+            grid: self.grid,
         }
     }
 }
@@ -114,7 +118,7 @@ impl Report {
         let _ = writeln!(
             md,
             "{} melodies from {}, {} frames each (seed {}); online from a cold start, temperature {}, \
-             lookahead {}, commit {}, listen {} frames; {}. Diversity on the {}. {:.0} s.\n\n`{}`\n",
+             lookahead {}, commit {}, listen {} frames; {}; chords change on {}. Diversity on the {}. {:.0} s.\n\n`{}`\n",
             self.melodies,
             self.dataset,
             p.window,
@@ -127,6 +131,7 @@ impl Report {
                 "react protocol: each chord chosen with its frame's note, {} candidates, α = {}",
                 r.candidates, r.alpha
             )),
+            p.grid.name(),
             self.encoder,
             self.seconds,
             self.command
@@ -153,19 +158,20 @@ impl Report {
         let _ = writeln!(md, "\n## Rhythm and behaviour\n");
         let _ = writeln!(
             md,
-            "| system | chord changes per bar | chord-length entropy | changes on a melody onset | 1–2 frames after one | silence | sync EMD (frames) |"
+            "| system | chord changes per bar | chord-length entropy | changes on a melody onset | 1–2 frames after one | chord onsets on a beat | silence | sync EMD (frames) |"
         );
-        let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|");
         for s in &self.systems {
             let r = &s.rhythm;
             let _ = writeln!(
                 md,
-                "| {} | {:.2} | {:.3} | {:.2} | {:.2} | {:.3} | {} |",
+                "| {} | {:.2} | {:.3} | {:.2} | {:.2} | {:.2} | {:.3} | {} |",
                 s.system,
                 r.changes_per_bar,
                 r.chord_length_entropy,
                 r.onset_intervals[0],
                 r.onset_intervals[1] + r.onset_intervals[2],
+                r.onsets_on_beat,
                 r.silence_ratio,
                 num(s.sync_emd, 3)
             );

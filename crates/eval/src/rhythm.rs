@@ -26,12 +26,17 @@ pub struct Rhythm {
     /// Normalised histogram of the frames from each chord onset back to the latest melody
     /// onset at or before it ([`INTERVAL_BINS`] bins).
     pub onset_intervals: Vec<f64>,
+    /// The share of chord onsets on a beat (takes start on one); reports from before it
+    /// read 0.
+    #[serde(default)]
+    pub onsets_on_beat: f64,
 }
 
 pub fn rhythm(takes: &[FrameTracks]) -> Rhythm {
     let (mut frames, mut silent, mut changes) = (0usize, 0usize, 0usize);
     let mut lengths = vec![0usize; LONGEST_LENGTH_BIN + 1];
     let mut intervals = [0usize; INTERVAL_BINS];
+    let mut on_beat = 0usize;
     for take in takes {
         frames += take.len();
         silent += take.chords.iter().filter(|&&c| sounding_chord(c).is_none()).count();
@@ -45,6 +50,7 @@ pub fn rhythm(takes: &[FrameTracks]) -> Rhythm {
             let melody_onset = (0..=span.start).rev().find(|&f| matches!(take.melody[f].kind(), TokenKind::NoteOn(_)));
             let interval = melody_onset.map_or(INTERVAL_BINS - 1, |m| (span.start - m).min(INTERVAL_BINS - 1));
             intervals[interval] += 1;
+            on_beat += usize::from(span.start % FRAMES_PER_BEAT == 0);
         }
     }
     let onsets = intervals.iter().sum::<usize>().max(1) as f64;
@@ -53,6 +59,7 @@ pub fn rhythm(takes: &[FrameTracks]) -> Rhythm {
         chord_length_entropy: entropy(lengths),
         silence_ratio: silent as f64 / frames.max(1) as f64,
         onset_intervals: intervals.iter().map(|&n| n as f64 / onsets).collect(),
+        onsets_on_beat: on_beat as f64 / onsets,
     }
 }
 
@@ -92,6 +99,7 @@ mod tests {
         assert_eq!(r.changes_per_bar, 1.0);
         assert_eq!(r.silence_ratio, 8.0 / 64.0);
         assert_eq!(r.onset_intervals[0], 1.0, "every chord starts on a melody onset");
+        assert_eq!(r.onsets_on_beat, 1.0);
         // Lengths 16, 16, 16, 8: entropy of (3/4, 1/4).
         assert!((r.chord_length_entropy - (-(0.75f64 * 0.75f64.ln()) - 0.25 * 0.25f64.ln())).abs() < 1e-12);
     }
@@ -104,6 +112,7 @@ mod tests {
         let r = rhythm(&[FrameTracks { melody, chords }]);
         assert_eq!(r.changes_per_bar, 1.0 * 16.0 / 4.0);
         assert_eq!((r.onset_intervals[2], r.onset_intervals[3]), (0.5, 0.5));
+        assert_eq!(r.onsets_on_beat, 0.0, "frames 2 and 3 are off the beat");
     }
 
     #[test]

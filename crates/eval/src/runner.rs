@@ -8,7 +8,7 @@
 //!   up to `f − 1` for any note, and frame `f`'s note selects it
 //!   ([`Planner::conditional`]); the model's state never holds a later frame.
 
-use comper_inference::{InferenceError, PlanSettings, Planner, StepModel};
+use comper_inference::{ChordGrid, InferenceError, PlanSettings, Planner, StepModel};
 use comper_music::Token;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The paper's protocol: a chord per frame straight from the policy (no lookahead beyond
 /// the frame, no listening), temperature 1.
 pub const PAPER_PROTOCOL: PlanSettings =
-    PlanSettings { lookahead: 1, commit: 0, listen: 0, temperature: 1.0, react: None };
+    PlanSettings { lookahead: 1, commit: 0, listen: 0, temperature: 1.0, react: None, grid: ChordGrid::Sixteenths };
 
 /// The chord track the planner plays against `melody`, from a new session seeded `seed`;
 /// with `settings.react`, each chord hears the note of its own frame.
@@ -26,7 +26,7 @@ pub fn accompany<M: StepModel>(
     settings: &PlanSettings,
     seed: u64,
 ) -> Result<Vec<Token>, InferenceError> {
-    planner.start(seed)?;
+    planner.start(seed, 0)?;
     let mut chords = Vec::with_capacity(melody.len());
     for &note in melody {
         let chord = match settings.react {
@@ -130,8 +130,22 @@ mod tests {
         let melody = melody();
         for settings in [
             PAPER_PROTOCOL,
-            PlanSettings { lookahead: 8, commit: 4, listen: 0, temperature: 0.0, react: None },
-            PlanSettings { lookahead: 16, commit: 16, listen: 8, temperature: 0.0, react: None },
+            PlanSettings {
+                lookahead: 8,
+                commit: 4,
+                listen: 0,
+                temperature: 0.0,
+                react: None,
+                grid: ChordGrid::Sixteenths,
+            },
+            PlanSettings {
+                lookahead: 16,
+                commit: 16,
+                listen: 8,
+                temperature: 0.0,
+                react: None,
+                grid: ChordGrid::Sixteenths,
+            },
             PlanSettings { react: Some(ReactSettings::default()), ..PAPER_PROTOCOL },
         ] {
             let mut planner = Planner::new(Spy, 256, 1).unwrap();

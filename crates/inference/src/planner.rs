@@ -16,6 +16,7 @@
 //! one. The first frame after listening always gets a chord onset. A chord for frame `f` is always chosen before the melody of frame `f` is
 //! observed, so the model never sees the melody it is accompanying in the same frame.
 
+mod grid;
 mod react;
 
 use crate::runtime::InferenceError;
@@ -23,6 +24,7 @@ use crate::sampler::{Sampler, Track};
 use comper_music::{Chord, ChordId, PitchClass, Quality, Token};
 use std::collections::VecDeque;
 
+pub use grid::ChordGrid;
 pub use react::{ConditionalChord, ReactSettings};
 
 /// A policy that advances one token at a time from an explicit state.
@@ -54,6 +56,8 @@ pub struct PlanSettings {
     /// How a frame's chord hears the note of its own frame ([`Planner::conditional`]); none:
     /// only plans, each chord chosen before its frame's note.
     pub react: Option<ReactSettings>,
+    /// Where a chord may change; between its lines the sounding chord holds.
+    pub grid: ChordGrid,
 }
 
 /// One frame of a plan.
@@ -82,6 +86,8 @@ pub struct Planner<M: StepModel> {
     plan: VecDeque<Token>,
     /// The warm-start chord standing in for silence before frame `.1`, once chosen.
     intro: Option<(ChordId, u32)>,
+    /// Where the session's frame 0 falls in its bar.
+    first_frame_in_bar: u32,
 }
 
 impl<M: StepModel> Planner<M> {
@@ -100,6 +106,7 @@ impl<M: StepModel> Planner<M> {
             frames_in_state: 0,
             plan: VecDeque::new(),
             intro: None,
+            first_frame_in_bar: 0,
         })
     }
 
@@ -111,13 +118,27 @@ impl<M: StepModel> Planner<M> {
         &mut self.model
     }
 
-    /// A new session at frame 0: forget the history, reseed the sampler.
-    pub fn start(&mut self, seed: u64) -> Result<(), InferenceError> {
+    /// A new session at frame 0, which falls at `first_frame_in_bar` of its bar: forget the
+    /// history, reseed the sampler.
+    pub fn start(&mut self, seed: u64, first_frame_in_bar: u32) -> Result<(), InferenceError> {
         self.sampler = Sampler::new(seed);
         self.history.clear();
         self.plan.clear();
         self.intro = None;
+        self.first_frame_in_bar = first_frame_in_bar;
         self.prime(0)
+    }
+
+    /// The track the chord of session frame `frame` is drawn on: the entry after listening
+    /// is an onset; off the grid the sounding chord holds.
+    fn track_at(&self, frame: u32, settings: &PlanSettings) -> Track {
+        if frame == settings.listen && frame > 0 {
+            Track::Entry
+        } else if settings.grid.allows_change(self.first_frame_in_bar.wrapping_add(frame)) {
+            Track::Chord
+        } else {
+            Track::Held
+        }
     }
 
     /// The melody token of the last observed frame (SILENCE before any).
@@ -179,8 +200,8 @@ impl<M: StepModel> Planner<M> {
                 let chord = repair(Track::Chord, chord_before, self.plan[i]);
                 (chord, chord)
             } else {
-                let track = if frame == settings.listen && frame > 0 { Track::Entry } else { Track::Chord };
-                let chord = self.sampler.sample(&logits, settings.temperature, track, chord_before);
+                let chord =
+                    self.sampler.sample(&logits, settings.temperature, self.track_at(frame, settings), chord_before);
                 (chord, chord)
             };
             plan.push_back(chord);
@@ -323,12 +344,12 @@ mod tests {
     }
 
     fn settings(lookahead: u32, commit: u32, listen: u32) -> PlanSettings {
-        PlanSettings { lookahead, commit, listen, temperature: 1.0, react: None }
+        PlanSettings { lookahead, commit, listen, temperature: 1.0, react: None, grid: ChordGrid::Sixteenths }
     }
 
     fn planner() -> Planner<Scripted> {
         let mut planner = Planner::new(Scripted { steps: 0 }, 256, 7).unwrap();
-        planner.start(7).unwrap();
+        planner.start(7, 0).unwrap();
         planner
     }
 
@@ -347,7 +368,7 @@ mod tests {
     #[test]
     fn committed_frames_survive_new_observations() {
         let mut planner = Planner::new(Scripted { steps: 0 }, 256, 3).unwrap();
-        planner.start(3).unwrap();
+        planner.start(3, 0).unwrap();
         let hot = PlanSettings { temperature: 50.0, ..settings(8, 4, 0) };
         let first = planner.plan(&hot).unwrap();
         planner.observe(first[0].token, Token::note_on(62)).unwrap();
@@ -374,12 +395,48 @@ mod tests {
     #[test]
     fn the_state_is_rebuilt_before_it_outgrows_the_training_window() {
         let mut planner = Planner::new(Scripted { steps: 0 }, 16, 1).unwrap();
-        planner.start(1).unwrap();
+        planner.start(1, 0).unwrap();
         for _ in 0..40 {
             planner.observe(Token::SILENCE, Token::note_on(60)).unwrap();
             assert!(planner.frames_in_state < 16);
         }
         assert_eq!(planner.next_frame(), 40);
+    }
+
+    /// Wants another chord onset every frame.
+    struct Restless;
+
+    impl StepModel for Restless {
+        type State = usize;
+
+        fn initial_state(&self) -> usize {
+            0
+        }
+
+        fn step(&mut self, fed: &mut usize, _: Token) -> Result<Vec<f32>, InferenceError> {
+            *fed += 1;
+            let mut logits = vec![0.0; VOCAB_SIZE];
+            logits[Token::chord_on(ChordId::from_index(*fed % 7).unwrap()).id()] = 50.0;
+            Ok(logits)
+        }
+    }
+
+    #[test]
+    fn chords_change_only_on_the_grid_from_where_the_session_starts() {
+        let mut planner = Planner::new(Restless, 256, 1).unwrap();
+        let beats = PlanSettings { grid: ChordGrid::Beats, ..settings(12, 0, 0) };
+        let onsets = |plan: Vec<PlannedChord>| -> Vec<u32> {
+            plan.iter()
+                .filter(|p| matches!(p.token.kind(), comper_music::TokenKind::ChordOn(_)))
+                .map(|p| p.frame)
+                .collect()
+        };
+        planner.start(1, 0).unwrap();
+        assert_eq!(onsets(planner.plan(&beats).unwrap()), [0, 4, 8]);
+        planner.start(1, 2).unwrap();
+        assert_eq!(onsets(planner.plan(&beats).unwrap()), [2, 6, 10], "frame 0 is the third 16th of its beat");
+        planner.start(1, 0).unwrap();
+        assert_eq!(onsets(planner.plan(&settings(4, 0, 0)).unwrap()), [0, 1, 2, 3], "sixteenths: any frame");
     }
 
     /// After a chord token, favours melody notes of that chord.
@@ -409,7 +466,7 @@ mod tests {
     #[test]
     fn the_warm_start_holds_the_chord_that_explains_the_melody() {
         let mut planner = Planner::new(ChordTones, 256, 1).unwrap();
-        planner.start(1).unwrap();
+        planner.start(1, 0).unwrap();
         for key in [67, 71, 74, 67, 71, 74, 79, 71] {
             planner.observe(Token::SILENCE, Token::note_on(key)).unwrap();
         }

@@ -1,7 +1,7 @@
 //! Drawing the next token from the policy's logits: temperature, a validity mask, and a
 //! seeded generator so the same seed gives the same chords.
 
-use comper_music::{Token, TokenKind};
+use comper_music::{Part, Token, TokenKind};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
@@ -17,10 +17,20 @@ pub enum Track {
     /// accompaniment a policy trained on songs keeps predicting silence; the seed's live
     /// system breaks the silence with an offline model's warm start instead.)
     Entry,
+    /// A frame where the chord may not change: the sounding chord holds, silence stays.
+    Held,
     Melody,
 }
 
 impl Track {
+    /// The track a model playing `part` draws its own tokens on.
+    pub fn of(part: Part) -> Track {
+        match part {
+            Part::Chords => Track::Chord,
+            Part::Melody => Track::Melody,
+        }
+    }
+
     /// The tokens this track allows after `previous`, each with its logit.
     pub fn candidates(self, logits: &[f32], previous: Token) -> Vec<(Token, f32)> {
         let allowed = |id: usize| Token::from_id(id).filter(|&t| self.allows(previous, t));
@@ -32,6 +42,10 @@ impl Track {
         let on_track = match self {
             Track::Chord => token.is_chord_frame(),
             Track::Entry => matches!(token.kind(), TokenKind::ChordOn(_)),
+            Track::Held => {
+                matches!(token.kind(), TokenKind::ChordHold(_))
+                    || (token == Token::SILENCE && previous == Token::SILENCE)
+            }
             Track::Melody => token.is_melody_frame(),
         };
         on_track && token.may_follow(previous)
@@ -124,6 +138,17 @@ mod tests {
             let t = sampler.sample(&logits, 1.0, Track::Entry, Token::SILENCE);
             assert!(matches!(t.kind(), TokenKind::ChordOn(_)));
         }
+    }
+
+    #[test]
+    fn off_the_grid_the_sounding_chord_holds_and_silence_stays() {
+        let (c, d) = (ChordId::from_index(0).unwrap(), ChordId::from_index(5).unwrap());
+        let logits = logits_favouring(Token::chord_on(d));
+        let mut sampler = Sampler::new(5);
+        for previous in [Token::chord_on(c), Token::chord_hold(c)] {
+            assert_eq!(sampler.sample(&logits, 1.0, Track::Held, previous), Token::chord_hold(c));
+        }
+        assert_eq!(sampler.sample(&logits, 1.0, Track::Held, Token::SILENCE), Token::SILENCE);
     }
 
     #[test]

@@ -74,6 +74,21 @@ pub enum DecodeError {
     WrongToken { frame: usize, token: Token },
 }
 
+/// `track` moved by `semitones` from frame `from` on. A HOLD at `from` becomes an ON (its
+/// note or chord changed); a note that would leave the MIDI range moves an octave less.
+pub fn transpose_from(track: &[Token], from: usize, semitones: i32) -> Vec<Token> {
+    let shift = |t: Token| t.transposed(semitones).or_else(|| t.transposed(semitones - 12 * semitones.signum()));
+    track
+        .iter()
+        .enumerate()
+        .map(|(f, &t)| match f {
+            f if f < from => t,
+            f if f == from => shift(t).unwrap_or(t).as_onset(),
+            _ => shift(t).unwrap_or(t),
+        })
+        .collect()
+}
+
 /// A quantized span `[start, end)` in frames with its token pair.
 struct Span {
     start: usize,
@@ -188,6 +203,14 @@ impl FrameTracks {
     pub fn transposed(&self, semitones: i32) -> Option<FrameTracks> {
         let shift = |track: &[Token]| track.iter().map(|t| t.transposed(semitones)).collect::<Option<Vec<_>>>();
         Some(FrameTracks { melody: shift(&self.melody)?, chords: shift(&self.chords)? })
+    }
+
+    /// Both tracks moved by `semitones` from frame `from` on: the song changes key there.
+    pub fn modulated(&self, from: usize, semitones: i32) -> FrameTracks {
+        FrameTracks {
+            melody: transpose_from(&self.melody, from, semitones),
+            chords: transpose_from(&self.chords, from, semitones),
+        }
     }
 
     /// The online stream of a model that plays `part`, its own token first in every frame:
@@ -354,6 +377,18 @@ mod tests {
         assert!(window.decode_chords().is_ok());
         assert_eq!(tracks.beat_aligned_starts(8).collect::<Vec<_>>(), [0, 4, 8]);
         assert_eq!(tracks.beat_aligned_starts(64).collect::<Vec<_>>(), [0]);
+    }
+
+    #[test]
+    fn a_modulation_moves_both_tracks_from_its_frame_and_restrikes_there() {
+        let tracks = FrameTracks::encode(&[note(0.0, 4.0, 60)], &[chord(0.0, 4.0, 0, Quality::Major)]);
+        let moved = tracks.modulated(8, 2);
+        assert_eq!(moved.melody[..8], tracks.melody[..8]);
+        assert_eq!(moved.melody[8], Token::note_on(62));
+        assert_eq!(moved.melody[9], Token::note_hold(62));
+        assert_eq!(moved.chords[8].describe(), "ON(D)");
+        assert!(moved.decode_chords().is_ok() && moved.decode_melody().is_ok());
+        assert_eq!(transpose_from(&[Token::note_on(125)], 0, 6), vec![Token::note_on(119)], "an octave less");
     }
 
     #[test]

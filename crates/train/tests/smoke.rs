@@ -2,7 +2,7 @@
 //! and a run stopped and resumed must retrace an uninterrupted one; the RL arms log every
 //! reward term and resume the same way.
 
-use comper_data::windows::{WindowSampler, fixed_windows};
+use comper_data::windows::{Augment, WindowSampler, fixed_windows};
 use comper_music::{Chord, ChordEvent, FrameTracks, Note, Part, PitchClass, Quality};
 use comper_train::models::chord_discriminator::ChordDiscriminatorConfig;
 use comper_train::models::contrastive::ContrastiveConfig;
@@ -84,7 +84,7 @@ fn assert_loss_falls(state: &RunState) {
 }
 
 fn sampler() -> WindowSampler {
-    WindowSampler::new(songs(), WINDOW, true, 1)
+    WindowSampler::new(songs(), WINDOW, Augment::TRAINING, 1)
 }
 
 fn valid() -> Vec<FrameTracks> {

@@ -15,6 +15,7 @@ pub fn show(ui: &mut Ui, params: &ComperParams, setter: &ParamSetter) {
             slider(ui, &params.listen_beats, setter, "Listen");
             toggle(ui, &params.react, setter, "Hear the note");
             slider(ui, &params.react_window, setter, "React window");
+            slider(ui, &params.changes_on, setter, "Changes on");
             slider(ui, &params.seed, setter, "Seed");
         });
         group(&mut columns[1], "Sound", |ui| {

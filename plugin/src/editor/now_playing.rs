@@ -1,4 +1,5 @@
-//! The chord sounding now, large, and the count-in while Comper listens.
+//! The chord sounding now, large, the one that follows if the melody holds, and the count-in
+//! while Comper listens.
 
 use super::palette;
 use crate::worker::Timeline;
@@ -13,6 +14,10 @@ pub fn show(ui: &mut Ui, timeline: &Timeline) {
             None => ("–".to_string(), ui.visuals().weak_text_color()),
         };
         ui.label(RichText::new(name).size(64.0).strong().color(colour));
+        match timeline.if_held() {
+            Some(next) => ui.label(format!("next, if the melody holds: {}", next.chord())),
+            None => ui.label(" "),
+        };
         match timeline.count_in_beats() {
             Some(beats) => ui.label(RichText::new(format!("listening… plays in {beats} beats")).color(palette::NOW)),
             None => ui.label(" "),

@@ -1,5 +1,6 @@
 //! The timeline: the last bars of melody and chords as played, and the plan ahead, committed
-//! chords solid and tentative ones faded (as the seed's live system drew them).
+//! chords solid and tentative ones faded (as the seed's live system drew them). A dot marks a
+//! chord that changed because of the note played with it.
 
 use super::palette;
 use crate::worker::Timeline;
@@ -16,6 +17,8 @@ const CHORD_BAND: f32 = 34.0;
 /// How planned chords are drawn: committed ones nearly solid, tentative ones faded.
 const COMMITTED_ALPHA: f32 = 0.85;
 const TENTATIVE_ALPHA: f32 = 0.3;
+/// Radius of the dot on a chord the note chose.
+const BY_NOTE_DOT: f32 = 3.0;
 
 pub fn show(ui: &mut Ui, timeline: &Timeline) {
     let (rect, _) = ui.allocate_exact_size(Vec2::new(ui.available_width(), HEIGHT), Sense::hover());
@@ -66,6 +69,9 @@ pub fn show(ui: &mut Ui, timeline: &Timeline) {
         let r = band(start, start + span.frames as u32);
         painter.rect_filled(r.shrink2(Vec2::new(0.5, 0.0)), 2.0, palette::chord(span.chord, 1.0));
         label(r, span.chord.chord().to_string());
+        if played[span.start].by_note {
+            painter.circle_filled(r.left_top() + Vec2::new(4.0, 4.0), BY_NOTE_DOT, palette::NOW);
+        }
     }
     let plan: Vec<_> = timeline.plan().iter().filter(|c| c.frame >= now && c.frame < first + PAST + AHEAD).collect();
     for planned in &plan {

@@ -70,6 +70,17 @@ impl ChordTable {
         ChordTable::new(conditional.frame, after, |melody| conditional.choose(melody))
     }
 
+    /// The chord if the melody goes on as the frame before ended: the held note, or silence.
+    pub fn if_held(&self) -> Token {
+        self.hold.map_or(self.silence, |(_, chord)| chord)
+    }
+
+    /// Whether `melody` makes the frame's chord change where the held melody would not.
+    pub fn changed_by(&self, melody: Token) -> bool {
+        let chord = self.chord(melody);
+        chord != self.if_held() && matches!(chord.kind(), TokenKind::ChordOn(_))
+    }
+
     /// The chord when the frame's melody token is `melody`.
     pub fn chord(&self, melody: Token) -> Token {
         match (melody.kind(), self.hold) {

@@ -134,6 +134,8 @@ pub struct Scheduler {
     notes: ChordNotes,
     /// The chord token of the frame being played, as the model sees it (rhythm aside).
     playing: Token,
+    /// The frame being played changed its chord because of its note (reported with it).
+    by_note: bool,
     /// The model's chord of the frame being played (it may be silent between rhythm strikes).
     current: Option<ChordId>,
     /// Frames since the chord was last struck.
@@ -176,6 +178,7 @@ impl Default for Scheduler {
             melody: MelodyQuantizer::default(),
             notes: ChordNotes::default(),
             playing: Token::SILENCE,
+            by_note: false,
             current: None,
             rung: 0,
             melody_key: None,
@@ -385,10 +388,12 @@ impl Scheduler {
         self.waiting = None;
         self.last_melody = Token::SILENCE;
         self.playing = Token::SILENCE;
+        self.by_note = false;
         self.current = None;
         self.melody_key = None;
         self.worker_observed = None;
-        let _ = link.to_worker.push(ToWorker::Start { session: self.session });
+        let first_frame_in_bar = self.frame_in_bar(0);
+        let _ = link.to_worker.push(ToWorker::Start { session: self.session, first_frame_in_bar });
     }
 
     fn end_session(&mut self, sink: &mut impl NoteSink) {
@@ -406,7 +411,9 @@ impl Scheduler {
         if frame > 0 {
             let melody = self.melody.finalize(i64::from(frame) - 1);
             self.last_melody = melody;
-            let report = ToWorker::Frame { session: self.session, frame: frame - 1, chord: self.playing, melody };
+            let by_note = std::mem::take(&mut self.by_note);
+            let report =
+                ToWorker::Frame { session: self.session, frame: frame - 1, chord: self.playing, melody, by_note };
             let _ = link.to_worker.push(report);
         }
         if frame == 0 {
@@ -416,6 +423,7 @@ impl Scheduler {
             Chosen::ByTheNote(table) => {
                 let melody = self.melody.so_far(i64::from(frame));
                 let chord = table.chord(melody);
+                self.by_note = table.changed_by(melody);
                 let rhythm = &settings.touch.rhythm;
                 // Without a note yet, the strike waits for a late one only where waiting is
                 // silent: the chord would hold on, and the rhythm plays nothing on this frame.
@@ -438,8 +446,9 @@ impl Scheduler {
     /// The waiting strike, at `offset`, chosen by what its frame's melody holds by then.
     fn strike_waiting(&mut self, offset: u32, settings: &Settings, sink: &mut impl NoteSink, link: &mut WorkerLink) {
         if let Some(Waiting { table, .. }) = self.waiting.take() {
-            let chord = table.chord(self.melody.so_far(i64::from(table.frame)));
-            self.strike_frame(table.frame, chord, offset, settings, sink, link);
+            let melody = self.melody.so_far(i64::from(table.frame));
+            self.by_note = table.changed_by(melody);
+            self.strike_frame(table.frame, table.chord(melody), offset, settings, sink, link);
         }
     }
 

@@ -169,6 +169,7 @@ fn a_chord_hears_a_note_played_on_its_frame_or_just_before_it_but_not_after() {
     assert_eq!(late.0, 16 * FRAME, "nothing waits for a late note");
     assert_ne!(late.1, root(ScriptedWorker::heard(65)), "a late note does not choose its frame's chord");
     rig.block(512, None, None, &[]);
+    assert_eq!(rig.worker.by_note, [8, 12], "the worker hears which changes the notes made");
     assert!(rig.sounding().is_empty(), "every chord note closed");
 }
 
@@ -189,6 +190,7 @@ fn within_the_react_window_a_late_note_chooses_its_chord_and_nothing_waits_longe
     let ons: Vec<u64> = rig.events.iter().filter(|e| e.1).map(|e| e.0).collect();
     assert!(ons.iter().all(|&at| at % FRAME == 0 || at == 9 * FRAME + 1_000), "the rest on the grid: {ons:?}");
     rig.block(512, None, None, &[]);
+    assert_eq!(rig.worker.by_note, [9], "the late D changed the chord; the E after the window did not");
     assert!(rig.sounding().is_empty(), "every chord note closed");
 }
 

@@ -28,6 +28,8 @@ pub struct ScriptedWorker {
     pub tables: bool,
     pub starts: usize,
     pub reports: Vec<(u32, Token, Token)>,
+    /// The frames reported as changed by their note.
+    pub by_note: Vec<u32>,
 }
 
 impl ScriptedWorker {
@@ -52,6 +54,7 @@ impl ScriptedWorker {
             tables: false,
             starts: 0,
             reports: Vec::new(),
+            by_note: Vec::new(),
         }
     }
 
@@ -66,12 +69,15 @@ impl ScriptedWorker {
         while let Ok(message) = self.from_audio.pop() {
             heard = true;
             match message {
-                ToWorker::Start { session } => {
+                ToWorker::Start { session, .. } => {
                     (self.session, self.observed) = (session, 0);
                     self.starts += 1;
                 }
-                ToWorker::Frame { session, frame, chord, melody } if session == self.session => {
+                ToWorker::Frame { session, frame, chord, melody, by_note } if session == self.session => {
                     self.reports.push((frame, chord, melody));
+                    if by_note {
+                        self.by_note.push(frame);
+                    }
                     self.observed = frame + 1;
                 }
                 ToWorker::Begun { session, frame, melody, .. } if session == self.session && self.tables => {

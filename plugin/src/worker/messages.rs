@@ -9,10 +9,11 @@ use comper_music::Token;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ToWorker {
     /// A new session (transport start, seek, free-running start, model change): forget
-    /// the history and plan from frame 0.
-    Start { session: u32 },
-    /// What happened in `frame` of `session`: the chord that sounded and the melody played.
-    Frame { session: u32, frame: u32, chord: Token, melody: Token },
+    /// the history and plan from frame 0, which falls at `first_frame_in_bar` of its bar.
+    Start { session: u32, first_frame_in_bar: u32 },
+    /// What happened in `frame` of `session`: the chord that sounded and the melody played;
+    /// `by_note`: the chord changed because of the note played on the frame.
+    Frame { session: u32, frame: u32, chord: Token, melody: Token, by_note: bool },
     /// `frame` has just begun with `chord` over `melody` (its note so far): the worker
     /// prepares the next frame's chord table from it while this frame plays.
     Begun { session: u32, frame: u32, chord: Token, melody: Token },

@@ -44,6 +44,7 @@ impl Worker {
             to_audio,
             engine: None,
             session: None,
+            first_frame_in_bar: 0,
             orphaned: false,
             rendering: Rendering::Live,
             render_stalls: 0,
@@ -72,6 +73,8 @@ struct Loop {
     /// The loaded model's planner and the model choice it was loaded for.
     engine: Option<(Engine, String)>,
     session: Option<u32>,
+    /// Where the session's frame 0 falls in its bar.
+    first_frame_in_bar: u32,
     /// Messages arrived while there was no model: the audio thread's session has history
     /// this worker never saw.
     orphaned: bool,
@@ -178,7 +181,7 @@ impl Loop {
         if timeline.session() != Some(session) || timeline.first_frame() != 0 {
             return false;
         }
-        let replay = engine.start(self.params.seed.value() as u64);
+        let replay = engine.start(self.params.seed.value() as u64, self.first_frame_in_bar);
         match replay.and_then(|()| timeline.played_since(0).try_for_each(|f| engine.observe(f.chord, f.melody))) {
             Ok(()) => {
                 self.session = Some(session);
@@ -209,16 +212,16 @@ impl Loop {
                 continue;
             };
             let result = match message {
-                ToWorker::Start { session } => {
-                    self.session = Some(session);
+                ToWorker::Start { session, first_frame_in_bar } => {
+                    (self.session, self.first_frame_in_bar) = (Some(session), first_frame_in_bar);
                     self.status.update_timeline(|t| t.start(session));
-                    engine.start(self.params.seed.value() as u64)
+                    engine.start(self.params.seed.value() as u64, first_frame_in_bar)
                 }
-                ToWorker::Frame { session, frame, chord, melody } if Some(session) == self.session => {
+                ToWorker::Frame { session, frame, chord, melody, by_note } if Some(session) == self.session => {
                     if frame != engine.next_frame() {
                         continue;
                     }
-                    self.status.update_timeline(|t| t.record(frame, chord, melody));
+                    self.status.update_timeline(|t| t.record(frame, chord, melody, by_note));
                     engine.observe(chord, melody)
                 }
                 ToWorker::Begun { session, frame, chord, melody } => {
@@ -228,6 +231,7 @@ impl Loop {
                         match result {
                             Ok(conditional) => {
                                 let table = ChordTable::of(&conditional, melody);
+                                self.status.update_timeline(|t| t.set_if_held(table.frame, table.if_held()));
                                 let _ = self.to_audio.push(FromWorker::Table { session, table });
                             }
                             Err(e) => {
@@ -272,6 +276,9 @@ impl Loop {
     fn send(&mut self, plan: Plan) {
         let (Some((engine, _)), Some(session)) = (self.engine.as_ref(), self.session) else { return };
         self.status.update_timeline(|t| t.set_plan(&plan.chords, plan.listen));
+        if let Some(table) = &plan.table {
+            self.status.update_timeline(|t| t.set_if_held(table.frame, table.if_held()));
+        }
         for chord in plan.chords {
             let _ = self.to_audio.push(FromWorker::Chord { session, chord });
         }

@@ -19,7 +19,11 @@ pub struct Timeline {
     first: u32,
     melody: VecDeque<Token>,
     chords: VecDeque<Token>,
+    /// Per kept frame: its chord changed because of the note played on it.
+    by_note: VecDeque<bool>,
     plan: Vec<PlannedChord>,
+    /// The next frame's chord if the melody goes on as it is, from the worker's table.
+    if_held: Option<(u32, Token)>,
     listen_frames: u32,
     hits: u32,
     counted: u32,
@@ -31,6 +35,8 @@ pub struct PlayedFrame {
     pub frame: u32,
     pub melody: Token,
     pub chord: Token,
+    /// The chord changed because of the note played on this frame.
+    pub by_note: bool,
 }
 
 impl Timeline {
@@ -39,18 +45,21 @@ impl Timeline {
         *self = Timeline { session: Some(session), listen_frames: self.listen_frames, ..Timeline::default() };
     }
 
-    /// What sounded in `frame` of the current session (frames arrive in order).
-    pub fn record(&mut self, frame: u32, chord: Token, melody: Token) {
+    /// What sounded in `frame` of the current session (frames arrive in order), and whether
+    /// the note played on it changed the chord.
+    pub fn record(&mut self, frame: u32, chord: Token, melody: Token, by_note: bool) {
         if self.session.is_none() || frame != self.next_frame() {
             return;
         }
         if self.melody.len() == MAX_FRAMES {
             self.melody.pop_front();
             self.chords.pop_front();
+            self.by_note.pop_front();
             self.first += 1;
         }
         self.melody.push_back(melody);
         self.chords.push_back(chord);
+        self.by_note.push_back(by_note);
         if let Some(hit) = note_in_chord(melody, chord) {
             self.counted += 1;
             self.hits += u32::from(hit);
@@ -62,6 +71,17 @@ impl Timeline {
         self.plan.clear();
         self.plan.extend_from_slice(plan);
         self.listen_frames = listen_frames;
+    }
+
+    /// The chord `frame` will sound if the melody goes on as it is.
+    pub fn set_if_held(&mut self, frame: u32, chord: Token) {
+        self.if_held = Some((frame, chord));
+    }
+
+    /// The next frame's chord if the melody goes on as it is (none before the worker said,
+    /// or once that frame has passed).
+    pub fn if_held(&self) -> Option<ChordId> {
+        self.if_held.filter(|&(frame, _)| frame >= self.next_frame()).and_then(|(_, chord)| sounding_chord(chord))
     }
 
     /// The session the take belongs to.
@@ -82,10 +102,12 @@ impl Timeline {
     /// The played frames from `from` on (clipped to what is kept).
     pub fn played_since(&self, from: u32) -> impl Iterator<Item = PlayedFrame> + '_ {
         let skip = from.saturating_sub(self.first) as usize;
-        (self.melody.iter().zip(&self.chords).enumerate().skip(skip)).map(|(i, (&melody, &chord))| PlayedFrame {
+        let frames = self.melody.iter().zip(&self.chords).zip(&self.by_note);
+        frames.enumerate().skip(skip).map(|(i, ((&melody, &chord), &by_note))| PlayedFrame {
             frame: self.first + i as u32,
             melody,
             chord,
+            by_note,
         })
     }
 
@@ -140,16 +162,27 @@ mod tests {
     #[test]
     fn records_in_order_and_scores_the_take() {
         let mut timeline = Timeline::default();
-        timeline.record(0, Token::chord_on(c_major()), Token::note_on(60));
+        timeline.record(0, Token::chord_on(c_major()), Token::note_on(60), false);
         assert_eq!(timeline.next_frame(), 0, "nothing is kept before a session starts");
         timeline.start(7);
-        timeline.record(0, Token::chord_on(c_major()), Token::note_on(60));
-        timeline.record(1, Token::chord_hold(c_major()), Token::note_on(61));
-        timeline.record(5, Token::chord_hold(c_major()), Token::note_on(62));
+        timeline.record(0, Token::chord_on(c_major()), Token::note_on(60), false);
+        timeline.record(1, Token::chord_hold(c_major()), Token::note_on(61), true);
+        timeline.record(5, Token::chord_hold(c_major()), Token::note_on(62), false);
         assert_eq!(timeline.next_frame(), 2, "a frame out of order is ignored");
         assert_eq!(timeline.harmony(), Some(0.5));
         assert_eq!(timeline.current_chord(), Some(c_major()));
-        assert_eq!(timeline.played_since(1).map(|f| f.frame).collect::<Vec<_>>(), [1]);
+        assert_eq!(timeline.played_since(1).map(|f| (f.frame, f.by_note)).collect::<Vec<_>>(), [(1, true)]);
+    }
+
+    #[test]
+    fn shows_the_next_chord_if_the_melody_holds_until_that_frame_is_played() {
+        let mut timeline = Timeline::default();
+        timeline.start(1);
+        timeline.set_if_held(1, Token::chord_on(c_major()));
+        timeline.record(0, Token::SILENCE, Token::note_on(60), false);
+        assert_eq!(timeline.if_held(), Some(c_major()));
+        timeline.record(1, Token::chord_on(c_major()), Token::note_hold(60), false);
+        assert_eq!(timeline.if_held(), None, "that frame has passed");
     }
 
     #[test]
@@ -159,7 +192,7 @@ mod tests {
         timeline.start(1);
         assert_eq!(timeline.count_in_beats(), Some(8));
         for f in 0..5 {
-            timeline.record(f, Token::SILENCE, Token::SILENCE);
+            timeline.record(f, Token::SILENCE, Token::SILENCE, false);
         }
         assert_eq!(timeline.count_in_beats(), Some(7));
     }
@@ -170,7 +203,7 @@ mod tests {
         timeline.start(1);
         let total = MAX_FRAMES as u32 + 40;
         for f in 0..total {
-            timeline.record(f, Token::chord_on(c_major()), Token::note_on(60));
+            timeline.record(f, Token::chord_on(c_major()), Token::note_on(60), false);
         }
         assert_eq!(timeline.played_since(0).count(), MAX_FRAMES);
         let take = timeline.capture(2, 120.0, Voicing::default(), 0.7);

@@ -17,8 +17,11 @@ use comper_eval::report::{Protocol, Report, SystemRow, Takes};
 use comper_eval::runner::{accompany_all, melody_seed};
 use comper_eval::{per_song, plots, sounding_chord};
 use comper_inference::card::policy_folders;
-use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, Planner, ReactSettings, environment};
+use comper_inference::{ChordEncoder, ChordGrid, ModelCard, OnnxPolicy, Planner, ReactSettings, environment};
 use comper_music::{FrameTracks, Note, Part, Token};
+use comper_train::checkpoint;
+use comper_train::device::training_device;
+use comper_train::models::teacher::TeacherConfig;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -71,6 +74,14 @@ pub struct EvalArgs {
     /// React: the likeliest chords that are re-ranked [default: ReactSettings's]
     #[arg(long)]
     candidates: Option<usize>,
+    /// A teacher run folder: adds the offline ceiling, the teacher that hears the whole melody
+    /// (e.g. target/comper/runs/teacher).
+    #[arg(long)]
+    teacher: Option<PathBuf>,
+    /// Where chords may change: sixteenths (any frame), eighths or beats [default: beats with
+    /// --react, as the plugin plays; else sixteenths, the paper's protocol]
+    #[arg(long)]
+    grid: Option<ChordGrid>,
     /// The melody agent the co-adaptation duets play with [default: models/melody-agent, if there]
     #[arg(long)]
     melody_agent: Option<PathBuf>,
@@ -141,6 +152,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
                 alpha: args.alpha.unwrap_or(defaults.alpha),
             }
         }),
+        grid: args.grid.unwrap_or(if args.react { ChordGrid::Beats } else { ChordGrid::Sixteenths }),
     };
     let library = ort::provision()?;
     let environment = environment(&library)?;
@@ -199,6 +211,22 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    let pair = |melody: &[Token], chords: &[Token]| FrameTracks { melody: melody.to_vec(), chords: chords.to_vec() };
+    // A system's row from its chords for every melody (the plain ones, then the jumped).
+    let mut score = |name: &str, played: &[Vec<Token>]| -> anyhow::Result<SystemRow> {
+        let (plain, moved) = played.split_at(takes.len());
+        let plain: Vec<FrameTracks> = takes.iter().zip(plain).map(|(t, c)| pair(&t.melody, c)).collect();
+        let moved: Vec<FrameTracks> = melodies[takes.len()..].iter().zip(moved).map(|(m, c)| pair(m, c)).collect();
+        let chords: Vec<&[Token]> = plain.iter().map(|t| t.chords.as_slice()).collect();
+        let takes = Takes { plain: &plain, jumped: &moved, embeddings: &embed(&chords)? };
+        songs.extend(per_song::rows(name, &ids, takes.plain));
+        Ok(SystemRow::score(name, &takes, reference.as_ref(), JUMP_BEAT))
+    };
+    if let Some(run) = &args.teacher {
+        progress.set_message("offline teacher");
+        let played = offline_teacher(run, &melody_refs, &protocol)?;
+        systems.push(score(OFFLINE_TEACHER, &played)?);
+    }
     for (i, checkpoint) in checkpoints.iter().enumerate() {
         progress.set_message(checkpoint.card.name.clone());
         let model = checkpoint.dir.join("model.onnx");
@@ -213,16 +241,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
             &|| progress.inc(1),
         )
         .with_context(|| format!("running {}", checkpoint.dir.display()))?;
-        let (plain, moved) = played.split_at(takes.len());
-        let pair =
-            |melody: &[Token], chords: &[Token]| FrameTracks { melody: melody.to_vec(), chords: chords.to_vec() };
-        let plain: Vec<FrameTracks> = takes.iter().zip(plain).map(|(t, c)| pair(&t.melody, c)).collect();
-        let moved: Vec<FrameTracks> = melodies[takes.len()..].iter().zip(moved).map(|(m, c)| pair(m, c)).collect();
-        let chords: Vec<&[Token]> = plain.iter().map(|t| t.chords.as_slice()).collect();
-        let takes = Takes { plain: &plain, jumped: &moved, embeddings: &embed(&chords)? };
-        let name = unique_name(&checkpoint.card.name, i, &checkpoints);
-        let row = SystemRow::score(&name, &takes, reference.as_ref(), JUMP_BEAT);
-        songs.extend(per_song::rows(&name, &ids, takes.plain));
+        let row = score(&unique_name(&checkpoint.card.name, i, &checkpoints), &played)?;
         let coadaptation = match &agent {
             Some(agent) => Some(duets(checkpoint, agent, environment, &protocol, args.duets)?),
             None => None,
@@ -255,6 +274,18 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     plots::harmony_vs_diversity(&report, &out.join("harmony-vs-diversity.png")).map_err(anyhow::Error::msg)?;
     println!("{markdown}\nwritten to {}", out.display());
     Ok(())
+}
+
+/// The name of the offline ceiling's row.
+const OFFLINE_TEACHER: &str = "Offline teacher (hears the whole melody)";
+
+/// The chords of the teacher trained in `run` for each whole melody, at the protocol's
+/// temperature and seed. It is not a plugin model: it needs the melody's future.
+fn offline_teacher(run: &Path, melodies: &[&[Token]], protocol: &Protocol) -> anyhow::Result<Vec<Vec<Token>>> {
+    let (config, dir): (TeacherConfig, _) = super::rl::trained(run, "teacher")?;
+    let device = training_device().inner();
+    let teacher = checkpoint::load_weights(&dir, config.init(&device))?;
+    Ok(teacher.accompany(Part::Chords, melodies, protocol.temperature, protocol.seed, &device))
 }
 
 /// `checkpoint` accompanies `agent` in `count` duets of the protocol's window, seeded per duet.

@@ -5,6 +5,7 @@
 use super::ort;
 use crate::paths;
 use anyhow::Context;
+use comper_data::windows::Augment;
 use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, environment};
 use comper_music::Part;
 use comper_train::checkpoint;
@@ -26,6 +27,13 @@ pub struct RunInfo {
     pub window: usize,
     pub data_seed: u64,
     pub command: String,
+    /// How the training windows were varied; runs from before key changes only transposed.
+    #[serde(default = "transposition_only")]
+    pub augmentation: String,
+}
+
+fn transposition_only() -> String {
+    Augment { key_change: 0.0, ..Augment::TRAINING }.describe()
 }
 
 /// What to export.
@@ -229,7 +237,7 @@ fn export_policy(
             training: serde_json::json!({
                 "data": ["pop909", "nottingham"],
                 "split": { "seed": info.data_seed, "ratios": [0.8, 0.1, 0.1], "manifest": "target/comper/data/manifest.json" },
-                "augmentation": "transposition -6..+6 semitones per window",
+                "augmentation": info.augmentation,
                 "objective": objective,
                 "settings": run.settings()?,
                 "model": info.config,
@@ -270,7 +278,7 @@ fn export_chord_encoder(run: &TrainedRun, out: &Path) -> anyhow::Result<()> {
             training: serde_json::json!({
                 "data": ["pop909", "nottingham"],
                 "split": { "seed": run.info.data_seed, "ratios": [0.8, 0.1, 0.1] },
-                "augmentation": "transposition -6..+6 semitones per window",
+                "augmentation": run.info.augmentation,
                 "objective": "symmetric InfoNCE between the melody and chord towers over the batch",
                 "settings": run.settings()?,
                 "model": run.info.config,

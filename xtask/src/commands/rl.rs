@@ -8,7 +8,7 @@ use super::export::RunInfo;
 use super::train::{Model, TrainArgs};
 use crate::{corpus, paths};
 use anyhow::Context;
-use comper_data::windows::WindowSampler;
+use comper_data::windows::{Augment, WindowSampler};
 use comper_music::{FrameTracks, Part};
 use comper_train::checkpoint;
 use comper_train::data::SplitFrames;
@@ -35,7 +35,7 @@ const MINIBATCH: usize = 16;
 const WINDOW: usize = 64;
 
 /// The config and latest checkpoint of a finished training run.
-fn trained<C: DeserializeOwned>(run: &Path, model: &str) -> anyhow::Result<(C, std::path::PathBuf)> {
+pub(super) fn trained<C: DeserializeOwned>(run: &Path, model: &str) -> anyhow::Result<(C, std::path::PathBuf)> {
     let info: RunInfo = serde_json::from_str(
         &std::fs::read_to_string(run.join("run.json"))
             .with_context(|| format!("{} is not a training run: train `{model}` first", run.display()))?,
@@ -79,7 +79,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let seed = args.seed.unwrap_or(17);
     let threshold = silence_rate(&frames.train, part);
     let long_enough: Vec<FrameTracks> = frames.train.into_iter().filter(|s| s.len() >= window).collect();
-    let sampler = WindowSampler::new(long_enough, window, true, seed);
+    let sampler = WindowSampler::new(long_enough, window, Augment::TRAINING, seed);
 
     let device = training_device();
     let inner = device.clone().inner();
@@ -131,6 +131,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         window,
         data_seed: corpus.manifest.seed,
         command: format!("cargo xtask {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
+        augmentation: Augment::TRAINING.describe(),
     };
     std::fs::write(out.join("run.json"), serde_json::to_string_pretty(&info)?)?;
     println!(

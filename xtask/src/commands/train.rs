@@ -1,7 +1,7 @@
 //! `cargo xtask train MODEL`: train one model on the corpus, resumably.
 
 use crate::{corpus, paths};
-use comper_data::windows::{WindowSampler, fixed_windows};
+use comper_data::windows::{Augment, WindowSampler, fixed_windows};
 use comper_music::Part;
 use comper_train::data::SplitFrames;
 use comper_train::device::{device_name, training_device};
@@ -134,7 +134,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let corpus = corpus::load_or_build(&args.data.unwrap_or_else(paths::default_cache_dir))?;
     let frames = SplitFrames::from_corpus(&corpus);
     let window = args.window.unwrap_or(comper_data::windows::DEFAULT_WINDOW);
-    let sampler = WindowSampler::new(frames.train, window, true, settings.seed);
+    let sampler = WindowSampler::new(frames.train, window, Augment::TRAINING, settings.seed);
     let valid = fixed_windows(&frames.valid, window, settings.seed);
     let batch_size = settings.batch_size;
     println!(
@@ -152,6 +152,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             window,
             data_seed: corpus.manifest.seed,
             command: format!("cargo xtask {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
+            augmentation: Augment::TRAINING.describe(),
         },
         settings,
         out,

@@ -35,6 +35,9 @@ pub enum ImportError {
 pub struct ImportedSong {
     pub sheet: LeadSheet,
     pub tally: ChordTally,
+    /// How far each melody onset was played from its nearest 16th-note line, in ms
+    /// (positive: after it); only for sources with played timing (POP909).
+    pub onset_offsets_ms: Vec<f32>,
 }
 
 /// A file or song left out, and why.
@@ -91,7 +94,7 @@ pub fn finish(mut sheet: LeadSheet, tally: ChordTally) -> Result<ImportedSong, I
     if sheet.melody.is_empty() {
         return Err(ImportError::Unsupported("no melody notes".into()));
     }
-    Ok(ImportedSong { sheet, tally })
+    Ok(ImportedSong { sheet, tally, onset_offsets_ms: Vec::new() })
 }
 
 /// Files under `root` (recursively) whose extension is one of `extensions`, sorted.

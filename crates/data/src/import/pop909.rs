@@ -6,12 +6,13 @@
 //! nearest beat interval). Beat 0 is the bar line of the first annotated downbeat, moved
 //! back by whole bars while annotated beats precede it, so a pickup lands in bar 0.
 //! Meter: the most common number of beats between downbeats, over 4 (POP909 has 4 and 6).
-//! Key: the first line of `key_audio.txt`, if readable.
+//! Key: the first line of `key_audio.txt`, if readable. The melody was played, not quantized,
+//! so each onset's distance from its 16th-note line is kept for the data report.
 
 use super::midi::MidiFile;
 use super::{ImportError, ImportedSong, SourceImport, finish};
 use crate::labels::{ChordTally, parse_harte};
-use comper_music::{ChordEvent, Key, LeadSheet, Meter, Mode, Note, PitchClass, Source};
+use comper_music::{ChordEvent, FRAMES_PER_BEAT, Key, LeadSheet, Meter, Mode, Note, PitchClass, Source};
 use std::path::{Path, PathBuf};
 
 /// Import every song folder under `root` (the dataset folder or its `POP909/` child).
@@ -44,6 +45,8 @@ pub fn import_song(dir: &Path) -> Result<ImportedSong, ImportError> {
         .collect();
     let (chords, tally) = parse_chords(&read("chord_midi.txt".into())?, &grid)?;
     let key = read("key_audio.txt".into()).ok().and_then(|text| parse_key(&text));
+    let onsets = melody_track.notes.iter().map(|n| midi.seconds(n.start)).filter(|&s| grid.beat(s) >= 0.0);
+    let onset_offsets_ms = onsets.map(|s| (1e3 * grid.offset_from_sixteenth(s)) as f32).collect();
     let sheet = LeadSheet {
         source: Source::Pop909,
         song_id: id.to_string(),
@@ -52,7 +55,7 @@ pub fn import_song(dir: &Path) -> Result<ImportedSong, ImportError> {
         melody,
         chords,
     };
-    finish(sheet, tally)
+    Ok(ImportedSong { onset_offsets_ms, ..finish(sheet, tally)? })
 }
 
 /// Annotated beat times and where beat 0 lies among them.
@@ -96,6 +99,20 @@ impl BeatGrid {
         let i = t.partition_point(|&x| x <= seconds).clamp(1, t.len() - 1);
         let (a, b) = (t[i - 1], t[i]);
         self.first_beat + (i - 1) as f64 + (seconds - a) / (b - a)
+    }
+
+    /// Beats → seconds, the inverse of [`beat`](Self::beat).
+    fn seconds(&self, beat: f64) -> f64 {
+        let t = &self.times;
+        let x = beat - self.first_beat;
+        let i = (x.floor().max(0.0) as usize).min(t.len() - 2);
+        t[i] + (x - i as f64) * (t[i + 1] - t[i])
+    }
+
+    /// Seconds from the 16th-note line nearest `seconds` to it (positive: after the line).
+    fn offset_from_sixteenth(&self, seconds: f64) -> f64 {
+        let frames = FRAMES_PER_BEAT as f64;
+        seconds - self.seconds((self.beat(seconds) * frames).round() / frames)
     }
 }
 
@@ -171,6 +188,11 @@ mod tests {
         assert_eq!(grid.beat(0.0), 3.0);
         assert_eq!(grid.beat(0.75), 4.5);
         assert_eq!(grid.beat(3.5), 10.0);
+        assert_eq!(grid.seconds(4.5), 0.75);
+        // 16ths are 125 ms here: 0.76 s is 10 ms after the line at 0.75 s, 0.74 s 10 ms before.
+        assert!((grid.offset_from_sixteenth(0.76) - 0.010).abs() < 1e-9);
+        assert!((grid.offset_from_sixteenth(0.74) + 0.010).abs() < 1e-9);
+        assert!((grid.offset_from_sixteenth(3.52) - 0.020).abs() < 1e-9, "past the last beat, extrapolated");
     }
 
     #[test]

@@ -12,10 +12,13 @@
 //! (noisy-channel re-ranking: the policy's own melody head judges how well `c` explains
 //! `m`). The model's state never holds frame `t`'s note before the chord is chosen; the note
 //! only selects among choices prepared without it.
+//!
+//! Once a chord sounds, silence is not a candidate: a silent accompaniment explains a rest
+//! perfectly, so the re-ranker would fall silent at every rest in the melody.
 
 use super::{PlanSettings, Planner, StepModel, log_softmax};
 use crate::runtime::InferenceError;
-use crate::sampler::{Track, pick};
+use crate::sampler::pick;
 use comper_music::Token;
 use serde::{Deserialize, Serialize};
 
@@ -29,10 +32,11 @@ pub struct ReactSettings {
 }
 
 impl Default for ReactSettings {
-    /// 16 candidates cover nearly all of the policy's mass; α = 1.5 measured best with the
-    /// Online MLE (see `models/README.md`).
+    /// 16 candidates cover nearly all of the policy's mass. With chords changing on the beat
+    /// (the plugin's default grid), α = 2.5 brings the Online MLE's harmony, changes per bar
+    /// and chord lengths nearest the data's (the measurements are in `models/README.md`).
     fn default() -> Self {
-        ReactSettings { candidates: 16, alpha: 1.5 }
+        ReactSettings { candidates: 16, alpha: 2.5 }
     }
 }
 
@@ -121,8 +125,8 @@ impl<M: StepModel> Planner<M> {
             };
             return Ok(fixed);
         }
-        let track = if frame == settings.listen && frame > 0 { Track::Entry } else { Track::Chord };
-        let mut allowed = track.candidates(logits, chord_before);
+        let mut allowed = self.track_at(frame, settings).candidates(logits, chord_before);
+        allowed.retain(|c| c.0 != Token::SILENCE || chord_before == Token::SILENCE);
         let prior = log_softmax(&allowed.iter().map(|c| c.1).collect::<Vec<_>>());
         allowed.iter_mut().zip(prior).for_each(|(c, p)| c.1 = p);
         allowed.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -145,10 +149,12 @@ impl<M: StepModel> Planner<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::planner::ChordGrid;
     use comper_music::token::VOCAB_SIZE;
     use comper_music::{Chord, ChordId, PitchClass, Quality, TokenKind};
 
-    /// Prefers C major a little over G major; after a chord, expects that chord's tones.
+    /// Prefers C major a little over G major and finds silence unlikely; after a chord,
+    /// expects that chord's tones.
     struct Ears;
 
     fn chord(root: i32) -> ChordId {
@@ -160,6 +166,7 @@ mod tests {
         fn initial_state(&self) {}
         fn step(&mut self, _: &mut (), token: Token) -> Result<Vec<f32>, InferenceError> {
             let mut logits = vec![-10.0; VOCAB_SIZE];
+            logits[Token::SILENCE.id()] = -20.0;
             logits[Token::chord_on(chord(0)).id()] = 1.0;
             logits[Token::chord_on(chord(7)).id()] = 0.5;
             if let TokenKind::ChordOn(c) = token.kind() {
@@ -174,13 +181,20 @@ mod tests {
     }
 
     fn settings(temperature: f32) -> PlanSettings {
-        PlanSettings { lookahead: 1, commit: 0, listen: 0, temperature, react: Some(ReactSettings::default()) }
+        PlanSettings {
+            lookahead: 1,
+            commit: 0,
+            listen: 0,
+            temperature,
+            react: Some(ReactSettings::default()),
+            grid: ChordGrid::Sixteenths,
+        }
     }
 
     #[test]
     fn the_note_of_the_frame_chooses_among_the_likely_chords() {
         let mut planner = Planner::new(Ears, 256, 1).unwrap();
-        planner.start(1).unwrap();
+        planner.start(1, 0).unwrap();
         let conditional = planner.conditional(&settings(0.0)).unwrap();
         assert_eq!(conditional.choose(Token::note_on(60)), Token::chord_on(chord(0)), "C under C");
         assert_eq!(conditional.choose(Token::note_on(71)), Token::chord_on(chord(7)), "B is G's, not C's");
@@ -193,7 +207,7 @@ mod tests {
     #[test]
     fn one_draw_per_frame_makes_the_table_a_function_of_the_note() {
         let mut planner = Planner::new(Ears, 256, 5).unwrap();
-        planner.start(5).unwrap();
+        planner.start(5, 0).unwrap();
         let conditional = planner.conditional(&settings(1.0)).unwrap();
         for key in 48..84 {
             let note = Token::note_on(key);
@@ -204,7 +218,7 @@ mod tests {
     #[test]
     fn a_table_prepared_during_the_frame_before_is_the_one_after_it() {
         let mut planner = Planner::new(Ears, 256, 1).unwrap();
-        planner.start(1).unwrap();
+        planner.start(1, 0).unwrap();
         let (chord, melody) = (Token::chord_on(chord(7)), Token::note_on(67));
         let early = planner.conditional_after(&settings(0.0), chord, melody).unwrap();
         planner.observe(chord, melody).unwrap();
@@ -215,10 +229,42 @@ mod tests {
         }
     }
 
+    /// Finds silence as likely as C major, and after a silent chord expects a rest; after C
+    /// expects a rest or one of C's tones.
+    struct Hushed;
+
+    impl StepModel for Hushed {
+        type State = ();
+        fn initial_state(&self) {}
+        fn step(&mut self, _: &mut (), token: Token) -> Result<Vec<f32>, InferenceError> {
+            let mut logits = vec![-10.0; VOCAB_SIZE];
+            for t in [Token::chord_on(chord(0)), Token::chord_hold(chord(0)), Token::SILENCE] {
+                logits[t.id()] = 1.0;
+            }
+            if token == Token::SILENCE {
+                logits[Token::SILENCE.id()] = 10.0;
+            } else if token.is_chord_frame() {
+                (48..84).filter(|&k| [0, 4, 7].contains(&(k % 12))).for_each(|k| logits[Token::note_on(k).id()] = 1.0);
+            }
+            Ok(logits)
+        }
+    }
+
+    #[test]
+    fn a_rest_in_the_melody_keeps_the_sounding_chord() {
+        let mut planner = Planner::new(Hushed, 256, 1).unwrap();
+        planner.start(1, 0).unwrap();
+        let silent = planner.conditional(&settings(0.0)).unwrap();
+        assert_eq!(silent.choose(Token::SILENCE), Token::SILENCE, "before any chord, a rest may stay silent");
+        planner.observe(Token::chord_on(chord(0)), Token::note_on(60)).unwrap();
+        let playing = planner.conditional(&settings(0.0)).unwrap();
+        assert_ne!(playing.choose(Token::SILENCE), Token::SILENCE, "a sounding chord does not fall silent at a rest");
+    }
+
     #[test]
     fn listening_frames_stay_silent_and_the_entry_is_an_onset() {
         let mut planner = Planner::new(Ears, 256, 1).unwrap();
-        planner.start(1).unwrap();
+        planner.start(1, 0).unwrap();
         let listen = PlanSettings { listen: 2, ..settings(1.0) };
         let conditional = planner.conditional(&listen).unwrap();
         assert_eq!(conditional.choose(Token::note_on(60)), Token::SILENCE);

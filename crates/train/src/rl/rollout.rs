@@ -23,12 +23,8 @@ pub fn rollout(
     let b = partners.len();
     let frames = partners.first().map_or(0, |m| m.len());
     assert!(partners.iter().all(|m| m.len() == frames), "rollout partner tracks must have one length");
-    let track = match part {
-        Part::Chords => Track::Chord,
-        Part::Melody => Track::Melody,
-    };
-    let mut samplers: Vec<Sampler> =
-        (0..b as u64).map(|i| Sampler::new(seed.wrapping_mul(1_000_003).wrapping_add(i))).collect();
+    let track = Track::of(part);
+    let mut samplers = row_samplers(b, seed);
     let mut state = policy.zero_state(b, device);
     let feed = |tokens: &[Token], state: &mut Tensor<3>| -> Vec<f32> {
         let ids: Vec<i64> = tokens.iter().map(|t| t.id() as i64).collect();
@@ -56,4 +52,9 @@ pub fn rollout(
         logits = feed(&heard, &mut state);
     }
     played
+}
+
+/// One seeded sampler per row of a batch.
+pub(crate) fn row_samplers(rows: usize, seed: u64) -> Vec<Sampler> {
+    (0..rows as u64).map(|i| Sampler::new(seed.wrapping_mul(1_000_003).wrapping_add(i))).collect()
 }
