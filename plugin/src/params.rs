@@ -14,7 +14,8 @@ pub struct ComperParams {
     /// Forward the melody to the output, so the instrument after Comper plays it too.
     #[id = "thru"]
     pub melody_thru: BoolParam,
-    /// Sampling temperature: low is safe, high is adventurous.
+    /// Sampling temperature: low is safe, high is adventurous. The default, 1, keeps the
+    /// harmony of 0.8 and changes chords as often as songs do (`models/README.md`).
     #[id = "temp"]
     pub temperature: FloatParam,
     #[id = "look"]
@@ -135,7 +136,7 @@ impl Default for ComperParams {
         let beats = |v: i32| format!("{v} beats");
         ComperParams {
             melody_thru: BoolParam::new("Melody thru", true),
-            temperature: FloatParam::new("Temperature", 0.8, FloatRange::Linear { min: 0.0, max: 2.0 })
+            temperature: FloatParam::new("Temperature", 1.0, FloatRange::Linear { min: 0.0, max: 2.0 })
                 .with_step_size(0.01),
             lookahead_beats: IntParam::new("Lookahead", 4, IntRange::Linear { min: 1, max: 8 })
                 .with_value_to_string(std::sync::Arc::new(beats)),

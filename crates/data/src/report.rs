@@ -49,8 +49,8 @@ pub struct DataReport {
     pub timing: Option<OnsetTiming>,
 }
 
-/// Where played melody onsets fall against their nearest 16th-note line: what sets how
-/// long a chord should wait for a late note.
+/// Where melody onsets fall against their nearest 16th-note line: whether a source carries
+/// a player's timing, which would say how long a chord should wait for a late note.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct OnsetTiming {
     pub onsets: usize,
@@ -180,7 +180,7 @@ impl DataReport {
                 .collect();
             let _ = writeln!(
                 md,
-                "\n## Melody timing\n\n{} played melody onsets against their nearest 16th-note line: {:.0}% after it; of those, {}.",
+                "\n## Melody timing\n\n{} melody onsets against their nearest 16th-note line: {:.0}% after it; of those, {}.",
                 t.onsets,
                 100.0 * t.late_share,
                 within.join(", ")

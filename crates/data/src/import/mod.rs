@@ -35,8 +35,8 @@ pub enum ImportError {
 pub struct ImportedSong {
     pub sheet: LeadSheet,
     pub tally: ChordTally,
-    /// How far each melody onset was played from its nearest 16th-note line, in ms
-    /// (positive: after it); only for sources with played timing (POP909).
+    /// How far each melody onset lies from its nearest 16th-note line of the song's annotated
+    /// beats, in ms (positive: after it); only for sources timed in seconds (POP909).
     pub onset_offsets_ms: Vec<f32>,
 }
 

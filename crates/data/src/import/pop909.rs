@@ -6,8 +6,9 @@
 //! nearest beat interval). Beat 0 is the bar line of the first annotated downbeat, moved
 //! back by whole bars while annotated beats precede it, so a pickup lands in bar 0.
 //! Meter: the most common number of beats between downbeats, over 4 (POP909 has 4 and 6).
-//! Key: the first line of `key_audio.txt`, if readable. The melody was played, not quantized,
-//! so each onset's distance from its 16th-note line is kept for the data report.
+//! Key: the first line of `key_audio.txt`, if readable. Each onset's distance from its
+//! 16th-note line is kept for the data report, which shows whether the melody keeps a
+//! player's timing.
 
 use super::midi::MidiFile;
 use super::{ImportError, ImportedSong, SourceImport, finish};

@@ -14,7 +14,8 @@
 //! only selects among choices prepared without it.
 //!
 //! Once a chord sounds, silence is not a candidate: a silent accompaniment explains a rest
-//! perfectly, so the re-ranker would fall silent at every rest in the melody.
+//! perfectly, so the re-ranker would fall silent at every rest in the melody. Before it, a
+//! rest may stay silent but a note gets a chord.
 
 use super::{PlanSettings, Planner, StepModel, log_softmax};
 use crate::runtime::InferenceError;
@@ -60,10 +61,14 @@ pub struct ConditionalChord {
 impl ConditionalChord {
     /// The chord to play when the frame's melody token is `melody`.
     pub fn choose(&self, melody: Token) -> Token {
+        // A note always gets a chord when there is one to give: a policy that has heard only
+        // silent chords (its entry missed) can find silence likeliest for a long while.
+        let give_a_chord = melody != Token::SILENCE && self.candidates.iter().any(|c| c.0 != Token::SILENCE);
         let scored: Vec<(Token, f32)> = self
             .candidates
             .iter()
             .zip(&self.melody)
+            .filter(|((chord, _), _)| !(give_a_chord && *chord == Token::SILENCE))
             .map(|(&(chord, prior), melody_log_p)| {
                 let likelihood = melody_log_p.get(melody.id()).copied().unwrap_or(f32::NEG_INFINITY);
                 (chord, prior + self.alpha * likelihood.max(LOG_P_FLOOR))
@@ -229,8 +234,8 @@ mod tests {
         }
     }
 
-    /// Finds silence as likely as C major, and after a silent chord expects a rest; after C
-    /// expects a rest or one of C's tones.
+    /// Finds silence a little likelier than C major, and after a silent chord expects a rest;
+    /// after C expects a rest or one of C's tones.
     struct Hushed;
 
     impl StepModel for Hushed {
@@ -238,9 +243,10 @@ mod tests {
         fn initial_state(&self) {}
         fn step(&mut self, _: &mut (), token: Token) -> Result<Vec<f32>, InferenceError> {
             let mut logits = vec![-10.0; VOCAB_SIZE];
-            for t in [Token::chord_on(chord(0)), Token::chord_hold(chord(0)), Token::SILENCE] {
+            for t in [Token::chord_on(chord(0)), Token::chord_hold(chord(0))] {
                 logits[t.id()] = 1.0;
             }
+            logits[Token::SILENCE.id()] = 1.5;
             if token == Token::SILENCE {
                 logits[Token::SILENCE.id()] = 10.0;
             } else if token.is_chord_frame() {
@@ -256,6 +262,10 @@ mod tests {
         planner.start(1, 0).unwrap();
         let silent = planner.conditional(&settings(0.0)).unwrap();
         assert_eq!(silent.choose(Token::SILENCE), Token::SILENCE, "before any chord, a rest may stay silent");
+        let plain =
+            PlanSettings { react: Some(ReactSettings { alpha: 0.0, ..ReactSettings::default() }), ..settings(0.0) };
+        let prior_only = planner.conditional(&plain).unwrap();
+        assert_eq!(prior_only.choose(Token::note_on(72)), Token::chord_on(chord(0)), "but a note gets a chord");
         planner.observe(Token::chord_on(chord(0)), Token::note_on(60)).unwrap();
         let playing = planner.conditional(&settings(0.0)).unwrap();
         assert_ne!(playing.choose(Token::SILENCE), Token::SILENCE, "a sounding chord does not fall silent at a rest");
