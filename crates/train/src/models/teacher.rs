@@ -58,18 +58,26 @@ impl Teacher {
     pub fn forward(&self, partner: Tensor<2, Int>, own_in: Tensor<2, Int>) -> Tensor<3> {
         let [b, t] = partner.dims();
         let device = partner.device();
-        let steps = embed_steps(&self.embedding, &partner);
-        let forward = self.forward_encoder.forward(steps.clone(), self.forward_encoder.zero_state(b, &device));
-        let mut backward = self
-            .backward_encoder
-            .forward(steps.into_iter().rev().collect(), self.backward_encoder.zero_state(b, &device));
-        backward.reverse();
+        let (forward, backward) = self.encode(&partner);
         let inputs = (0..t)
             .zip(forward.into_iter().zip(backward))
             .map(|(i, (f, r))| Tensor::cat(vec![embed_step(&self.embedding, &own_in, i), f, r], 1))
             .collect();
         let outputs = self.decoder.forward(inputs, self.decoder.zero_state(b, &device));
         self.head.forward(Tensor::stack(outputs, 1))
+    }
+
+    /// The partner track `[B, T]` read both ways: per frame, the forward encoder's state
+    /// after it and the backward encoder's state from the end back to it.
+    fn encode(&self, partner: &Tensor<2, Int>) -> (Vec<Tensor<2>>, Vec<Tensor<2>>) {
+        let (b, device) = (partner.dims()[0], partner.device());
+        let steps = embed_steps(&self.embedding, partner);
+        let forward = self.forward_encoder.forward(steps.clone(), self.forward_encoder.zero_state(b, &device));
+        let mut backward = self
+            .backward_encoder
+            .forward(steps.into_iter().rev().collect(), self.backward_encoder.zero_state(b, &device));
+        backward.reverse();
+        (forward, backward)
     }
 
     /// Its own part (`part`) against each whole partner track, frame by frame with the
@@ -115,12 +123,7 @@ impl Teacher {
         }
         let ids = |tokens: &mut dyn Iterator<Item = Token>| tokens.map(|t| t.id() as i64).collect::<Vec<_>>();
         let partner = ids(&mut partners.iter().flat_map(|p| p.iter().copied()));
-        let steps = embed_steps(&self.embedding, &Tensor::from_data(TensorData::new(partner, [b, frames]), device));
-        let forward = self.forward_encoder.forward(steps.clone(), self.forward_encoder.zero_state(b, device));
-        let mut backward = self
-            .backward_encoder
-            .forward(steps.into_iter().rev().collect(), self.backward_encoder.zero_state(b, device));
-        backward.reverse();
+        let (forward, backward) = self.encode(&Tensor::from_data(TensorData::new(partner, [b, frames]), device));
         let (track, mut samplers) = (Track::of(part), row_samplers(b, seed));
         let mut state = self.decoder.zero_state(b, device);
         let mut previous = vec![Token::BOS; b];
