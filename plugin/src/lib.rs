@@ -20,7 +20,7 @@ use nice_plug::midi::{Channel, Key, VoiceID};
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState};
 use params::ComperParams;
-use realtime::{BlockInfo, NoteSink, Render, RenderPace, Scheduler, WorkerLink};
+use realtime::{BlockInfo, MelodyThru, NoteSink, Render, RenderPace, Scheduler, WorkerLink};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -34,6 +34,8 @@ pub struct Comper {
     /// the first activation.
     status: Arc<Status>,
     scheduler: Scheduler,
+    /// The melody forwarded to the instrument after Comper.
+    thru: MelodyThru,
     /// Started on the first activation, never in `default()` (hosts create instances to
     /// scan them).
     worker: Option<(Worker, WorkerLink)>,
@@ -51,6 +53,7 @@ impl Default for Comper {
             editor_state: editor::default_state(),
             status: Arc::new(Status::default()),
             scheduler: Scheduler::default(),
+            thru: MelodyThru::default(),
             worker: None,
             sample_rate: 48_000.0,
             offline: false,
@@ -148,9 +151,10 @@ impl Plugin for Comper {
         self.status.tempo.store(info.tempo.unwrap_or(settings.free_tempo), Ordering::Relaxed);
         let thru = settings.bypass || self.params.melody_thru.value();
         let mut notes = HostNotes(context);
+        self.thru.retry_refused(|channel, key| notes.note_off(0, channel, key));
         let Some((_, link)) = self.worker.as_mut() else {
             while let Some(event) = notes.0.next_event() {
-                let _ = notes.0.try_send_event(event);
+                forward(&mut self.thru, notes.0, event, true);
             }
             return ProcessStatus::KeepAlive;
         };
@@ -167,12 +171,33 @@ impl Plugin for Comper {
                 }
                 _ => {}
             }
-            if thru {
-                let _ = notes.0.try_send_event(event);
-            }
+            forward(&mut self.thru, notes.0, event, thru);
         }
         self.scheduler.end_block(&info, &settings, &mut notes, link);
         ProcessStatus::KeepAlive
+    }
+}
+
+/// Pass one incoming event on to the instrument after Comper when `thru` (see
+/// [`MelodyThru`]: a note-off whose note-on went out always follows it).
+fn forward<C: ProcessContext<Comper>>(
+    thru: &mut MelodyThru,
+    context: &mut C,
+    event: PluginNoteEvent<Comper>,
+    on: bool,
+) {
+    let mut send = || context.try_send_event(event).is_ok();
+    match event {
+        NoteEvent::NoteOn { channel, key, velocity, .. } if velocity > 0.0 => {
+            thru.note_on(channel.number(), key.number(), on, send)
+        }
+        NoteEvent::NoteOn { channel, key, .. } | NoteEvent::NoteOff { channel, key, .. } => {
+            thru.note_off(channel.number(), key.number(), on, send)
+        }
+        _ if on => {
+            send();
+        }
+        _ => {}
     }
 }
 

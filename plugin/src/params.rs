@@ -89,6 +89,13 @@ impl ChangesOn {
     }
 }
 
+/// A float parameter's value, or its default where the host sent something that is not a
+/// number: ranges clamp what hosts send, but a NaN passes through a clamp.
+fn finite(param: &FloatParam) -> f32 {
+    let value = param.value();
+    if value.is_finite() { value } else { param.default_plain_value() }
+}
+
 /// The model choice, persisted with the plugin state. Every change (a restored state, the
 /// model picker) counts a new generation: the worker reloads at once instead of at its next
 /// poll, and an offline render waits until the worker has applied the generation it reads.
@@ -133,17 +140,13 @@ impl PersistentField<'_, String> for ModelChoice {
 
 impl Default for ComperParams {
     fn default() -> Self {
-        let beats = |v: i32| format!("{v} beats");
         ComperParams {
             melody_thru: BoolParam::new("Melody thru", true),
             temperature: FloatParam::new("Temperature", 1.0, FloatRange::Linear { min: 0.0, max: 2.0 })
                 .with_step_size(0.01),
-            lookahead_beats: IntParam::new("Lookahead", 4, IntRange::Linear { min: 1, max: 8 })
-                .with_value_to_string(std::sync::Arc::new(beats)),
-            commit_beats: IntParam::new("Commit", 4, IntRange::Linear { min: 0, max: 8 })
-                .with_value_to_string(std::sync::Arc::new(beats)),
-            listen_beats: IntParam::new("Listen", 0, IntRange::Linear { min: 0, max: 32 })
-                .with_value_to_string(std::sync::Arc::new(beats)),
+            lookahead_beats: IntParam::new("Lookahead", 4, IntRange::Linear { min: 1, max: 8 }).with_unit(" beats"),
+            commit_beats: IntParam::new("Commit", 4, IntRange::Linear { min: 0, max: 8 }).with_unit(" beats"),
+            listen_beats: IntParam::new("Listen", 0, IntRange::Linear { min: 0, max: 32 }).with_unit(" beats"),
             react: BoolParam::new("Hear the note", true),
             react_window: FloatParam::new("React window", 20.0, FloatRange::Linear { min: 0.0, max: 40.0 })
                 .with_step_size(1.0)
@@ -180,16 +183,16 @@ impl ComperParams {
                     spread: self.spread.value(),
                 },
                 channel: (self.channel.value() - 1).clamp(0, 15) as u8,
-                velocity: self.velocity.value(),
+                velocity: finite(&self.velocity),
                 rhythm: self.rhythm.value(),
                 voice_leading: self.voice_leading.value(),
                 below_melody: self.below_melody.value(),
-                humanize: self.humanize.value(),
+                humanize: finite(&self.humanize),
             },
             listen_frames: self.listen_beats.value() as u32 * FRAMES_PER_BEAT as u32,
-            react_window_ms: f64::from(self.react_window.value()),
+            react_window_ms: f64::from(finite(&self.react_window)),
             free_run: self.free_run.value(),
-            free_tempo: f64::from(self.free_tempo.value()),
+            free_tempo: f64::from(finite(&self.free_tempo)),
             bypass: self.bypass.value(),
             model_generation: self.model.generation(),
             seed: self.seed.value() as u64,
@@ -205,8 +208,52 @@ impl ComperParams {
             commit: frames(self.commit_beats.value()).min(lookahead),
             listen: frames(self.listen_beats.value()),
             react: self.react.value().then(ReactSettings::default),
-            temperature: self.temperature.value(),
+            temperature: finite(&self.temperature),
             grid: self.changes_on.value().grid(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every parameter of the instance, as the wrappers of both formats reach them.
+    fn each_param(params: &ComperParams, mut f: impl FnMut(&str, ParamPtr)) {
+        for (id, ptr, _) in params.param_map() {
+            f(&id, ptr);
+        }
+    }
+
+    #[test]
+    fn every_parameters_text_reads_back_as_its_value() {
+        let params = ComperParams::default();
+        each_param(&params, |id, ptr| {
+            // SAFETY: `params` outlives every pointer of its map.
+            let default = unsafe { ptr.default_normalized_value() };
+            for normalized in [0.0, 0.13, 0.5, 0.77, 1.0, default] {
+                for unit in [true, false] {
+                    let text = unsafe { ptr.normalized_value_to_string(normalized, unit) };
+                    let back = unsafe { ptr.string_to_normalized_value(&text) };
+                    let back = back.unwrap_or_else(|| panic!("{id}: {text:?} does not parse"));
+                    let again = unsafe { ptr.normalized_value_to_string(back, unit) };
+                    assert_eq!(again, text, "{id}: {normalized} reads back as another value");
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn a_host_sending_nan_leaves_every_setting_a_number() {
+        let params = ComperParams::default();
+        each_param(&params, |_, ptr| unsafe {
+            ptr._internal_set_normalized_value(f32::NAN);
+        });
+        let settings = params.settings();
+        let touch = settings.touch;
+        for value in [touch.velocity, touch.humanize, settings.react_window_ms as f32, settings.free_tempo as f32] {
+            assert!(value.is_finite(), "{settings:?}");
+        }
+        assert!(params.plan_settings().temperature.is_finite());
     }
 }

@@ -117,6 +117,18 @@ impl ChordNotes {
         }
     }
 
+    /// What is still owed once the host resets the plugin: a note-off for every key that
+    /// sounded and every one refused so far, sent by the next block's [`retry_unsent`].
+    ///
+    /// [`retry_unsent`]: Self::retry_unsent
+    pub fn owed_after_reset(&self) -> ChordNotes {
+        let mut owed = ChordNotes { unsent_offs: self.unsent_offs, ..ChordNotes::default() };
+        for &key in self.keys.keys() {
+            owed.keep_unsent(self.channel, key);
+        }
+        owed
+    }
+
     /// True when no note of ours sounds and no note-off is owed.
     pub fn is_silent(&self) -> bool {
         self.chord.is_none() && self.unsent_offs.iter().all(Option::is_none)

@@ -2,19 +2,23 @@
 //! planned chords → notes on exact samples. Fixed-size state only: no allocation, lock,
 //! I/O or inference here, and no waiting except in a render (see [`Render`]).
 
+mod block_info;
 mod chord_notes;
 mod clock;
 mod melody;
+mod melody_thru;
 mod pace;
 mod plan;
 mod rhythm;
 mod scheduler;
 
+pub use block_info::BlockInfo;
 pub use chord_notes::{NoteSink, Touch};
+pub use melody_thru::MelodyThru;
 pub use pace::{RENDER_LEAD, RenderPace};
 pub use plan::ChordTable;
 pub use rhythm::Rhythm;
-pub use scheduler::{BlockInfo, IDLE_BEATS, Render, STALL_LIMIT, Scheduler, Settings, WorkerLink};
+pub use scheduler::{IDLE_BEATS, Render, STALL_LIMIT, Scheduler, Settings, WorkerLink};
 
 #[cfg(test)]
 mod scheduler_fuzz;

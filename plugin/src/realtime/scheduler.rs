@@ -15,6 +15,7 @@
 //! `worker::thread`) release the chord and start over. Every one
 //! of them releases the sounding chord first.
 
+use super::block_info::{BlockInfo, playable_tempo};
 use super::chord_notes::{ChordNotes, NoteSink, Touch};
 use super::clock::{BlockClock, next_beat_frame, next_frame};
 use super::melody::MelodyQuantizer;
@@ -30,6 +31,8 @@ use std::time::{Duration, Instant};
 
 /// Beats without melody after which a free-running session ends.
 pub const IDLE_BEATS: f64 = 8.0;
+/// The tempo when neither the host nor the free-run tempo gives one that can be played.
+const DEFAULT_TEMPO: f64 = 120.0;
 /// A host position further than this from where the last block ended is a jump.
 const JUMP_TOLERANCE_BEATS: f64 = 1.0 / 64.0;
 /// The most a humanized strike's velocity moves (±25% at full humanize).
@@ -53,18 +56,6 @@ pub enum Render {
     /// The host did not say so but runs ahead of the clock by twice this (see `pace`): wait
     /// as an offline render does, at most this long in the block.
     Ahead(Duration),
-}
-
-/// The host's view of one block.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BlockInfo {
-    pub samples: u32,
-    pub sample_rate: f32,
-    pub playing: bool,
-    pub tempo: Option<f64>,
-    pub position_beats: Option<f64>,
-    pub loop_beats: Option<(f64, f64)>,
-    pub render: Render,
 }
 
 /// The parameters the scheduler reads each block.
@@ -198,11 +189,12 @@ impl Default for Scheduler {
 }
 
 impl Scheduler {
-    /// Forget everything without sending anything: the host has just (re)activated the
-    /// plugin and considers every note off.
+    /// Forget the session: the host has just (re)activated or reset the plugin. What sounded
+    /// is still owed its note-offs, sent first in the next block: a host that resets does not
+    /// always silence the instrument after Comper.
     pub fn reset(&mut self) {
-        let session = self.session;
-        *self = Scheduler { session, ..Scheduler::default() };
+        let (session, notes) = (self.session, self.notes.owed_after_reset());
+        *self = Scheduler { session, notes, ..Scheduler::default() };
     }
 
     /// True when no chord note sounds and no note-off is owed.
@@ -229,21 +221,23 @@ impl Scheduler {
         let generation = settings.model_generation;
         self.wait_for_worker(link, |_, status| !status.has_applied(generation));
         self.drain(link);
-        let mode = if settings.bypass {
-            Mode::Off
-        } else if info.playing && info.position_beats.is_some() {
-            Mode::Host
-        } else if settings.free_run {
-            Mode::Free
-        } else {
-            Mode::Off
+        let timed = info.checked();
+        let mode = match timed {
+            _ if settings.bypass => Mode::Off,
+            None => Mode::Off,
+            Some(info) if info.playing && info.position_beats.is_some() => Mode::Host,
+            Some(_) if settings.free_run => Mode::Free,
+            Some(_) => Mode::Off,
         };
-        let tempo = info.tempo.unwrap_or(settings.free_tempo);
         if mode != self.mode {
             self.end_session(sink);
             self.mode = mode;
             self.continue_at = None;
         }
+        let Some(info) = timed else {
+            return;
+        };
+        let tempo = info.tempo.or(playable_tempo(settings.free_tempo)).unwrap_or(DEFAULT_TEMPO);
         match mode {
             Mode::Off => {}
             Mode::Host => {

@@ -1,7 +1,8 @@
 //! Random sessions against the scheduler: melodies, play/stop, seeks, loops, tempo changes,
-//! bypass, voicing and rhythm changes, block sizes from 1 to 8192 samples, sample rates from
-//! 22.05 to 192 kHz, a worker that plans 1 to 16 frames ahead, and hosts whose output
-//! buffer is sometimes full. Invariants: events in order inside their block (the rig checks
+//! bypass, voicing and rhythm changes, parameters at their extremes, block sizes from 1 to
+//! 8192 samples, sample rates from 22.05 to 192 kHz, a worker that plans 1 to 16 frames
+//! ahead, hosts whose output buffer is sometimes full, blocks whose sample rate, tempo or
+//! position is not a number or absurd, and resets in the middle of a chord. Invariants: events in order inside their block (the rig checks
 //! every block), nothing sounds while the transport is stopped unless free-running is on,
 //! and every note-on is closed in the end — refused note-offs included.
 //!
@@ -15,6 +16,10 @@ use rand::{RngExt, SeedableRng};
 const CI_SCENARIOS: u64 = 300;
 const RHYTHMS: [Rhythm; 5] = [Rhythm::Hold, Rhythm::Beats, Rhythm::Eighths, Rhythm::Offbeats, Rhythm::Charleston];
 const SAMPLE_RATES: [f32; 6] = [22_050.0, 44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
+/// What hosts have been seen to send, or could: for one block at a time.
+const ABSURD_RATES: [f32; 4] = [0.0, -44_100.0, f32::NAN, f32::INFINITY];
+const ABSURD_TEMPI: [f64; 5] = [0.0, -120.0, f64::NAN, f64::INFINITY, 1e12];
+const ABSURD_POSITIONS: [f64; 5] = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 2.3e18, -1e12];
 
 fn scenarios() -> u64 {
     std::env::var("COMPER_FUZZ_SCENARIOS").ok().and_then(|s| s.parse().ok()).unwrap_or(CI_SCENARIOS)
@@ -67,12 +72,30 @@ fn run(seed: u64) -> usize {
             10 => rig.settings.touch.below_melody = !rig.settings.touch.below_melody,
             11 => rig.settings.touch.humanize = rng.random_range(0.0..1.0),
             12 => rig.settings.react_window_ms = rng.random_range(0.0..40.0),
+            13 => {
+                let extreme = rng.random_bool(0.5);
+                rig.settings.touch.voicing.octave = if extreme { 7 } else { 1 };
+                rig.settings.touch.velocity = if extreme { 1.0 } else { 0.0 };
+                rig.settings.touch.humanize = if extreme { 1.0 } else { 0.0 };
+                rig.settings.react_window_ms = if extreme { 40.0 } else { 0.0 };
+                rig.settings.free_tempo = if extreme { 240.0 } else { 40.0 };
+            }
+            14 => rig.scheduler.reset(),
             _ => {}
         }
         rig.sink.full = rng.random_bool(0.02);
         let samples = block_size(&mut rng);
         let events = melody(&mut rng, samples);
-        rig.block(samples, position, looped, &events);
+        let (rate, tempo) = (rig.sample_rate, rig.tempo);
+        let mut heard_position = position;
+        match rng.random_range(0..200) {
+            0 => rig.sample_rate = ABSURD_RATES[rng.random_range(0..ABSURD_RATES.len())],
+            1 => rig.tempo = ABSURD_TEMPI[rng.random_range(0..ABSURD_TEMPI.len())],
+            2 => heard_position = Some(ABSURD_POSITIONS[rng.random_range(0..ABSURD_POSITIONS.len())]),
+            _ => {}
+        }
+        rig.block(samples, heard_position, looped, &events);
+        (rig.sample_rate, rig.tempo) = (rate, tempo);
         if position.is_none() && !rig.settings.free_run && !rig.sink.full {
             assert!(rig.sounding().is_empty(), "seed {seed}: a chord sounds while the transport is stopped");
         }

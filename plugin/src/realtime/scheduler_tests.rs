@@ -263,3 +263,35 @@ fn humanize_varies_velocities_the_same_way_for_the_same_seed() {
     assert_eq!(varied, velocities(1.0, 1));
     assert_ne!(varied, velocities(1.0, 2));
 }
+
+#[test]
+fn host_values_that_cannot_time_a_block_release_the_chord_and_the_block_ends() {
+    let mut rig = Rig::new(0);
+    rig.play(512, 200);
+    assert!(!rig.sounding().is_empty());
+    rig.sample_rate = 0.0;
+    rig.play(512, 1);
+    assert!(rig.sounding().is_empty(), "a sample rate of 0 times nothing");
+    rig.sample_rate = 48_000.0;
+    for (tempo, position) in
+        [(f64::INFINITY, Some(8.0)), (1e12, Some(8.0)), (120.0, Some(f64::NAN)), (120.0, Some(2.3e18))]
+    {
+        rig.tempo = tempo;
+        rig.block(512, position, None, &[(0, true, 60)]);
+        rig.tempo = 120.0;
+    }
+    rig.play(512, 200);
+    assert!(!rig.sounding().is_empty(), "it plays again once the host makes sense");
+}
+
+#[test]
+fn a_reset_while_a_chord_sounds_closes_it_in_the_next_block() {
+    let mut rig = Rig::new(0);
+    rig.play(512, 200);
+    let sounding = rig.sounding();
+    assert!(!sounding.is_empty());
+    rig.scheduler.reset();
+    rig.block(512, None, None, &[]);
+    assert!(rig.sounding().is_empty(), "{sounding:?} were left to the synth");
+    assert!(rig.scheduler.is_silent());
+}

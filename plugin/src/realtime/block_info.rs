@@ -1,0 +1,90 @@
+//! What the host says about a block, checked before anything is timed by it.
+//!
+//! Hosts send what they send: a sample rate of 0, a tempo of +∞ or 10¹² BPM, a position of
+//! NaN or 10¹⁹ beats. Timed by such values every frame boundary falls on sample 0 and the
+//! block never ends, or frame numbers overflow. So a value that is not a number, or absurd,
+//! counts as not given; a block whose sample rate cannot time anything plays nothing.
+
+use super::scheduler::Render;
+use std::ops::RangeInclusive;
+
+/// Sample rates a block can be timed at (Hz).
+const SAMPLE_RATES: RangeInclusive<f32> = 1_000.0..=1_536_000.0;
+/// Tempi a block can be timed at (BPM).
+const TEMPI: RangeInclusive<f64> = 1.0..=1_000.0;
+/// The furthest position (beats, either way) Comper follows: 15 years at 120 BPM, and far
+/// inside the range where a frame's sample is exact.
+const FURTHEST_BEAT: f64 = 1e9;
+
+/// The host's view of one block.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BlockInfo {
+    pub samples: u32,
+    pub sample_rate: f32,
+    pub playing: bool,
+    pub tempo: Option<f64>,
+    pub position_beats: Option<f64>,
+    pub loop_beats: Option<(f64, f64)>,
+    pub render: Render,
+}
+
+impl BlockInfo {
+    /// The block with every value checked (see the module doc); `None` when its sample rate
+    /// cannot time a block.
+    pub fn checked(&self) -> Option<BlockInfo> {
+        SAMPLE_RATES.contains(&self.sample_rate).then(|| BlockInfo {
+            tempo: self.tempo.and_then(playable_tempo),
+            position_beats: self.position_beats.filter(|&beats| followable(beats)),
+            loop_beats: self.loop_beats.filter(|&(start, end)| followable(start) && followable(end) && start < end),
+            ..*self
+        })
+    }
+}
+
+/// `tempo` if a block can be timed at it.
+pub fn playable_tempo(tempo: f64) -> Option<f64> {
+    TEMPI.contains(&tempo).then_some(tempo)
+}
+
+fn followable(beats: f64) -> bool {
+    beats.abs() <= FURTHEST_BEAT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block() -> BlockInfo {
+        BlockInfo {
+            samples: 512,
+            sample_rate: 48_000.0,
+            playing: true,
+            tempo: Some(120.0),
+            position_beats: Some(8.0),
+            loop_beats: Some((0.0, 16.0)),
+            render: Render::Live,
+        }
+    }
+
+    #[test]
+    fn a_sample_rate_that_cannot_time_a_block_plays_nothing() {
+        for rate in [0.0, -48_000.0, f32::NAN, f32::INFINITY, 1e12] {
+            assert_eq!(BlockInfo { sample_rate: rate, ..block() }.checked(), None, "{rate}");
+        }
+        assert_eq!(block().checked(), Some(block()));
+    }
+
+    #[test]
+    fn absurd_tempi_and_positions_count_as_not_given() {
+        for tempo in [0.0, -120.0, f64::NAN, f64::INFINITY, 1e12] {
+            assert_eq!(BlockInfo { tempo: Some(tempo), ..block() }.checked().unwrap().tempo, None, "{tempo}");
+        }
+        for beats in [f64::NAN, f64::NEG_INFINITY, 2.3e18, -1e10] {
+            let checked =
+                BlockInfo { position_beats: Some(beats), loop_beats: Some((0.0, beats)), ..block() }.checked();
+            assert_eq!(checked.unwrap().position_beats, None, "{beats}");
+            assert_eq!(checked.unwrap().loop_beats, None, "{beats}");
+        }
+        assert_eq!(BlockInfo { loop_beats: Some((4.0, 4.0)), ..block() }.checked().unwrap().loop_beats, None);
+    }
+}
