@@ -387,6 +387,59 @@ fn a_broken_model_choice_keeps_the_music_going_on_the_model_it_had() {
     }
 }
 
+#[test]
+fn a_project_from_another_machine_plays_the_default_model() {
+    for format in FORMATS {
+        let mut host = load(format);
+        let state = with_model(&mut *host, std::path::Path::new("/another/machine/comper/models/mine"));
+        host.load_state(&state).unwrap();
+        let played = perform(&mut *host, &ode_to_joy(), &performance(24.0, 512)).unwrap();
+        assert!(played.iter().any(|p| p.event.kind == NoteKind::On), "{format:?}: the default plays");
+    }
+}
+
+/// Model folders as they could come from the internet: a card claiming a state of 2⁴⁰ units
+/// (allocating it would abort the host), a card that is a link to `/dev/zero`, one that is a
+/// FIFO nobody writes to, and a model file that is a link to `/dev/zero`.
+#[test]
+fn a_hostile_model_folder_leaves_the_host_playing_the_model_it_had() {
+    let shipped = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models/online-mle"));
+    let dir = tempfile::tempdir().unwrap();
+    let folder = |name: &str| {
+        let folder = dir.path().join(name);
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::copy(shipped.join("model.onnx"), folder.join("model.onnx")).unwrap();
+        folder
+    };
+    let huge = folder("huge");
+    let mut card: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(shipped.join("card.json")).unwrap()).unwrap();
+    card["architecture"]["hidden"] = serde_json::json!(1u64 << 40);
+    std::fs::write(huge.join("card.json"), serde_json::to_vec(&card).unwrap()).unwrap();
+    let zero_card = folder("zero-card");
+    std::os::unix::fs::symlink("/dev/zero", zero_card.join("card.json")).unwrap();
+    let fifo = folder("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(fifo.join("card.json")).status().unwrap().success());
+    let zero_model = dir.path().join("zero-model");
+    std::fs::create_dir(&zero_model).unwrap();
+    std::fs::copy(shipped.join("card.json"), zero_model.join("card.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", zero_model.join("model.onnx")).unwrap();
+    for format in FORMATS {
+        for hostile in [&huge, &zero_card, &fifo, &zero_model] {
+            let mut host = load(format);
+            block(&mut *host, 64, None, None); // an offline block waits for the default model
+            let state = with_model(&mut *host, hostile);
+            host.load_state(&state).unwrap();
+            let played = perform(&mut *host, &ode_to_joy(), &performance(24.0, 512)).unwrap();
+            let name = hostile.file_name().unwrap().to_string_lossy();
+            assert!(
+                played.iter().any(|p| p.event.kind == NoteKind::On),
+                "{format:?}, {name}: the loaded model plays on"
+            );
+        }
+    }
+}
+
 /// Scenarios of the fuzz through the real bundles: a few in the suite, more with
 /// `COMPER_BUNDLE_FUZZ_SCENARIOS`.
 fn bundle_fuzz_scenarios() -> u64 {

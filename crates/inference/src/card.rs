@@ -10,6 +10,12 @@ use std::path::{Path, PathBuf};
 
 /// The card format this build reads and writes.
 pub const CARD_FORMAT: u32 = 1;
+/// The most a card may hold (a shipped one is about 21 KB, most of it the chord vocabulary).
+const CARD_BYTES: u64 = 1 << 20;
+/// The most layers, and units per layer, a card may claim: the state is allocated from
+/// them before the model says anything (the shipped policy: 2 × 256).
+const MOST_LAYERS: usize = 16;
+const MOST_UNITS: usize = 8192;
 
 /// The ONNX tensor names of a policy step model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,9 +113,7 @@ pub enum CardError {
 
 impl ModelCard {
     pub fn load(path: &Path) -> Result<ModelCard, CardError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CardError::Io { path: path.into(), source })?;
-        let card: ModelCard =
-            serde_json::from_str(&text).map_err(|e| CardError::Invalid { path: path.into(), reason: e.to_string() })?;
+        let card: ModelCard = parse_card(path)?;
         card.check_compatible()?;
         Ok(card)
     }
@@ -134,8 +138,17 @@ impl ModelCard {
         if self.vocabulary != entries() {
             return fail("its chord vocabulary differs".into());
         }
-        if self.architecture.family != "gru" {
-            return fail(format!("architecture '{}' has no step runner", self.architecture.family));
+        let a = &self.architecture;
+        if a.family != "gru" {
+            return fail(format!("architecture '{}' has no step runner", a.family));
+        }
+        if !(1..=MOST_LAYERS).contains(&a.layers)
+            || ![a.hidden, a.embedding].iter().all(|n| (1..=MOST_UNITS).contains(n))
+        {
+            return fail(format!(
+                "{} layers of {} units (embedding {}): at most {MOST_LAYERS} layers of {MOST_UNITS}",
+                a.layers, a.hidden, a.embedding
+            ));
         }
         Ok(())
     }
@@ -150,13 +163,19 @@ impl ModelCard {
     }
 }
 
+/// A card file as JSON, read as a file from elsewhere (see `comper_files`).
+pub(crate) fn parse_card<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CardError> {
+    let text = comper_files::read_text_limited(path, CARD_BYTES)
+        .map_err(|source| CardError::Io { path: path.into(), source })?;
+    serde_json::from_str(&text).map_err(|e| CardError::Invalid { path: path.into(), reason: e.to_string() })
+}
+
 /// The folders of `models` that hold a chord policy (`card.json` without a `kind`, or of kind
 /// `policy`, playing chords), sorted; other models there (the evaluation's chord encoder and
 /// melody agent) are left out.
 pub fn policy_folders(models: &Path) -> std::io::Result<Vec<PathBuf>> {
     let is_policy = |dir: &Path| {
-        let Ok(text) = std::fs::read_to_string(dir.join("card.json")) else { return false };
-        let Ok(card) = serde_json::from_str::<serde_json::Value>(&text) else { return false };
+        let Ok(card) = parse_card::<serde_json::Value>(&dir.join("card.json")) else { return false };
         let kind_ok = card["kind"].is_null() || card["kind"] == "policy";
         kind_ok && (card["part"].is_null() || card["part"] == "chords")
     };

@@ -2,7 +2,7 @@
 //! track in, one unit vector out. The Vendi diversity score is computed on these
 //! embeddings (method §5.1), so every system is measured with the same frozen encoder.
 
-use crate::card::{CARD_FORMAT, CardError, TokenLayout};
+use crate::card::{CARD_FORMAT, CardError, TokenLayout, parse_card};
 use crate::runtime::{InferenceError, expect_tensor, session};
 use comper_music::vocab::{VocabEntry, entries};
 use comper_music::{FRAMES_PER_BEAT, Token};
@@ -57,9 +57,7 @@ pub struct EncoderCard {
 
 impl EncoderCard {
     pub fn load(path: &Path) -> Result<EncoderCard, CardError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CardError::Io { path: path.into(), source })?;
-        let card: EncoderCard =
-            serde_json::from_str(&text).map_err(|e| CardError::Invalid { path: path.into(), reason: e.to_string() })?;
+        let card: EncoderCard = parse_card(path)?;
         let fail = |reason: String| Err(CardError::Incompatible { name: card.name.clone(), reason });
         if card.format != CARD_FORMAT || card.kind != CHORD_ENCODER_KIND {
             return fail(format!("a {} card of format {}, not a {CHORD_ENCODER_KIND} card", card.kind, card.format));

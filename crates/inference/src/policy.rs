@@ -65,11 +65,23 @@ impl OnnxPolicy {
                 io.state.as_str() => TensorRef::from_array_view(state).map_err(run)?,
             ])
             .map_err(run)?;
+        // Shapes are checked before anything is copied: a model can say one thing in its
+        // card and do another (a state that doubles every step, logits of another length).
         let logits = outputs[io.logits.as_str()].try_extract_array::<f32>().map_err(run)?;
-        let logits = logits.into_dimensionality::<Ix2>().map_err(shape)?.to_owned();
-        let state = outputs[io.new_state.as_str()].try_extract_array::<f32>().map_err(run)?;
-        let state = state.into_dimensionality::<Ix3>().map_err(shape)?.to_owned();
-        Ok((logits, state))
+        let logits = logits.into_dimensionality::<Ix2>().map_err(shape)?;
+        let new_state = outputs[io.new_state.as_str()].try_extract_array::<f32>().map_err(run)?;
+        let new_state = new_state.into_dimensionality::<Ix3>().map_err(shape)?;
+        let expected = (tokens.len(), self.card.tokens.vocab_size);
+        if logits.dim() != expected || new_state.dim() != state.dim() {
+            let reason = format!(
+                "the model answered logits {:?} and a state {:?} for logits {expected:?} and a state {:?}",
+                logits.dim(),
+                new_state.dim(),
+                state.dim()
+            );
+            return Err(InferenceError::Contract { path: self.path.clone(), reason });
+        }
+        Ok((logits.to_owned(), new_state.to_owned()))
     }
 }
 

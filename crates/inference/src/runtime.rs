@@ -56,17 +56,23 @@ pub fn environment(library: &Path) -> Result<&'static Environment, InferenceErro
     Ok(ENVIRONMENT.get_or_init(|| environment))
 }
 
+/// The largest model file Comper loads (the shipped policies are under 4 MB).
+const MODEL_BYTES: u64 = 256 << 20;
+
 /// A session on `model` with one intra-op and one inter-op thread: Comper runs one session
-/// per worker thread, and more threads per session only contend for the same cores.
+/// per worker thread, and more threads per session only contend for the same cores. The
+/// file is read by Comper, bounded (`comper_files`), not by the runtime, which would block
+/// on a FIFO or read a link to `/dev/zero` forever.
 pub fn session(environment: &Environment, model: &Path) -> Result<Session, InferenceError> {
     let fail = |reason: String| InferenceError::Model { path: model.to_path_buf(), reason };
+    let bytes = comper_files::read_limited(model, MODEL_BYTES).map_err(|e| fail(e.to_string()))?;
     Session::builder(environment)
         .map_err(|e| fail(e.to_string()))?
         .with_intra_threads(1)
         .map_err(|e| fail(e.to_string()))?
         .with_inter_threads(1)
         .map_err(|e| fail(e.to_string()))?
-        .commit_from_file(model)
+        .commit_from_memory(&bytes)
         .map_err(|e| fail(e.to_string()))
 }
 

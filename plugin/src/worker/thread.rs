@@ -19,10 +19,19 @@ use std::time::{Duration, Instant};
 
 /// How long the worker sleeps when there is nothing to do.
 const IDLE_SLEEP: Duration = Duration::from_micros(500);
-/// How often the worker retries a failed load (a changed choice is taken at once).
+/// How often the worker looks at the model choice (a changed choice is taken at once).
 const MODEL_CHECK: Duration = Duration::from_millis(250);
+/// The longest wait between two tries of a model that failed to load: each failure doubles
+/// the wait, so a broken model is not reloaded 4 times a second forever.
+const LONGEST_RETRY: Duration = Duration::from_secs(30);
 
 type Engine = Planner<Timed<OnnxPolicy>>;
+
+/// When the worker last looked at the model choice, and how long until it looks again.
+struct ModelCheck {
+    last: Option<Instant>,
+    wait: Duration,
+}
 
 /// The running worker; dropping it stops and joins the thread.
 pub struct Worker {
@@ -88,10 +97,10 @@ impl Loop {
     /// caught: the model is dropped as after a failed step, the window says so, and the next
     /// model check loads it again, so the host and the music go on.
     fn run(&mut self, stop: &AtomicBool) {
-        let mut last_check: Option<Instant> = None;
+        let mut check = ModelCheck { last: None, wait: MODEL_CHECK };
         while !stop.load(Ordering::Acquire) {
             self.status.beat();
-            let turn = std::panic::catch_unwind(AssertUnwindSafe(|| self.turn(&mut last_check)));
+            let turn = std::panic::catch_unwind(AssertUnwindSafe(|| self.turn(&mut check)));
             match turn {
                 Ok(true) => {}
                 Ok(false) => std::thread::sleep(IDLE_SLEEP),
@@ -104,17 +113,18 @@ impl Loop {
     }
 
     /// Check the model choice when due, then serve the audio thread; false if idle.
-    fn turn(&mut self, last_check: &mut Option<Instant>) -> bool {
+    fn turn(&mut self, check: &mut ModelCheck) -> bool {
         #[cfg(test)]
         if tests::PANIC_NEXT_TURN.swap(false, Ordering::AcqRel) {
             panic!("injected fault");
         }
         let generation = self.params.model.generation();
         let changed = !self.status.has_applied(generation);
-        if changed || last_check.is_none_or(|at| at.elapsed() >= MODEL_CHECK) {
-            self.ensure_model(&self.params.model.path());
+        if changed || check.last.is_none_or(|at| at.elapsed() >= check.wait) {
+            let playing = self.ensure_model(&self.params.model.path());
             self.status.applied_generation.store(generation, Ordering::Release);
-            *last_check = Some(Instant::now());
+            check.wait = if playing || changed { MODEL_CHECK } else { (check.wait * 2).min(LONGEST_RETRY) };
+            check.last = Some(Instant::now());
         }
         self.log_rendering();
         self.serve()
@@ -135,32 +145,50 @@ impl Loop {
         }
     }
 
-    /// Load the chosen model if it is not the one running (or the last load failed).
-    fn ensure_model(&mut self, chosen: &str) {
+    /// Load the chosen model if it is not the one running (or the last load failed); false
+    /// if loading failed. A chosen folder that is not on this machine (a project made on
+    /// another) plays the default instead, and the window says so.
+    fn ensure_model(&mut self, chosen: &str) -> bool {
         if self.engine.as_ref().is_some_and(|(_, loaded)| loaded == chosen) {
-            return;
+            return true;
         }
         let had_model = self.engine.is_some();
-        match load(chosen, self.params.seed.value() as u64, &self.status) {
+        let seed = self.params.seed.value() as u64;
+        let (loaded, note) = match load(chosen, seed, &self.status) {
+            Err(_) if !chosen.is_empty() && !Path::new(chosen).exists() => {
+                let note = format!("the model {chosen} is not on this machine, so Comper plays the default");
+                (load("", seed, &self.status), Some(note))
+            }
+            loaded => (loaded, None),
+        };
+        match loaded {
             Ok(engine) => {
                 let card = engine.model().model.card();
                 let name = format!("{} {}", card.name, card.version);
                 nice_log!("Comper: playing {name}");
+                if let Some(note) = &note {
+                    nice_warn!("Comper: {note}");
+                }
                 self.status.set_model(name);
-                self.status.set_problem(None);
+                self.status.set_problem(note);
                 self.engine = Some((engine, chosen.to_string()));
                 self.status.ready.store(true, Ordering::Release);
                 let running = self.session.take();
                 if had_model && running.is_some_and(|session| self.hand_over(session)) {
-                    return;
+                    return true;
                 }
                 // A session this worker missed the start of, or one it cannot carry over:
                 // start over.
                 if had_model || std::mem::take(&mut self.orphaned) {
                     let _ = self.to_audio.push(FromWorker::ModelChanged);
                 }
+                true
             }
             Err(problem) => {
+                let problem = match note {
+                    Some(note) => format!("{note}, which failed: {problem}"),
+                    None => problem,
+                };
                 if self.status.problem().as_deref() != Some(problem.as_str()) {
                     nice_error!("Comper: {problem}");
                 }
@@ -168,6 +196,7 @@ impl Loop {
                 if !had_model {
                     self.status.ready.store(false, Ordering::Release);
                 }
+                false
             }
         }
     }
