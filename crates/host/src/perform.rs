@@ -27,6 +27,29 @@ pub struct Performance {
 }
 
 impl Performance {
+    /// Refuse a performance that cannot be played: no samples per block, a tempo outside
+    /// 1–1,000 BPM or a sample rate outside 1–1,536 kHz (NaN included), a range that is not
+    /// one. Played as given, a block of 0 samples or a tempo of 0 never reaches the end.
+    pub fn check(&self) -> Result<(), HostError> {
+        let tempo = (1.0..=1_000.0).contains(&self.tempo);
+        let rate = (1_000.0..=1_536_000.0).contains(&self.sample_rate);
+        let range = self.start_beats.is_finite() && self.end_beats.is_finite() && self.start_beats <= self.end_beats;
+        let meter = self.time_signature.0 > 0 && self.time_signature.1 > 0;
+        if self.block == 0 || !tempo || !rate || !range || !meter {
+            return Err(HostError::InvalidConfig(format!(
+                "cannot play {} BPM at {} Hz in blocks of {} samples, beats {} to {} in {}/{}",
+                self.tempo,
+                self.sample_rate,
+                self.block,
+                self.start_beats,
+                self.end_beats,
+                self.time_signature.0,
+                self.time_signature.1
+            )));
+        }
+        Ok(())
+    }
+
     pub fn samples_per_beat(&self) -> f64 {
         self.sample_rate * 60.0 / self.tempo
     }
@@ -71,6 +94,7 @@ pub fn perform_with(
     performance: &Performance,
     mut after_block: impl FnMut(u64) -> Result<bool, HostError>,
 ) -> Result<Vec<Played>, HostError> {
+    performance.check()?;
     let mut input: Vec<(u64, NoteEvent)> = Vec::with_capacity(melody.len() * 2);
     for note in melody.iter().filter(|n| n.end > performance.start_beats && n.start < performance.end_beats) {
         let event =
@@ -111,4 +135,33 @@ pub fn perform_with(
         }
     }
     Ok(played)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_performance_that_never_ends_is_refused() {
+        let fine = Performance {
+            tempo: 120.0,
+            time_signature: (4, 4),
+            sample_rate: 48_000.0,
+            block: 512,
+            start_beats: 0.0,
+            end_beats: 16.0,
+            channel: 0,
+        };
+        assert!(fine.check().is_ok());
+        for broken in [
+            Performance { block: 0, ..fine },
+            Performance { tempo: 0.0, ..fine },
+            Performance { tempo: f64::NAN, ..fine },
+            Performance { sample_rate: 0.0, ..fine },
+            Performance { end_beats: f64::INFINITY, ..fine },
+            Performance { time_signature: (4, 0), ..fine },
+        ] {
+            assert!(matches!(broken.check(), Err(HostError::InvalidConfig(_))), "{broken:?}");
+        }
+    }
 }

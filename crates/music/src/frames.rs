@@ -17,6 +17,11 @@ use serde::{Deserialize, Serialize};
 
 /// 16th-note frames per quarter-note beat.
 pub const FRAMES_PER_BEAT: usize = 4;
+/// The longest song Comper reads, in beats (18 hours at 60 BPM; the longest in POP909 and
+/// Nottingham is under 1,000). Importers and readers refuse a longer one with a reason, and
+/// [`FrameTracks::encode`] cuts there, so a file claiming a length of years never becomes an
+/// allocation of that size.
+pub const LONGEST_SONG_BEATS: f64 = 65_536.0;
 
 /// The part a model plays. Its own token comes first in each frame of its stream: it decides
 /// before it hears its partner's token of that frame, as a live player does.
@@ -131,7 +136,8 @@ fn quantize(onset: f64, offset: f64) -> (usize, usize) {
 }
 
 impl FrameTracks {
-    /// Tokenize a melody and chord track. The length covers the last event.
+    /// Tokenize a melody and chord track. The length covers the last event, up to
+    /// [`LONGEST_SONG_BEATS`].
     pub fn encode(melody: &[Note], chords: &[ChordEvent]) -> Self {
         let mut note_spans: Vec<Span> = melody
             .iter()
@@ -150,7 +156,8 @@ impl FrameTracks {
             })
             .collect();
         chord_spans.sort_by_key(|s| s.start);
-        let len = note_spans.iter().chain(&chord_spans).map(|s| s.end).max().unwrap_or(0);
+        let longest = LONGEST_SONG_BEATS as usize * FRAMES_PER_BEAT;
+        let len = note_spans.iter().chain(&chord_spans).map(|s| s.end).max().unwrap_or(0).min(longest);
         FrameTracks { melody: write_spans(note_spans, len), chords: write_spans(chord_spans, len) }
     }
 
@@ -402,5 +409,13 @@ mod tests {
         assert_eq!(bad.decode_chords(), Err(DecodeError::HoldWithoutOnset { frame: 1 }));
         let foreign = FrameTracks { melody: vec![Token::chord_on(c)], chords: vec![Token::SILENCE] };
         assert!(matches!(foreign.decode_melody(), Err(DecodeError::WrongToken { frame: 0, .. })));
+    }
+
+    #[test]
+    fn a_song_that_claims_years_is_cut_at_the_longest_song() {
+        let tracks =
+            FrameTracks::encode(&[note(0.0, 1.0, 60), note(1e15, 2e15, 62)], &[chord(0.0, 1e18, 0, Quality::Major)]);
+        assert_eq!(tracks.len(), LONGEST_SONG_BEATS as usize * FRAMES_PER_BEAT);
+        assert_eq!(tracks.melody[0], Token::note_on(60));
     }
 }

@@ -25,7 +25,7 @@ pub mod vocab;
 pub mod voicing;
 
 pub use chord::{Chord, Quality};
-pub use frames::{FRAMES_PER_BEAT, FrameTracks, Part};
+pub use frames::{FRAMES_PER_BEAT, FrameTracks, LONGEST_SONG_BEATS, Part};
 pub use lead_sheet::{ChordEvent, Key, LeadSheet, Meter, Mode, Note, Source};
 pub use pitch::PitchClass;
 pub use take::Take;

@@ -30,10 +30,13 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// The largest Hooktheory file read (the whole public dump is about 200 MB).
+const HOOKTHEORY_BYTES: u64 = 1 << 30;
+
 /// Import one Hooktheory-style file (`.json` object of songs or single song, or `.jsonl`).
 /// Bad songs are skipped individually; `Err` only when the file is unreadable or not JSON.
 pub fn import_file(path: &Path) -> Result<SourceImport, ImportError> {
-    let bytes = std::fs::read(path)?;
+    let bytes = comper_files::read_limited(path, HOOKTHEORY_BYTES)?;
     import_bytes(path, &bytes)
 }
 
@@ -545,6 +548,7 @@ mod tests {
             "bad-inversion": { "annotations": annotations(one_note(), triad(json!({ "inversion": 3 }))) },
             "no-annotations": { "tags": good_tags },
             "not-a-song": 7,
+            "years-long": { "annotations": annotations(json!([{ "onset": 1e15, "offset": 1e15 + 1.0, "octave": 0, "pitch_class": 0 }]), json!([])) },
         });
         let import = import_json("mixed.json", &document);
         assert_eq!(import.songs.len(), 1);
@@ -559,6 +563,7 @@ mod tests {
             ("bad-inversion", "malformed JSON: harmony event 0 has inversion 3 of a 3-tone chord"),
             ("no-annotations", "malformed JSON: missing field `annotations`"),
             ("not-a-song", "malformed JSON: invalid type: integer `7`, expected a song object"),
+            ("years-long", "unsupported content: 1000000000000001 beats long (Comper reads up to 65536)"),
         ];
         assert_eq!(reasons.len(), expected.len());
         for (id, reason) in expected {

@@ -2,8 +2,9 @@
 //! tempo map (for sources annotated in seconds), and the first meter and key.
 
 use super::ImportError;
-use comper_music::{Key, Meter, Mode, PitchClass};
+use comper_music::{Key, LONGEST_SONG_BEATS, Meter, Mode, PitchClass};
 use midly::{MetaMessage, MidiMessage, Smf, Timing, TrackEventKind};
+use std::collections::VecDeque;
 use std::path::Path;
 
 /// A note with absolute start and end ticks.
@@ -33,12 +34,14 @@ pub struct MidiFile {
     tempo_map: Vec<(u64, u32)>,
 }
 
+/// The largest MIDI file read (the largest in POP909 is under 100 KB).
+const MIDI_BYTES: u64 = 64 << 20;
 /// MIDI's default tempo, 120 BPM, in microseconds per quarter note.
 const DEFAULT_TEMPO: u32 = 500_000;
 
 impl MidiFile {
     pub fn read(path: &Path) -> Result<MidiFile, ImportError> {
-        Self::parse(&std::fs::read(path)?)
+        Self::parse(&comper_files::read_limited(path, MIDI_BYTES)?)
     }
 
     pub fn parse(bytes: &[u8]) -> Result<MidiFile, ImportError> {
@@ -51,20 +54,21 @@ impl MidiFile {
         let mut tempos: Vec<(u64, u32)> = Vec::new();
         for events in &smf.tracks {
             let mut track = MidiTrack::default();
-            // Sounding notes per (channel, key), FIFO so repeated keys pair in order.
-            let mut open: Vec<(u8, u8, u64)> = Vec::new();
+            // Start ticks of the sounding notes per channel and key, first in first out so
+            // repeated keys pair in order (and a file of a million notes pairs in linear time).
+            let mut open: Vec<VecDeque<u64>> = vec![VecDeque::new(); 16 * 128];
             let mut tick = 0u64;
             for event in events {
                 tick += u64::from(event.delta.as_int());
                 match event.kind {
                     TrackEventKind::Midi { channel, message } => {
-                        let ch = channel.as_int();
+                        let slot =
+                            |key: midly::num::u7| usize::from(channel.as_int()) * 128 + usize::from(key.as_int());
                         match message {
-                            MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => open.push((ch, key.as_int(), tick)),
+                            MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => open[slot(key)].push_back(tick),
                             MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
-                                if let Some(i) = open.iter().position(|&(c, k, _)| c == ch && k == key.as_int()) {
-                                    let (_, key, start) = open.remove(i);
-                                    track.notes.push(MidiNote { start, end: tick, key });
+                                if let Some(start) = open[slot(key)].pop_front() {
+                                    track.notes.push(MidiNote { start, end: tick, key: key.as_int() });
                                 }
                             }
                             _ => {}
@@ -86,9 +90,19 @@ impl MidiFile {
                 }
             }
             // Notes still sounding at the end of the track end there.
-            track.notes.extend(open.into_iter().map(|(_, key, start)| MidiNote { start, end: tick, key }));
+            for (slot, starts) in open.into_iter().enumerate() {
+                let key = (slot % 128) as u8;
+                track.notes.extend(starts.into_iter().map(|start| MidiNote { start, end: tick, key }));
+            }
             track.notes.sort_by_key(|n| (n.start, n.key));
             file.tracks.push(track);
+        }
+        let last = file.tracks.iter().flat_map(|t| t.notes.iter().map(|n| n.end)).max().unwrap_or(0);
+        if file.beats(last) > LONGEST_SONG_BEATS {
+            let beats = file.beats(last);
+            return Err(ImportError::Unsupported(format!(
+                "{beats:.0} beats long (Comper reads up to {LONGEST_SONG_BEATS})"
+            )));
         }
         tempos.sort_by_key(|&(t, _)| t);
         if tempos.first().is_none_or(|&(t, _)| t > 0) {
@@ -146,6 +160,53 @@ mod tests {
     fn garbage_is_a_clear_midi_error() {
         let err = MidiFile::parse(b"not a midi file").unwrap_err();
         assert!(err.to_string().starts_with("malformed MIDI"), "{err}");
+    }
+
+    /// A one-track file of `events` (delta ticks, key, note on) at `ticks_per_beat`.
+    fn midi_bytes(ticks_per_beat: u16, events: impl IntoIterator<Item = (u32, u8, bool)>) -> Vec<u8> {
+        use midly::num::{u4, u7, u15, u28};
+        use midly::{Format, Header, TrackEvent};
+        let mut track: Vec<TrackEvent> = events
+            .into_iter()
+            .map(|(delta, key, on)| {
+                let (key, vel) = (u7::new(key), u7::new(if on { 100 } else { 0 }));
+                let message = if on { MidiMessage::NoteOn { key, vel } } else { MidiMessage::NoteOff { key, vel } };
+                TrackEvent { delta: u28::new(delta), kind: TrackEventKind::Midi { channel: u4::new(0), message } }
+            })
+            .collect();
+        track.push(TrackEvent { delta: u28::new(0), kind: TrackEventKind::Meta(MetaMessage::EndOfTrack) });
+        let smf = Smf {
+            header: Header::new(Format::SingleTrack, Timing::Metrical(u15::new(ticks_per_beat))),
+            tracks: vec![track],
+        };
+        let mut bytes = Vec::new();
+        smf.write_std(&mut bytes).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn a_file_that_claims_years_is_refused() {
+        // One tick per beat and the longest deltas MIDI allows: 268 million beats per event.
+        let bytes =
+            midi_bytes(1, [(0, 60, true), (0x0FFF_FFFF, 60, false), (0x0FFF_FFFF, 62, true), (0x0FFF_FFFF, 62, false)]);
+        assert!(bytes.len() < 100);
+        let err = MidiFile::parse(&bytes).unwrap_err();
+        assert!(err.to_string().contains("beats long"), "{err}");
+    }
+
+    #[test]
+    fn repeated_keys_pair_first_in_first_out_at_any_count() {
+        // 200,000 sounding C4s, then as many note-offs: a scan per note-off would take
+        // 2·10¹⁰ steps; the queue per key takes one each.
+        let notes = 200_000u32;
+        let ons = (0..notes).map(|_| (1, 60, true));
+        let offs = (0..notes).map(|_| (1, 60, false));
+        let file = MidiFile::parse(&midi_bytes(480, ons.chain(offs))).unwrap();
+        let played = &file.tracks[0].notes;
+        assert_eq!(played.len(), notes as usize);
+        assert_eq!((played[0].start, played[0].end), (1, u64::from(notes) + 1));
+        let last = played[notes as usize - 1];
+        assert_eq!((last.start, last.end), (u64::from(notes), 2 * u64::from(notes)));
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod nottingham;
 pub mod pop909;
 
 use crate::labels::ChordTally;
-use comper_music::{LeadSheet, Source};
+use comper_music::{LONGEST_SONG_BEATS, LeadSheet, Source};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -85,7 +85,7 @@ impl SourceImport {
 }
 
 /// Finish a freshly read lead sheet: drop empty or non-finite events, sort and merge
-/// restated chords, and refuse a song without melody.
+/// restated chords, and refuse a song without melody or longer than Comper reads.
 pub fn finish(mut sheet: LeadSheet, tally: ChordTally) -> Result<ImportedSong, ImportError> {
     let valid = |on: f64, off: f64| on.is_finite() && off.is_finite() && on >= 0.0 && off > on;
     sheet.melody.retain(|n| valid(n.onset, n.offset) && n.pitch < 128);
@@ -93,6 +93,12 @@ pub fn finish(mut sheet: LeadSheet, tally: ChordTally) -> Result<ImportedSong, I
     sheet.normalize();
     if sheet.melody.is_empty() {
         return Err(ImportError::Unsupported("no melody notes".into()));
+    }
+    let beats = sheet.duration_beats();
+    if beats > LONGEST_SONG_BEATS {
+        return Err(ImportError::Unsupported(format!(
+            "{beats:.0} beats long (Comper reads up to {LONGEST_SONG_BEATS})"
+        )));
     }
     Ok(ImportedSong { sheet, tally, onset_offsets_ms: Vec::new() })
 }

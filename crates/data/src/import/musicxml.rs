@@ -39,7 +39,7 @@ pub fn import_dir(root: &Path) -> Result<SourceImport, ImportError> {
 /// Import one file, plain or compressed (told apart by content, not extension). The song
 /// id is the file stem.
 pub fn import_file(path: &Path) -> Result<ImportedSong, ImportError> {
-    let bytes = std::fs::read(path)?;
+    let bytes = comper_files::read_limited(path, MAX_SCORE_BYTES)?;
     let text = if bytes.starts_with(b"PK") { score_from_zip(&bytes)? } else { decode_text(bytes)? };
     let song_id = path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
     parse(&text, &song_id)
@@ -47,7 +47,11 @@ pub fn import_file(path: &Path) -> Result<ImportedSong, ImportError> {
 
 /// Read a `score-partwise` document into a lead sheet named `song_id`.
 pub fn parse(xml: &str, song_id: &str) -> Result<ImportedSong, ImportError> {
-    // MusicXML files declare a DOCTYPE; it is external and never fetched.
+    // MusicXML files declare a DOCTYPE; it is external and never fetched. No MusicXML needs
+    // entities of its own, and nested ones expand a megabyte into hundreds of gigabytes.
+    if xml.contains("<!ENTITY") {
+        return Err(ImportError::Unsupported("MusicXML that declares entities".into()));
+    }
     let options = ParsingOptions { allow_dtd: true, ..ParsingOptions::default() };
     let doc = Document::parse_with_options(xml, options).map_err(|e| ImportError::Xml(e.to_string()))?;
     let score = doc.root_element();
@@ -607,6 +611,20 @@ mod tests {
     fn pitch(step: char, octave: i32) -> Option<u8> {
         let doc = format!("<pitch><step>{step}</step><octave>{octave}</octave></pitch>");
         midi_pitch(Document::parse(&doc).unwrap().root_element()).unwrap()
+    }
+
+    #[test]
+    fn a_score_that_declares_entities_is_refused_unexpanded() {
+        // Each entity ten of the one before: 10⁹ copies of "lol" from a few hundred bytes.
+        let mut dtd = String::from("<!ENTITY e0 \"lol\">");
+        for i in 1..10 {
+            dtd.push_str(&format!("<!ENTITY e{i} \"{}\">", format!("&e{};", i - 1).repeat(10)));
+        }
+        let xml = format!(
+            "<!DOCTYPE score-partwise [{dtd}]><score-partwise><work><work-title>&e9;</work-title></work></score-partwise>"
+        );
+        let err = parse(&xml, "laughs").unwrap_err();
+        assert_eq!(err.to_string(), "unsupported content: MusicXML that declares entities");
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub struct JamArgs {
     /// Sampling seed: the same seed gives the same chords.
     #[arg(long, default_value_t = 1)]
     pub seed: u32,
-    /// Sampling temperature (default: the plugin's, 0.8).
+    /// Sampling temperature (default: the plugin's).
     #[arg(long)]
     pub temperature: Option<f64>,
     /// A model folder (model.onnx + card.json) instead of the shipped default.
