@@ -127,9 +127,10 @@ impl BlindSession {
         self.revealed.then(|| self.model_for(label))
     }
 
-    /// Write `session.json` and one MIDI file per take into `folder`; returns the log's path.
-    pub fn export(&self, folder: &Path) -> std::io::Result<PathBuf> {
-        std::fs::create_dir_all(folder)?;
+    /// Write `session.json` and one MIDI file per take into a new folder `name` in `parent`
+    /// (`name-2`, … when taken, so two exports never mix); returns the log's path.
+    pub fn export(&self, parent: &Path, name: &str) -> std::io::Result<PathBuf> {
+        let folder = &comper_files::create_new_dir(parent, name)?;
         let mut takes = Vec::new();
         for (i, log) in self.takes.iter().enumerate() {
             let midi = format!("take-{:02}-{:?}.mid", i + 1, log.label);
@@ -236,15 +237,18 @@ mod tests {
         assert_eq!(logged, [(Label::B, 32), (Label::A, 16)], "A's take is the frames since A was chosen");
         assert_eq!((session.name_of(Label::A), session.name_of(Label::B)), (None, None));
         let dir = std::env::temp_dir().join(format!("comper-blind-{}", std::process::id()));
-        let log = std::fs::read_to_string(session.export(&dir).unwrap()).unwrap();
+        let hidden = session.export(&dir, "blind").unwrap();
+        let log = std::fs::read_to_string(&hidden).unwrap();
         assert!(!log.contains("gapt") && !log.contains("online-mle"), "the log hides the models: {log}");
-        assert!(dir.join("take-01-B.mid").is_file());
+        assert!(hidden.with_file_name("take-01-B.mid").is_file());
 
         session.reveal();
         let a = session.name_of(Label::A).unwrap().to_string();
         assert!(models.contains(&a) && session.name_of(Label::B) != Some(a.as_str()));
-        let log = std::fs::read_to_string(session.export(&dir).unwrap()).unwrap();
-        assert!(log.contains(&a));
+        let revealed = session.export(&dir, "blind").unwrap();
+        assert_ne!(revealed.parent(), hidden.parent(), "a second export in the same second has its own folder");
+        assert!(std::fs::read_to_string(&revealed).unwrap().contains(&a));
+        assert!(!std::fs::read_to_string(&hidden).unwrap().contains(&a), "and leaves the first as it was");
         std::fs::remove_dir_all(dir).unwrap();
     }
 

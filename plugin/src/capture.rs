@@ -7,31 +7,33 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Where takes go unless the musician says otherwise: `~/Music/Comper`.
-pub fn default_folder() -> PathBuf {
-    std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from).join("Music").join("Comper")
+/// Where takes go unless the musician says otherwise: `~/Music/Comper`; none without a home
+/// folder (a shared temporary folder is no place for someone's music).
+pub fn default_folder() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(|home| PathBuf::from(home).join("Music").join("Comper"))
 }
 
-/// Save at least the last `bars` bars into `folder` as `comper-take-<unix time>.mid`, voiced
-/// as the instance voices them now; returns the file.
-pub fn save(status: &Status, params: &ComperParams, bars: u32, folder: &Path) -> std::io::Result<PathBuf> {
+/// What to say when there is no folder to save into.
+pub const NO_HOME: &str = "no home folder (HOME is not set): type the folder to save into";
+
+/// Save at least the last `bars` bars into `folder` as a new file `comper-take-<unix
+/// time>.mid` (`…-2.mid`, … when taken; see `comper_files::write_new`), voiced as the
+/// instance voices them now; returns the file, or what went wrong in words.
+pub fn save(status: &Status, params: &ComperParams, bars: u32, folder: &Path) -> Result<PathBuf, String> {
+    if folder.as_os_str().is_empty() {
+        return Err(NO_HOME.into());
+    }
     let settings = params.settings();
     let tempo = status.tempo.load(Ordering::Relaxed);
     let take = status.timeline().capture(bars, tempo, settings.touch.voicing, settings.touch.velocity);
     if take.melody.is_empty() && take.chords.is_empty() {
-        return Err(std::io::Error::other("nothing played yet: play a melody, then capture"));
+        return Err("nothing played yet: play a melody, then capture".into());
     }
-    std::fs::create_dir_all(folder)?;
     let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let mut path = folder.join(format!("comper-take-{seconds}.mid"));
-    for n in 2.. {
-        if !path.exists() {
-            break;
-        }
-        path = folder.join(format!("comper-take-{seconds}-{n}.mid"));
-    }
-    std::fs::write(&path, take.to_midi_bytes()?)?;
-    Ok(path)
+    let bytes = take.to_midi_bytes().map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(folder)
+        .and_then(|()| comper_files::write_new(folder, &format!("comper-take-{seconds}"), "mid", &bytes))
+        .map_err(|e| format!("cannot save into {}: {e}", folder.display()))
 }
 
 #[cfg(test)]

@@ -41,6 +41,11 @@ pub fn save<M: Module, S: Serialize>(
     optimizer.to_record().save(next.join("optimizer.bpk")).map_err(|e| corrupt(e.to_string()))?;
     let json = serde_json::to_string_pretty(state).map_err(|e| corrupt(e.to_string()))?;
     std::fs::write(next.join("state.json"), json).map_err(io(&next))?;
+    // On disk before the renames: a power cut must not leave renamed folders of empty files.
+    for file in ["model.bpk", "optimizer.bpk", "state.json"] {
+        sync(&next.join(file)).map_err(io(&next))?;
+    }
+    sync(&next).map_err(io(&next))?;
     let current = run_dir.join(CURRENT);
     let old = run_dir.join(OLD);
     if current.exists() {
@@ -50,10 +55,30 @@ pub fn save<M: Module, S: Serialize>(
         std::fs::rename(&current, &old).map_err(io(&current))?;
     }
     std::fs::rename(&next, &current).map_err(io(&next))?;
+    sync(run_dir).map_err(io(run_dir))?;
     if old.exists() {
         std::fs::remove_dir_all(&old).map_err(io(&old))?;
     }
     Ok(())
+}
+
+/// Flush a file or a folder's entries to the disk.
+fn sync(path: &Path) -> std::io::Result<()> {
+    std::fs::File::open(path)?.sync_all()
+}
+
+/// Empty `run_dir` for a run that starts over. Only a run folder (one with `run.json` or a
+/// checkpoint) or an empty one is deleted: a mistyped `--out` never takes someone's files.
+pub fn clear_run(run_dir: &Path) -> Result<(), CheckpointError> {
+    if !run_dir.exists() {
+        return Ok(());
+    }
+    let empty = std::fs::read_dir(run_dir).map_err(io(run_dir))?.next().is_none();
+    if !(empty || run_dir.join("run.json").is_file() || latest(run_dir).is_some()) {
+        let reason = "not a training run folder (no run.json or checkpoint): refusing to delete it".to_string();
+        return Err(CheckpointError::Corrupt { path: run_dir.to_path_buf(), reason });
+    }
+    std::fs::remove_dir_all(run_dir).map_err(io(run_dir))
 }
 
 /// The latest complete checkpoint folder, if any (`checkpoint/`, or `checkpoint-old/` when a
@@ -126,5 +151,20 @@ mod tests {
         std::fs::write(dir.path().join(CURRENT).join("model.bpk"), b"garbage").unwrap();
         let result: Result<(_, _, u64), _> = load(&dir.path().join(CURRENT), tiny(), AdamWConfig::new().init());
         assert!(matches!(result, Err(CheckpointError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn starting_over_deletes_a_run_folder_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path().join("thesis");
+        std::fs::create_dir(&work).unwrap();
+        std::fs::write(work.join("chapter-1.tex"), b"years of work").unwrap();
+        assert!(clear_run(&work).is_err());
+        assert!(work.join("chapter-1.tex").is_file(), "a folder that is not a run is left alone");
+        let run = dir.path().join("run");
+        save(&run, &tiny(), &AdamWConfig::new().init(), &1u64).unwrap();
+        clear_run(&run).unwrap();
+        assert!(!run.exists());
+        clear_run(&run).unwrap();
     }
 }

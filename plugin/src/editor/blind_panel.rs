@@ -57,8 +57,13 @@ impl BlindPanel {
                     }
                     if ui.button("Export").clicked() {
                         let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-                        let folder = capture::default_folder().join(format!("blind-{seconds}"));
-                        self.exported = Some(session.export(&folder).map_err(|e| e.to_string()));
+                        let exported = match capture::default_folder() {
+                            Some(folder) => session
+                                .export(&folder, &format!("blind-{seconds}"))
+                                .map_err(|e| format!("cannot export into {}: {e}", folder.display())),
+                            None => Err(capture::NO_HOME.to_string()),
+                        };
+                        self.exported = Some(exported);
                     }
                     close = ui.button("Close").on_hover_text("back to the model chosen before").clicked();
                 });

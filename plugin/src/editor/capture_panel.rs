@@ -15,7 +15,8 @@ pub struct CapturePanel {
 
 impl Default for CapturePanel {
     fn default() -> Self {
-        CapturePanel { bars: 8, folder: capture::default_folder().display().to_string(), outcome: None }
+        let folder = capture::default_folder().map(|f| f.display().to_string()).unwrap_or_default();
+        CapturePanel { bars: 8, folder, outcome: None }
     }
 }
 
@@ -28,7 +29,7 @@ impl CapturePanel {
             let played = timeline.next_frame() > 0;
             if ui.add_enabled(played, egui::Button::new("Save MIDI")).clicked() {
                 let saved = capture::save(status, params, self.bars, &PathBuf::from(&self.folder));
-                self.outcome = Some(saved.map_err(|e| e.to_string()));
+                self.outcome = Some(saved);
             }
         });
         ui.add(egui::TextEdit::singleline(&mut self.folder).desired_width(300.0));

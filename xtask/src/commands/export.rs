@@ -246,20 +246,45 @@ fn export_policy(
             command: info.command.clone(),
         },
     );
-    let model_path = out.join("model.onnx");
-    std::fs::write(&model_path, policy::export_checkpoint(&run.checkpoint, &config, &card.io, trained_by)?)?;
-    card.save(&out.join("card.json"))?;
-    let library = ort::provision()?;
-    let mut session = OnnxPolicy::load(environment(&library)?, &model_path, ModelCard::load(&out.join("card.json"))?)?;
-    session.reset(1);
-    let logits = session.step(&[comper_music::Token::BOS.id() as i64])?;
-    anyhow::ensure!(logits.iter().all(|v| v.is_finite()), "the exported model produced non-finite logits");
-    println!(
-        "exported {} ({} bytes) and its card to {}",
-        model_path.display(),
-        std::fs::metadata(&model_path)?.len(),
-        out.display()
-    );
+    let onnx = policy::export_checkpoint(&run.checkpoint, &config, &card.io, trained_by)?;
+    let bytes = onnx.len();
+    publish(out, &[("model.onnx", onnx), ("card.json", serde_json::to_vec_pretty(&card)?)], |dir| {
+        let library = ort::provision()?;
+        let card = ModelCard::load(&dir.join("card.json"))?;
+        let mut session = OnnxPolicy::load(environment(&library)?, &dir.join("model.onnx"), card)?;
+        session.reset(1);
+        let logits = session.step(&[comper_music::Token::BOS.id() as i64])?;
+        anyhow::ensure!(logits.iter().all(|v| v.is_finite()), "the exported model produced non-finite logits");
+        Ok(())
+    })?;
+    println!("exported model.onnx ({bytes} bytes) and its card to {}", out.display());
+    Ok(())
+}
+
+/// Write a model folder's `files` into a staging folder beside `out`, `check` them there,
+/// and only then move them into `out`: an export that fails leaves the model that was there.
+fn publish(
+    out: &Path,
+    files: &[(&str, Vec<u8>)],
+    check: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let name = out.file_name().with_context(|| format!("{} is not a folder name", out.display()))?;
+    let staging = out.with_file_name(format!(".{}.export", name.to_string_lossy()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    std::fs::create_dir_all(&staging)?;
+    for (file, bytes) in files {
+        std::fs::write(staging.join(file), bytes)?;
+    }
+    check(&staging).with_context(|| {
+        format!("the export in {} failed its check; {} is unchanged", staging.display(), out.display())
+    })?;
+    std::fs::create_dir_all(out)?;
+    for (file, _) in files {
+        std::fs::rename(staging.join(file), out.join(file))?;
+    }
+    std::fs::remove_dir(&staging)?;
     Ok(())
 }
 
@@ -287,14 +312,16 @@ fn export_chord_encoder(run: &TrainedRun, out: &Path) -> anyhow::Result<()> {
             command: run.info.command.clone(),
         },
     );
-    std::fs::write(out.join("model.onnx"), chord_encoder::export_checkpoint(&run.checkpoint, &config, &card.io)?)?;
-    card.save(&out.join("card.json"))?;
-    let library = ort::provision()?;
-    let mut encoder = ChordEncoder::load(environment(&library)?, out)?;
-    let probe = [comper_music::Token::SILENCE; 16];
-    let embedding = encoder.embed(&[&probe])?;
-    let norm = embedding.iter().map(|v| v * v).sum::<f32>().sqrt();
-    anyhow::ensure!((norm - 1.0).abs() < 1e-3, "the exported encoder's embedding has norm {norm}, not 1");
+    let onnx = chord_encoder::export_checkpoint(&run.checkpoint, &config, &card.io)?;
+    publish(out, &[("model.onnx", onnx), ("card.json", serde_json::to_vec_pretty(&card)?)], |dir| {
+        let library = ort::provision()?;
+        let mut encoder = ChordEncoder::load(environment(&library)?, dir)?;
+        let probe = [comper_music::Token::SILENCE; 16];
+        let embedding = encoder.embed(&[&probe])?;
+        let norm = embedding.iter().map(|v| v * v).sum::<f32>().sqrt();
+        anyhow::ensure!((norm - 1.0).abs() < 1e-3, "the exported encoder's embedding has norm {norm}, not 1");
+        Ok(())
+    })?;
     println!("exported the chord encoder and its card to {}", out.display());
     Ok(())
 }

@@ -69,8 +69,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     };
     let runs = paths::workspace_root().join("target/comper/runs");
     let out = args.out.clone().unwrap_or_else(|| runs.join(args.model.name()));
-    if args.fresh && out.exists() {
-        std::fs::remove_dir_all(&out)?;
+    if args.fresh {
+        comper_train::checkpoint::clear_run(&out)?;
     }
     std::fs::create_dir_all(&out)?;
     let corpus = corpus::load_or_build(&args.data.clone().unwrap_or_else(paths::default_cache_dir))?;

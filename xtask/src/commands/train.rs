@@ -128,8 +128,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     settings.seed = args.seed.unwrap_or(settings.seed);
     settings.warmup_steps = settings.warmup_steps.min(settings.steps / 2).max(1);
     let out = args.out.unwrap_or_else(|| paths::workspace_root().join("target/comper/runs").join(args.model.name()));
-    if args.fresh && out.exists() {
-        std::fs::remove_dir_all(&out)?;
+    if args.fresh {
+        comper_train::checkpoint::clear_run(&out)?;
     }
     std::fs::create_dir_all(&out)?;
     let corpus = corpus::load_or_build(&args.data.unwrap_or_else(paths::default_cache_dir))?;
