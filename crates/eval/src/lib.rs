@@ -5,13 +5,15 @@
 //! synchronisation with the melody) and adaptation to a tritone jump in the melody.
 //!
 //! The metric modules are pure functions of frame tracks; [`runner`] produces the tracks,
-//! [`report`] gathers one row per system, [`per_song`] one row per song and system, [`plots`]
-//! draws them; [`coadaptation`] plays the policies against the learned melody agent.
+//! [`report`] gathers one row per system, [`per_song`] one row per song and system,
+//! [`paired`] compares systems song by song with bootstrap intervals, [`plots`] draws them;
+//! [`coadaptation`] plays the policies against the learned melody agent.
 
 pub mod adaptation;
 pub mod coadaptation;
 pub mod diversity;
 pub mod harmony;
+pub mod paired;
 pub mod per_song;
 pub mod plots;
 pub mod report;

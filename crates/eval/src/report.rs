@@ -5,6 +5,7 @@ use crate::adaptation::{Adaptation, adaptation};
 use crate::coadaptation::CoAdaptation;
 use crate::diversity::{ChordUse, chord_use, vendi};
 use crate::harmony::{Harmony, harmony};
+use crate::paired::PairedDifference;
 use crate::rhythm::{Rhythm, emd, rhythm};
 use comper_inference::{ChordGrid, PlanSettings, ReactSettings};
 use comper_music::FrameTracks;
@@ -104,6 +105,9 @@ pub struct Report {
     pub command: String,
     pub seconds: f64,
     pub systems: Vec<SystemRow>,
+    /// Every pair of systems compared on per-song harmony (reports before it: none).
+    #[serde(default)]
+    pub paired: Vec<PairedDifference>,
 }
 
 fn num(value: Option<f64>, digits: usize) -> String {
@@ -189,6 +193,19 @@ impl Report {
             let recovery = a.recovery_beats.map_or("not within the take".into(), |b| b.to_string());
             let _ = writeln!(md, "| {} | {} | {} | {recovery} |", s.system, num(a.before, 3), num(a.after, 3));
         }
+        if !self.paired.is_empty() {
+            let _ = writeln!(md, "\n## Paired: harmony per song, A − B\n");
+            let _ = writeln!(md, "| A | B | songs | mean A − B (95% bootstrap CI) | songs A higher / B higher |");
+            let _ = writeln!(md, "|---|---|---:|---:|---:|");
+            for p in &self.paired {
+                let clear = if p.is_clear() { "" } else { " (noise)" };
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {:+.3} [{:+.3}, {:+.3}]{clear} | {} / {} |",
+                    p.a, p.b, p.songs, p.mean, p.low, p.high, p.a_higher, p.b_higher
+                );
+            }
+        }
         let duets: Vec<(&str, &CoAdaptation)> =
             self.systems.iter().filter_map(|s| Some((s.system.as_str(), s.coadaptation.as_ref()?))).collect();
         if let Some((_, first)) = duets.first() {
@@ -206,7 +223,8 @@ impl Report {
              mover's distance between histograms of frames from each chord onset back to the last melody onset. \
              Recover: two consecutive beats at 95% of the level before the jump. Co-adaptation: the policy \
              accompanies a learned melody agent that hears its chords, both online from a cold start at the same \
-             temperature; note density is the share of frames where the agent sounds a note.\n",
+             temperature; note density is the share of frames where the agent sounds a note. Paired: the mean \
+             over songs of A's harmony minus B's on the same melody; \"(noise)\" marks an interval that holds 0.\n",
         );
         md
     }

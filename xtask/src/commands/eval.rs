@@ -15,7 +15,7 @@ use comper_eval::adaptation::{JUMP_BEAT, JUMP_SEMITONES, jumped};
 use comper_eval::coadaptation::{CoAdaptation, MelodyAgent, duet};
 use comper_eval::report::{Protocol, Report, SystemRow, Takes};
 use comper_eval::runner::{accompany_all, melody_seed};
-use comper_eval::{per_song, plots, sounding_chord};
+use comper_eval::{paired, per_song, plots, sounding_chord};
 use comper_inference::card::policy_folders;
 use comper_inference::{ChordEncoder, ChordGrid, ModelCard, OnnxPolicy, Planner, ReactSettings, environment};
 use comper_music::{FrameTracks, Note, Part, Token};
@@ -263,6 +263,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         command: format!("cargo xtask {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
         seconds: started.elapsed().as_secs_f64(),
         systems,
+        paired: paired::harmony_differences(&songs, args.seed),
     };
     let out = args.out.unwrap_or_else(|| root.join("target/comper/eval"));
     std::fs::create_dir_all(&out)?;
