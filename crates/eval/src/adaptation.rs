@@ -1,4 +1,4 @@
-//! Adaptation (method §5.2): the melody jumps by a tritone at beat 16 and stays there; the
+//! Adaptation (`docs/method.md` §5.2): the melody jumps by a tritone at beat 16 and stays there; the
 //! per-beat note-in-chord curve shows how fast the accompanist follows.
 
 use crate::harmony::{per_beat, pooled};

@@ -1,4 +1,4 @@
-//! Co-adaptation (method §5): each chord policy accompanies a learned melody agent instead of
+//! Co-adaptation (`docs/method.md` §5): each chord policy accompanies a learned melody agent instead of
 //! a fixed melody. Both play online, frame by frame, each choosing its own token of a frame
 //! before hearing the other's: the chord policy through the plugin's planner, the agent
 //! through its own melody-first stream. Harmony is scored on what the two played together.

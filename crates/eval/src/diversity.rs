@@ -1,4 +1,4 @@
-//! Diversity (method §5.1): the Vendi score of a system's chord sequences, and frame-level
+//! Diversity (`docs/method.md` §5.1): the Vendi score of a system's chord sequences, and frame-level
 //! chord statistics.
 
 use crate::{entropy, sounding_chord};

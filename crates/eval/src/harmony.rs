@@ -1,4 +1,4 @@
-//! Harmony: the note-in-chord ratio (method §5.1). A frame counts when both the melody and
+//! Harmony: the note-in-chord ratio (`docs/method.md` §5.1). A frame counts when both the melody and
 //! the chord sound (ON or HOLD); it is a hit when the melody's pitch class is in the chord.
 
 use comper_music::{FRAMES_PER_BEAT, FrameTracks};

@@ -1,4 +1,4 @@
-//! Comper's evaluation (method §5): each checkpoint accompanies held-out melodies online,
+//! Comper's evaluation (`docs/method.md` §5): each checkpoint accompanies held-out melodies online,
 //! as the plugin does, and what it played is scored with the seed paper's metrics:
 //! harmony (note-in-chord), diversity (Vendi over the frozen contrastive chord encoder,
 //! chord entropy, unique chords), rhythm (change rate, chord-length entropy, silence,

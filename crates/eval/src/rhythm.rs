@@ -1,4 +1,4 @@
-//! Rhythm and behaviour (method §5.1, ReaLchords-era metrics): how often chords change,
+//! Rhythm and behaviour (`docs/method.md` §5.1, ReaLchords-era metrics): how often chords change,
 //! how varied their lengths are, how much of the time the accompanist is silent, and how
 //! its chord onsets sit against the melody's onsets.
 

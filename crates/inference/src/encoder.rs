@@ -1,6 +1,6 @@
 //! The contrastive reward model's chord tower, exported for evaluation: a whole chord
 //! track in, one unit vector out. The Vendi diversity score is computed on these
-//! embeddings (method §5.1), so every system is measured with the same frozen encoder.
+//! embeddings (`docs/method.md` §5.1), so every system is measured with the same frozen encoder.
 
 use crate::card::{CARD_FORMAT, CardError, TokenLayout, parse_card};
 use crate::runtime::{InferenceError, expect_tensor, session};

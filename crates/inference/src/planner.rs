@@ -1,4 +1,4 @@
-//! Planning chords ahead of the music, as the seed's live system does (method §7).
+//! Planning chords ahead of the music, as the seed's live system does (`docs/method.md` §7).
 //!
 //! The planner keeps the policy's recurrent state after everything that really happened
 //! (the chords that sounded and the melody that was played, frame by frame) and from there

@@ -1,6 +1,6 @@
 //! `cargo xtask train rl|gapt`: RL post-training of the pre-trained online policy, without
 //! (`rl`, the ReaLchords arm) or with (`gapt`) the co-evolving discriminator. Both arms
-//! share seeds and settings; only the adversary and the entropy bonus differ (method §4.3).
+//! share seeds and settings; only the adversary and the entropy bonus differ (`docs/method.md` §4.3).
 //! `cargo xtask train melody-rl`: the melody agent through the `rl` arm's recipe with the
 //! roles swapped (its teacher hears the chords; the chord tracks come from the data).
 

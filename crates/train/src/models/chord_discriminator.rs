@@ -1,6 +1,6 @@
 //! The GAPT discriminator D(y): a chord track alone → is it real (from the data) or the
 //! policy's? It never sees the melody, so it learns a prior of realistic progressions
-//! (method §4.5). Trained from scratch during RL.
+//! (`docs/method.md` §4.5). Trained from scratch during RL.
 
 use super::gru::Gru;
 use super::{embed_steps, masked_mean};

@@ -1,5 +1,5 @@
 //! The PPO critic: the policy's network with a scalar value head, initialised from the
-//! policy (method §4.4) with parameters of its own.
+//! policy (`docs/method.md` §4.4) with parameters of its own.
 
 use super::embed_steps;
 use super::gru::{Gru, GruLayer};

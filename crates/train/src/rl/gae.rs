@@ -1,4 +1,4 @@
-//! Generalised advantage estimation over the chord positions of one rollout (method §4.4:
+//! Generalised advantage estimation over the chord positions of one rollout (`docs/method.md` §4.4:
 //! γ = 1, λ = 0.95, the value after the last chord is 0), and advantage whitening.
 
 /// Advantages and returns (advantage + value) of one rollout's chord actions.

@@ -1,4 +1,4 @@
-//! RL post-training of the online policy (method §4): PPO with GAE over chord positions,
+//! RL post-training of the online policy (`docs/method.md` §4): PPO with GAE over chord positions,
 //! coherence rewards from the frozen reward models, rule penalties, a per-token KL to the
 //! offline teacher, and (GAPT) a chord-only discriminator trained alongside the policy on
 //! a two-phase schedule. The RL-only arm is the same loop without the discriminator; the

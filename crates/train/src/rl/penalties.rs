@@ -1,4 +1,4 @@
-//! The rule penalties of the RL reward (method §4.3, the seed code's weights): invalid
+//! The rule penalties of the RL reward (`docs/method.md` §4.3, the seed code's weights): invalid
 //! output, silence against an active melody, ending early, one chord repeated too often.
 //! The melody agent's RL swaps the roles: its notes are the output, the chords the partner.
 

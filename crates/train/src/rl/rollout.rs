@@ -1,4 +1,4 @@
-//! Rolling the policy out online against its partner's tracks (method §4.4): its own
+//! Rolling the policy out online against its partner's tracks (`docs/method.md` §4.4): its own
 //! positions sampled (with the plugin's sampler and validity mask, so RL trains the
 //! distribution the plugin plays), the partner's forced, a whole batch one step at a time
 //! from a cold start. The chord policy plays against melodies; the melody agent against

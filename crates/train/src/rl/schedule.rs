@@ -1,4 +1,4 @@
-//! When the GAPT discriminator learns (method §4.5): a fixed interval during the warm-up,
+//! When the GAPT discriminator learns (`docs/method.md` §4.5): a fixed interval during the warm-up,
 //! afterwards only while the policy is fooling it.
 
 use serde::{Deserialize, Serialize};

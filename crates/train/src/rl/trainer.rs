@@ -1,4 +1,4 @@
-//! The PPO loop of RL post-training (method §4.3–4.5; reference code §4): rollouts against
+//! The PPO loop of RL post-training (`docs/method.md` §4.3–4.5): rollouts against
 //! training melodies (for the melody agent: training chord tracks), the reward (coherence
 //! models, rule penalties, the adversarial term, per-token KL to the offline teacher), GAE
 //! over the positions of the part the policy plays, clipped-surrogate actor and value
