@@ -7,12 +7,14 @@
 //! The metric modules are pure functions of frame tracks; [`runner`] produces the tracks,
 //! [`report`] gathers one row per system, [`per_song`] one row per song and system,
 //! [`paired`] compares systems song by song with bootstrap intervals, [`plots`] draws them;
-//! [`coadaptation`] plays the policies against the learned melody agent.
+//! [`coadaptation`] plays the policies against the learned melody agent; [`listening`] sums
+//! up blind listening tests.
 
 pub mod adaptation;
 pub mod coadaptation;
 pub mod diversity;
 pub mod harmony;
+pub mod listening;
 pub mod paired;
 pub mod per_song;
 pub mod plots;

@@ -13,10 +13,12 @@
 //! - [`spans`]: the chord and note events of a track.
 //! - [`voicing`]: chord symbol → MIDI keys.
 //! - [`take`]: melody and chords as a MIDI file with chord-name markers.
+//! - [`listening`]: a blind listening test's log (trials, takes, votes).
 
 pub mod chord;
 pub mod frames;
 pub mod lead_sheet;
+pub mod listening;
 pub mod pitch;
 pub mod spans;
 pub mod take;

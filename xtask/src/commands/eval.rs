@@ -15,7 +15,7 @@ use comper_eval::adaptation::{JUMP_BEAT, JUMP_SEMITONES, jumped};
 use comper_eval::coadaptation::{CoAdaptation, MelodyAgent, duet};
 use comper_eval::report::{Protocol, Report, SystemRow, Takes};
 use comper_eval::runner::{accompany_all, melody_seed};
-use comper_eval::{paired, per_song, plots, sounding_chord};
+use comper_eval::{listening, paired, per_song, plots, sounding_chord};
 use comper_inference::card::policy_folders;
 use comper_inference::{ChordEncoder, ChordGrid, ModelCard, OnnxPolicy, Planner, ReactSettings, environment};
 use comper_music::{FrameTracks, Note, Part, Token};
@@ -100,6 +100,10 @@ pub struct EvalArgs {
     /// Folder of the data cache [default: target/comper/data]
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Sum up blind listening tests instead: the plugin's A/B session folders, or folders
+    /// holding them; repeat for several
+    #[arg(long = "ab-results")]
+    ab_results: Vec<PathBuf>,
 }
 
 /// A policy to evaluate.
@@ -109,6 +113,9 @@ struct Checkpoint {
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
+    if !args.ab_results.is_empty() {
+        return listening_results(&args.ab_results);
+    }
     let started = Instant::now();
     let root = paths::workspace_root();
     let checkpoints =
@@ -274,6 +281,33 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     plots::adaptation_curves(&report, &out.join("adaptation.png")).map_err(anyhow::Error::msg)?;
     plots::harmony_vs_diversity(&report, &out.join("harmony-vs-diversity.png")).map_err(anyhow::Error::msg)?;
     println!("{markdown}\nwritten to {}", out.display());
+    Ok(())
+}
+
+/// The largest session log read (a session of hundreds of trials is under 1 MB).
+const LOG_BYTES: u64 = 64 << 20;
+
+/// Print the summary of every blind session log under `dirs`. A line that does not parse
+/// (a crash in the middle of writing it) is reported and left out.
+fn listening_results(dirs: &[PathBuf]) -> anyhow::Result<()> {
+    let mut sessions = Vec::new();
+    for dir in dirs {
+        let logs = files_with_extensions(dir, &["jsonl"]).with_context(|| format!("reading {}", dir.display()))?;
+        for log in logs.iter().filter(|p| p.file_name().is_some_and(|n| n == "session.jsonl")) {
+            let text = comper_files::read_text_limited(log, LOG_BYTES)
+                .with_context(|| format!("reading {}", log.display()))?;
+            let mut entries = Vec::new();
+            for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                match serde_json::from_str(line) {
+                    Ok(entry) => entries.push(entry),
+                    Err(e) => eprintln!("{}:{}: left out ({e})", log.display(), i + 1),
+                }
+            }
+            sessions.push(entries);
+        }
+    }
+    anyhow::ensure!(!sessions.is_empty(), "no session.jsonl under {dirs:?}");
+    print!("{}", listening::markdown(&listening::summarize(&sessions), sessions.len()));
     Ok(())
 }
 
