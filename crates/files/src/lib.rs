@@ -49,9 +49,8 @@ pub fn write_new(folder: &Path, stem: &str, extension: &str, bytes: &[u8]) -> io
     let mut file = tempfile::Builder::new().prefix(".comper-").tempfile_in(folder)?;
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
-    for n in 1u32.. {
-        let name = if n == 1 { format!("{stem}.{extension}") } else { format!("{stem}-{n}.{extension}") };
-        let path = folder.join(name);
+    for name in free_names(stem) {
+        let path = folder.join(format!("{name}.{extension}"));
         match file.persist_noclobber(&path) {
             Ok(_) => return Ok(path),
             Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => file = e.file,
@@ -64,8 +63,8 @@ pub fn write_new(folder: &Path, stem: &str, extension: &str, bytes: &[u8]) -> io
 /// Create a new folder in `parent` named `name`, or `name-2`, … when that name is taken.
 pub fn create_new_dir(parent: &Path, name: &str) -> io::Result<PathBuf> {
     std::fs::create_dir_all(parent)?;
-    for n in 1u32.. {
-        let path = parent.join(if n == 1 { name.to_string() } else { format!("{name}-{n}") });
+    for name in free_names(name) {
+        let path = parent.join(name);
         match std::fs::create_dir(&path) {
             Ok(()) => return Ok(path),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
@@ -73,6 +72,11 @@ pub fn create_new_dir(parent: &Path, name: &str) -> io::Result<PathBuf> {
         }
     }
     unreachable!("one of 2³² names is free")
+}
+
+/// `name`, then `name-2`, `name-3`, …: the names tried in turn for something new.
+fn free_names(name: &str) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(name.to_string()).chain((2u32..).map(move |n| format!("{name}-{n}")))
 }
 
 #[cfg(test)]
