@@ -30,6 +30,9 @@ pub struct Take {
     pub melody: Vec<TakeEvent>,
     pub chords: Vec<TakeEvent>,
     pub markers: Vec<(f64, String)>,
+    /// General MIDI programs (melody, chords) set at the start; none leaves the instruments to
+    /// the player (a DAW track has its own).
+    pub programs: Option<(u8, u8)>,
 }
 
 impl Take {
@@ -88,9 +91,17 @@ impl Take {
             (0, TrackEventKind::Meta(MetaMessage::Tempo(u24::new(micros)))),
             (0, TrackEventKind::Meta(MetaMessage::TimeSignature(numerator, denominator.trailing_zeros() as u8, 24, 8))),
         ];
+        let program = |channel: u8, program: u8| {
+            let message = MidiMessage::ProgramChange { program: u7::new(program.min(127)) };
+            (0, TrackEventKind::Midi { channel: u4::new(channel), message })
+        };
         let mut melody_track: Vec<At> = vec![(0, TrackEventKind::Meta(MetaMessage::TrackName(b"Melody")))];
-        melody_track.extend(self.melody.iter().map(|e| note(MELODY_CHANNEL, e)));
         let mut chord_track: Vec<At> = vec![(0, TrackEventKind::Meta(MetaMessage::TrackName(b"Chords")))];
+        if let Some((melody, chords)) = self.programs {
+            melody_track.push(program(MELODY_CHANNEL, melody));
+            chord_track.push(program(CHORD_CHANNEL, chords));
+        }
+        melody_track.extend(self.melody.iter().map(|e| note(MELODY_CHANNEL, e)));
         chord_track.extend(
             self.markers
                 .iter()

@@ -35,6 +35,7 @@ pub fn write(
             })
             .collect(),
         markers: changes.iter().map(|c| (c.beats, c.chord.map_or(NO_CHORD.to_string(), |c| c.to_string()))).collect(),
+        programs: None,
     };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
