@@ -8,16 +8,20 @@
 //! [`report`] gathers one row per system, [`per_song`] one row per song and system,
 //! [`paired`] compares systems song by song with bootstrap intervals, [`plots`] draws them;
 //! [`coadaptation`] plays the policies against the learned melody agent; [`listening`] sums
-//! up blind listening tests.
+//! up blind listening tests. For listening, [`render`] writes each take as MIDI and audio,
+//! [`chart`] names its chords bar by bar, and [`html`] gathers it all in one page.
 
 pub mod adaptation;
+pub mod chart;
 pub mod coadaptation;
 pub mod diversity;
 pub mod harmony;
+pub mod html;
 pub mod listening;
 pub mod paired;
 pub mod per_song;
 pub mod plots;
+pub mod render;
 pub mod report;
 pub mod rhythm;
 pub mod runner;

@@ -1,0 +1,45 @@
+//! A chord track as a chart a reader can follow: the chords of each bar, by name.
+
+use comper_music::spans::chord_spans;
+use comper_music::take::NO_CHORD;
+use comper_music::{FRAMES_PER_BEAT, Token};
+
+/// Frames per bar: the evaluation's takes are in 4/4.
+pub const FRAMES_PER_BAR: usize = 4 * FRAMES_PER_BEAT;
+
+/// Per bar of `chords`, the names of the chords that sound in it, in order (a chord held
+/// over the barline is named again, as charts do); a bar without one is "N.C.".
+pub fn bars(chords: &[Token]) -> Vec<String> {
+    let spans = chord_spans(chords);
+    (0..chords.len().div_ceil(FRAMES_PER_BAR))
+        .map(|bar| {
+            let (start, end) = (bar * FRAMES_PER_BAR, (bar + 1) * FRAMES_PER_BAR);
+            let mut names: Vec<String> = Vec::new();
+            for span in spans.iter().filter(|s| s.start < end && s.start + s.frames > start) {
+                let name = span.chord.chord().to_string();
+                if names.last() != Some(&name) {
+                    names.push(name);
+                }
+            }
+            if names.is_empty() { NO_CHORD.to_string() } else { names.join(" ") }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use comper_music::{Chord, ChordId, PitchClass, Quality};
+
+    #[test]
+    fn each_bar_names_its_chords_and_a_held_chord_is_named_again() {
+        let c = ChordId::of(Chord::new(PitchClass::new(0), Quality::Major));
+        let am = ChordId::of(Chord::new(PitchClass::new(9), Quality::Minor));
+        let mut track = vec![Token::chord_on(c)];
+        track.extend([Token::chord_hold(c); 11]);
+        track.push(Token::chord_on(am));
+        track.extend([Token::chord_hold(am); 7]);
+        track.extend([Token::SILENCE; 16 + 3]);
+        assert_eq!(bars(&track), ["C Am", "Am", NO_CHORD]);
+    }
+}
