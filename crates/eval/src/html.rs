@@ -33,12 +33,13 @@ th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; vertical-align: top; }
 th { background: #f2f2f2; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 #songs > tbody { border-top: 3px solid #888; }
-.chart { font-family: ui-monospace, monospace; font-size: 12px; min-width: 40em; }
-.bars { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); }
-.bar { border-left: 1px solid #bbb; padding: 0 0.3em; overflow-wrap: anywhere; }
+.chart { font-family: ui-monospace, monospace; font-size: 12px; min-width: 32em; }
+.bars { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); row-gap: 2px; }
+.bar { border-left: 2px solid #999; padding: 0 0.4em; overflow-wrap: anywhere; background: #fafafa; }
 figure { display: inline-block; margin: 0 1em 1em 0; }
 figure img { max-width: 560px; border: 1px solid #ddd; }
-audio { height: 2em; vertical-align: middle; }
+audio { width: 230px; height: 2em; vertical-align: middle; }
+td.listen { white-space: nowrap; }
 ";
 
 /// Sort the songs (one `<tbody>` each) by harmony of system A minus system B, largest
@@ -141,7 +142,7 @@ impl Page<'_> {
                     .unwrap_or_default();
                 let _ = write!(
                     html,
-                    "<td>{}</td><td class=\"num\">{harmony}</td><td class=\"num\">{changes}</td><td class=\"chart\"><div class=\"bars\">{bars}</div></td><td>",
+                    "<td>{}</td><td class=\"num\">{harmony}</td><td class=\"num\">{changes}</td><td class=\"chart\"><div class=\"bars\">{bars}</div></td><td class=\"listen\">",
                     escape(&system.system)
                 );
                 if let Some(render) = renders.get(&(system.system.as_str(), song.as_str())) {
