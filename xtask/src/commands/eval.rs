@@ -1,7 +1,8 @@
 //! `cargo xtask eval`: every checkpoint accompanies the same melodies online, as the plugin
 //! does (cold start, the melody fed frame by frame, the plugin's sampler and validity
 //! mask, through ONNX Runtime), and is scored against a ground-truth row: a Markdown table,
-//! JSON (one row per system) and PNG plots.
+//! JSON (one row per system), a CSV (one row per song and system), PNG plots and an HTML
+//! page; with `--render`, every take as MIDI and audio to listen to.
 
 use super::ort;
 use crate::{corpus, paths};
@@ -13,9 +14,10 @@ use comper_data::import::musicxml;
 use comper_data::windows::fixed_windows;
 use comper_eval::adaptation::{JUMP_BEAT, JUMP_SEMITONES, jumped};
 use comper_eval::coadaptation::{CoAdaptation, MelodyAgent, duet};
+use comper_eval::render::{Played, Synth};
 use comper_eval::report::{Protocol, Report, SystemRow, Takes};
 use comper_eval::runner::{accompany_all, melody_seed};
-use comper_eval::{listening, paired, per_song, plots, sounding_chord};
+use comper_eval::{html, listening, paired, per_song, plots, render, sounding_chord};
 use comper_inference::card::policy_folders;
 use comper_inference::{ChordEncoder, ChordGrid, ModelCard, OnnxPolicy, Planner, ReactSettings, environment};
 use comper_music::{FrameTracks, Note, Part, Token};
@@ -94,6 +96,14 @@ pub struct EvalArgs {
     /// Runner threads [default: the machine's cores]
     #[arg(long)]
     threads: Option<usize>,
+    /// Write every system's take of every song under renders/ in the output folder: MIDI, and
+    /// WAV with a General MIDI SoundFont; report.html plays them.
+    #[arg(long)]
+    render: bool,
+    /// The SoundFont (.sf2) of the audio renders [default: the first in /usr/share/sounds/sf2,
+    /// /usr/share/soundfonts, /usr/local/share/soundfonts]
+    #[arg(long, requires = "render")]
+    soundfont: Option<PathBuf>,
     /// Output folder [default: target/comper/eval]
     #[arg(long)]
     out: Option<PathBuf>,
@@ -202,6 +212,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let with_ground_truth = takes.iter().all(|t| t.chords.iter().any(|&c| sounding_chord(c).is_some()));
     let mut systems = Vec::new();
     let mut songs = Vec::new();
+    let mut played = Vec::new();
     let reference = if with_ground_truth {
         let chords: Vec<&[Token]> = takes.iter().map(|t| t.chords.as_slice()).collect();
         let truth_jumped: Vec<FrameTracks> = takes.iter().map(|t| jumped(t, JUMP_BEAT, JUMP_SEMITONES, true)).collect();
@@ -213,6 +224,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         );
         let reference = row.rhythm.clone();
         songs.extend(per_song::rows("Ground truth", &ids, &takes));
+        played.push(Played { system: "Ground truth".into(), takes: takes.clone() });
         systems.push(SystemRow { sync_emd: Some(0.0), ..row });
         Some(reference)
     } else {
@@ -220,25 +232,27 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     };
     let pair = |melody: &[Token], chords: &[Token]| FrameTracks { melody: melody.to_vec(), chords: chords.to_vec() };
     // A system's row from its chords for every melody (the plain ones, then the jumped).
-    let mut score = |name: &str, played: &[Vec<Token>]| -> anyhow::Result<SystemRow> {
-        let (plain, moved) = played.split_at(takes.len());
+    let mut score = |name: &str, tracks: &[Vec<Token>]| -> anyhow::Result<SystemRow> {
+        let (plain, moved) = tracks.split_at(takes.len());
         let plain: Vec<FrameTracks> = takes.iter().zip(plain).map(|(t, c)| pair(&t.melody, c)).collect();
         let moved: Vec<FrameTracks> = melodies[takes.len()..].iter().zip(moved).map(|(m, c)| pair(m, c)).collect();
         let chords: Vec<&[Token]> = plain.iter().map(|t| t.chords.as_slice()).collect();
         let takes = Takes { plain: &plain, jumped: &moved, embeddings: &embed(&chords)? };
         songs.extend(per_song::rows(name, &ids, takes.plain));
-        Ok(SystemRow::score(name, &takes, reference.as_ref(), JUMP_BEAT))
+        let row = SystemRow::score(name, &takes, reference.as_ref(), JUMP_BEAT);
+        played.push(Played { system: name.into(), takes: plain });
+        Ok(row)
     };
     if let Some(run) = &args.teacher {
         progress.set_message("offline teacher");
-        let played = offline_teacher(run, &melody_refs, &protocol)?;
-        systems.push(score(OFFLINE_TEACHER, &played)?);
+        let chords = offline_teacher(run, &melody_refs, &protocol)?;
+        systems.push(score(OFFLINE_TEACHER, &chords)?);
     }
     for (i, checkpoint) in checkpoints.iter().enumerate() {
         progress.set_message(checkpoint.card.name.clone());
         let model = checkpoint.dir.join("model.onnx");
         let load = || OnnxPolicy::load(environment, &model, checkpoint.card.clone());
-        let played = accompany_all(
+        let chords = accompany_all(
             &melody_refs,
             threads,
             load,
@@ -248,7 +262,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
             &|| progress.inc(1),
         )
         .with_context(|| format!("running {}", checkpoint.dir.display()))?;
-        let row = score(&unique_name(&checkpoint.card.name, i, &checkpoints), &played)?;
+        let row = score(&unique_name(&checkpoint.card.name, i, &checkpoints), &chords)?;
         let coadaptation = match &agent {
             Some(agent) => Some(duets(checkpoint, agent, environment, &protocol, args.duets)?),
             None => None,
@@ -278,10 +292,45 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let markdown = report.markdown();
     std::fs::write(out.join("report.md"), &markdown)?;
     per_song::write_csv(&songs, &out.join("per-song.csv"))?;
-    plots::adaptation_curves(&report, &out.join("adaptation.png")).map_err(anyhow::Error::msg)?;
-    plots::harmony_vs_diversity(&report, &out.join("harmony-vs-diversity.png")).map_err(anyhow::Error::msg)?;
+    let figures = ["adaptation.png", "harmony-vs-diversity.png"];
+    plots::adaptation_curves(&report, &out.join(figures[0])).map_err(anyhow::Error::msg)?;
+    plots::harmony_vs_diversity(&report, &out.join(figures[1])).map_err(anyhow::Error::msg)?;
+    let renders = if args.render { renders(&out, &ids, &played, args.soundfont, threads)? } else { Vec::new() };
+    let page = html::Page {
+        markdown: &markdown,
+        plots: &figures,
+        ids: &ids,
+        played: &played,
+        rows: &songs,
+        renders: &renders,
+    };
+    std::fs::write(out.join("report.html"), page.html())?;
     println!("{markdown}\nwritten to {}", out.display());
     Ok(())
+}
+
+/// Every take as MIDI, and as audio with the SoundFont given or found (else say what to install).
+fn renders(
+    out: &Path,
+    ids: &[String],
+    played: &[Played],
+    soundfont: Option<PathBuf>,
+    threads: usize,
+) -> anyhow::Result<Vec<render::Render>> {
+    let font = soundfont.or_else(render::find_soundfont);
+    let synth = match &font {
+        Some(path) => Some(Synth::load(path).with_context(|| format!("loading the SoundFont {}", path.display()))?),
+        None => {
+            eprintln!("{}", render::INSTALL_HINT);
+            None
+        }
+    };
+    let started = Instant::now();
+    let renders = render::write_all(out, ids, played, synth.as_ref(), threads)
+        .with_context(|| format!("writing renders in {}", out.display()))?;
+    let audio = font.map_or("MIDI only".into(), |f| format!("MIDI and WAV with {}", f.display()));
+    println!("{} renders ({audio}) in {:.0} s", renders.len(), started.elapsed().as_secs_f64());
+    Ok(renders)
 }
 
 /// The largest session log read (a session of hundreds of trials is under 1 MB).
