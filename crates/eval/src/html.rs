@@ -36,8 +36,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .chart { font-family: ui-monospace, monospace; font-size: 12px; min-width: 32em; }
 .bars { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); row-gap: 2px; }
 .bar { border-left: 2px solid #999; padding: 0 0.4em; overflow-wrap: anywhere; background: #fafafa; }
-figure { display: inline-block; margin: 0 1em 1em 0; }
-figure img { max-width: 560px; border: 1px solid #ddd; }
+figure { display: inline-block; vertical-align: top; margin: 0 1em 1em 0; }
+figure img { max-width: 520px; border: 1px solid #ddd; }
 audio { width: 230px; height: 2em; vertical-align: middle; }
 td.listen { white-space: nowrap; }
 ";
