@@ -28,6 +28,26 @@ pub fn vendi(rows: &[Vec<f32>]) -> f64 {
     h.exp()
 }
 
+/// Half the width of a 95% interval of [`vendi`] over sequences like `rows`: 1.96 jackknife
+/// standard errors, each row (a song) left out in turn and the score taken over the rest at
+/// N − 1. A bootstrap would draw songs twice, and a duplicated sequence lowers the score by
+/// itself; leaving one out never duplicates. None for fewer than two rows.
+pub fn vendi_ci95(rows: &[Vec<f32>]) -> Option<f64> {
+    let n = rows.len();
+    if n < 2 {
+        return None;
+    }
+    let left_out: Vec<f64> = (0..n)
+        .map(|i| {
+            let rest: Vec<Vec<f32>> = rows.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, r)| r.clone()).collect();
+            vendi(&rest)
+        })
+        .collect();
+    let mean = left_out.iter().sum::<f64>() / n as f64;
+    let variance = left_out.iter().map(|v| (v - mean).powi(2)).sum::<f64>() * (n - 1) as f64 / n as f64;
+    Some(1.96 * variance.sqrt())
+}
+
 /// What chords a system uses, counted per frame (ON and HOLD alike, silence left out).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChordUse {
@@ -71,6 +91,25 @@ mod tests {
         // Two distinct groups of equal size: two effective sequences, with N > d or N < d.
         let groups: Vec<Vec<f32>> = (0..6).map(|i| if i % 2 == 0 { vec![1.0, 0.0] } else { vec![0.0, 2.0] }).collect();
         assert!((vendi(&groups) - 2.0).abs() < 1e-9, "{}", vendi(&groups));
+    }
+
+    #[test]
+    fn the_vendi_interval_is_zero_for_alike_sequences_and_narrows_with_more_songs() {
+        assert_eq!(vendi_ci95(&[vec![1.0, 0.0]]), None);
+        assert!(vendi_ci95(&vec![vec![0.6f32, 0.8]; 10]).unwrap() < 1e-9);
+        // Songs drawn from four directions with a little noise: the interval holds the
+        // score's spread between independent draws and shrinks as songs are added.
+        let songs = |n: usize, offset: usize| -> Vec<Vec<f32>> {
+            (0..n)
+                .map(|i| {
+                    let k = (i * 7 + offset) % 4;
+                    (0..4).map(|j| if j == k { 1.0 } else { 0.1 * ((i * 31 + j * 17 + offset) % 5) as f32 }).collect()
+                })
+                .collect()
+        };
+        let (few, many) = (vendi_ci95(&songs(20, 0)).unwrap(), vendi_ci95(&songs(200, 0)).unwrap());
+        assert!(few > 0.0 && many < few, "{few} {many}");
+        assert!((vendi(&songs(200, 0)) - vendi(&songs(200, 3))).abs() < 2.0 * many, "{many}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::adaptation::{Adaptation, adaptation};
 use crate::coadaptation::CoAdaptation;
-use crate::diversity::{ChordUse, chord_use, vendi};
+use crate::diversity::{ChordUse, chord_use, vendi, vendi_ci95};
 use crate::harmony::{Harmony, harmony};
 use crate::paired::PairedDifference;
 use crate::rhythm::{Rhythm, emd, rhythm};
@@ -31,6 +31,10 @@ pub struct SystemRow {
     pub harmony: Harmony,
     /// Vendi score over the chord embeddings of all takes (same N for every system).
     pub vendi: f64,
+    /// Half the width of the Vendi score's 95% interval over the songs (reports before it:
+    /// none).
+    #[serde(default)]
+    pub vendi_ci95: Option<f64>,
     pub chords: ChordUse,
     pub rhythm: Rhythm,
     /// Earth mover's distance of the onset-interval histogram to the ground truth's, in
@@ -51,6 +55,7 @@ impl SystemRow {
             version: None,
             harmony: harmony(takes.plain),
             vendi: vendi(takes.embeddings),
+            vendi_ci95: vendi_ci95(takes.embeddings),
             chords: chord_use(takes.plain),
             sync_emd: reference.map(|r| emd(&rhythm.onset_intervals, &r.onset_intervals)),
             rhythm,
@@ -143,17 +148,17 @@ impl Report {
         let _ = writeln!(md, "## Harmony and diversity\n");
         let _ = writeln!(
             md,
-            "| system | harmony (pooled) | harmony per song (95% CI) | Vendi | chord entropy | unique chords | pitch classes per chord |"
+            "| system | harmony (pooled) | harmony per song (95% CI) | Vendi (95% CI) | chord entropy | unique chords | pitch classes per chord |"
         );
         let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|");
         for s in &self.systems {
             let per_song = format!("{} ± {}", num(s.harmony.song_mean, 3), num(s.harmony.song_ci95, 3));
+            let vendi = format!("{:.2} ± {}", s.vendi, num(s.vendi_ci95, 2));
             let _ = writeln!(
                 md,
-                "| {} | {} | {per_song} | {:.2} | {:.3} | {} | {:.2} |",
+                "| {} | {} | {per_song} | {vendi} | {:.3} | {} | {:.2} |",
                 s.system,
                 num(s.harmony.pooled, 3),
-                s.vendi,
                 s.chords.entropy,
                 s.chords.unique,
                 s.chords.pitch_classes
@@ -218,7 +223,8 @@ impl Report {
         }
         md.push_str(
             "\nHarmony: melody pitch class in the chord, over frames where both sound. Vendi: exp of the entropy of \
-             the eigenvalues of the chord embeddings' cosine Gram matrix / N. Chord entropy (nats) and unique chords \
+             the eigenvalues of the chord embeddings' cosine Gram matrix / N, ± 1.96 jackknife standard errors over \
+             the songs. Chord entropy (nats) and unique chords \
              over sounding chord frames. Changes: onsets that change the chord, per 16 frames. Sync EMD: earth \
              mover's distance between histograms of frames from each chord onset back to the last melody onset. \
              Recover: two consecutive beats at 95% of the level before the jump. Co-adaptation: the policy \
