@@ -39,7 +39,8 @@ pub fn vendi_ci95(rows: &[Vec<f32>]) -> Option<f64> {
     }
     let left_out: Vec<f64> = (0..n)
         .map(|i| {
-            let rest: Vec<Vec<f32>> = rows.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, r)| r.clone()).collect();
+            let rest: Vec<Vec<f32>> =
+                rows.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, r)| r.clone()).collect();
             vendi(&rest)
         })
         .collect();
