@@ -17,4 +17,4 @@ pub use encoder::{ChordEncoder, EncoderCard};
 pub use planner::{ChordGrid, ConditionalChord, PlanSettings, PlannedChord, Planner, ReactSettings, StepModel};
 pub use policy::OnnxPolicy;
 pub use runtime::{InferenceError, environment, find_library};
-pub use sampler::{Sampler, Track};
+pub use sampler::{Draws, Sampler, Track};

@@ -20,7 +20,7 @@ mod grid;
 mod react;
 
 use crate::runtime::InferenceError;
-use crate::sampler::{Sampler, Track};
+use crate::sampler::{Draws, Sampler, Track};
 use comper_music::{Chord, ChordId, PitchClass, Quality, Token};
 use std::collections::VecDeque;
 
@@ -190,6 +190,7 @@ impl<M: StepModel> Planner<M> {
         let mut state = self.confirmed.clone();
         let mut logits = self.confirmed_logits.clone();
         let first = self.next_frame();
+        self.sampler.seek(Draws::Plan, first);
         let mut plan = VecDeque::with_capacity(lookahead);
         for i in 0..lookahead {
             let frame = first + i as u32;

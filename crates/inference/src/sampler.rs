@@ -52,6 +52,21 @@ impl Track {
     }
 }
 
+/// What a run of draws is for. Each has a stream of its own, and each frame its own stretch
+/// of that stream ([`Sampler::seek`]): the numbers behind a frame's chords depend on the seed
+/// and the frame, never on how many draws came before (a plan skipped in a burst, a table
+/// the worker was too late to make).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Draws {
+    /// A plan made from a frame on.
+    Plan = 0,
+    /// A frame's conditional table.
+    Table = 1,
+}
+
+/// Words (32 bits) of a stream each frame owns: room for 32,768 draws.
+const WORDS_PER_FRAME: u128 = 1 << 16;
+
 pub struct Sampler {
     rng: ChaCha8Rng,
 }
@@ -59,6 +74,12 @@ pub struct Sampler {
 impl Sampler {
     pub fn new(seed: u64) -> Sampler {
         Sampler { rng: ChaCha8Rng::seed_from_u64(seed) }
+    }
+
+    /// Draw from now on the numbers of `frame`'s `draws`.
+    pub fn seek(&mut self, draws: Draws, frame: u32) {
+        self.rng.set_stream(draws as u64);
+        self.rng.set_word_pos(u128::from(frame) * WORDS_PER_FRAME);
     }
 
     /// A token for `track` after `previous`, drawn from `softmax(logits / temperature)`
@@ -168,5 +189,21 @@ mod tests {
         };
         assert_eq!(draw(9), draw(9));
         assert_ne!(draw(9), draw(10));
+    }
+
+    #[test]
+    fn a_frame_draws_the_same_numbers_whatever_was_drawn_before() {
+        let mut first = Sampler::new(3);
+        first.seek(Draws::Plan, 40);
+        let expected: Vec<f64> = (0..4).map(|_| first.draw()).collect();
+        let mut second = Sampler::new(3);
+        for frame in [0, 39, 41] {
+            second.seek(Draws::Plan, frame);
+            (0..100).for_each(|_| _ = second.draw());
+        }
+        second.seek(Draws::Plan, 40);
+        assert_eq!((0..4).map(|_| second.draw()).collect::<Vec<_>>(), expected);
+        second.seek(Draws::Table, 40);
+        assert_ne!(second.draw(), expected[0], "another purpose, other numbers");
     }
 }

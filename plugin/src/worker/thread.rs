@@ -85,7 +85,7 @@ struct Loop {
     /// Where the session's frame 0 falls in its bar.
     first_frame_in_bar: u32,
     /// Messages arrived while there was no model: the audio thread's session has history
-    /// this worker never saw.
+    /// the model never saw.
     orphaned: bool,
     /// How the host ran the blocks, and the render stalls, as last logged.
     rendering: Rendering,
@@ -173,8 +173,11 @@ impl Loop {
                 self.status.set_problem(note);
                 self.engine = Some((engine, chosen.to_string()));
                 self.status.ready.store(true, Ordering::Release);
+                // The running take, played on by the model it had or by none yet (a model
+                // still loading when the host started), goes on with this one.
                 let running = self.session.take();
-                if had_model && running.is_some_and(|session| self.hand_over(session)) {
+                if running.is_some_and(|session| self.hand_over(session)) {
+                    self.orphaned = false;
                     return true;
                 }
                 // A session this worker missed the start of, or one it cannot carry over:
@@ -231,13 +234,14 @@ impl Loop {
     ///
     /// A plan after *every* frame, even when frames come in a burst (a render, a worker that
     /// was busy), keeps the chords a function of what was played, not of when the worker
-    /// looked: the sampler draws the same numbers in the same order in every render. Only the
-    /// last plan goes to the audio thread.
+    /// looked: each plan keeps the committed chords of the one before, and the sampler gives
+    /// every frame's plan the same numbers in every render. Only the last plan goes to the
+    /// audio thread.
     fn serve(&mut self) -> bool {
         let mut latest = None;
         while let Ok(message) = self.from_audio.pop() {
             let Some((engine, _)) = self.engine.as_mut() else {
-                self.orphaned = true;
+                self.follow_without_model(message);
                 continue;
             };
             let result = match message {
@@ -286,6 +290,22 @@ impl Loop {
             self.send(plan);
         }
         served
+    }
+
+    /// Keep the take of a session played while no model is loaded, so the model can take it
+    /// over when it comes (see [`hand_over`](Self::hand_over)).
+    fn follow_without_model(&mut self, message: ToWorker) {
+        self.orphaned = true;
+        match message {
+            ToWorker::Start { session, first_frame_in_bar } => {
+                (self.session, self.first_frame_in_bar) = (Some(session), first_frame_in_bar);
+                self.status.update_timeline(|t| t.start(session));
+            }
+            ToWorker::Frame { session, frame, chord, melody, by_note } if Some(session) == self.session => {
+                self.status.update_timeline(|t| t.record(frame, chord, melody, by_note));
+            }
+            ToWorker::Frame { .. } | ToWorker::Begun { .. } => {}
+        }
     }
 
     /// Plan from what the engine has observed (none without a model or a session), and

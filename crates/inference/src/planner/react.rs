@@ -19,7 +19,7 @@
 
 use super::{PlanSettings, Planner, StepModel, log_softmax};
 use crate::runtime::InferenceError;
-use crate::sampler::pick;
+use crate::sampler::{Draws, pick};
 use comper_music::Token;
 use serde::{Deserialize, Serialize};
 
@@ -139,6 +139,7 @@ impl<M: StepModel> Planner<M> {
         let chords: Vec<Token> = allowed.iter().map(|c| c.0).collect();
         let melody: Vec<Vec<f32>> =
             self.model.step_each(&state, &chords)?.iter().map(|logits| log_softmax(logits)).collect();
+        self.sampler.seek(Draws::Table, frame);
         let draw = self.sampler.draw();
         Ok(ConditionalChord {
             frame,
