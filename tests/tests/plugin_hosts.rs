@@ -174,7 +174,8 @@ fn seeks_loops_and_stops_release_the_chord() {
             for i in 0..steps {
                 let position = from + i as f64 * 500.0 / (4.0 * FRAME as f64);
                 let note = |kind| NoteEvent { offset: 0, kind, channel: 0, key: 60, velocity: 0.8 };
-                let melody = if i % blocks_per_beat == 0 { vec![note(NoteKind::Off), note(NoteKind::On)] } else { Vec::new() };
+                let melody =
+                    if i % blocks_per_beat == 0 { vec![note(NoteKind::Off), note(NoteKind::On)] } else { Vec::new() };
                 out.extend(block_with(host, 500, Some(position), loop_beats, melody));
             }
             out

@@ -348,6 +348,10 @@ impl Scheduler {
     }
 
     /// Follow the host's position; true if it jumped (the chord must be released).
+    ///
+    /// A loop wrap that keeps the frames' places in the bar continues the session, so the
+    /// model keeps what it heard; any other jump starts a new one, since the model was told
+    /// where the session's bars begin.
     fn follow_host(&mut self, position: f64, loop_beats: Option<(f64, f64)>, link: &mut WorkerLink) -> bool {
         match self.continue_at {
             None => {
@@ -358,7 +362,9 @@ impl Scheduler {
                 let wrapped = loop_beats.is_some_and(|(start, end)| {
                     (position - start).abs() <= JUMP_TOLERANCE_BEATS && expected >= end - JUMP_TOLERANCE_BEATS
                 });
-                if wrapped && self.in_session {
+                let same_bar_places =
+                    (next_frame(position) - self.next_boundary).rem_euclid(i64::from(FRAMES_PER_BAR)) == 0;
+                if wrapped && same_bar_places && self.in_session {
                     let frames_played = self.next_boundary - self.origin;
                     self.next_boundary = next_frame(position);
                     self.origin = self.next_boundary - frames_played;

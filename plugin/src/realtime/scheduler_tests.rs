@@ -83,6 +83,19 @@ fn a_loop_wrap_releases_notes_but_keeps_the_session() {
 }
 
 #[test]
+fn a_loop_wrap_that_moves_the_bar_lines_starts_a_new_session() {
+    let mut rig = Rig::new(0);
+    let per_beat = 48; // blocks of 500 samples
+    let looped = Some((0.0, 3.0));
+    for i in 0..(3 * per_beat) {
+        rig.block(500, Some(i as f64 / per_beat as f64), looped, &[]);
+    }
+    rig.block(500, Some(0.0), looped, &[]);
+    // Carried on, the session's frame 12 would stand on a downbeat its model thinks is beat 4.
+    assert_eq!(rig.worker.starts, 2);
+}
+
+#[test]
 fn the_melody_reaches_the_worker_frame_by_frame() {
     let mut rig = Rig::new(1);
     // C4 on beat 0 for one beat, E4 slightly early for beat 1 (rounded onto it).
