@@ -33,20 +33,33 @@ pub fn vendi(rows: &[Vec<f32>]) -> f64 {
 /// N − 1. A bootstrap would draw songs twice, and a duplicated sequence lowers the score by
 /// itself; leaving one out never duplicates. None for fewer than two rows.
 pub fn vendi_ci95(rows: &[Vec<f32>]) -> Option<f64> {
-    let n = rows.len();
+    jackknife_ci95(rows.len(), |song| vendi(&without(rows, song)))
+}
+
+/// `vendi(a) − vendi(b)` for two systems' takes of the same songs (row `i` of each is song
+/// `i`), with the half width of its 95% jackknife interval: the same song left out of both,
+/// so what the songs share cancels, as in a paired test. None for unequal or fewer than two.
+pub fn vendi_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> Option<(f64, f64)> {
+    if a.len() != b.len() {
+        return None;
+    }
+    let ci95 = jackknife_ci95(a.len(), |song| vendi(&without(a, song)) - vendi(&without(b, song)))?;
+    Some((vendi(a) - vendi(b), ci95))
+}
+
+/// 1.96 jackknife standard errors of a statistic of `n` songs, given it with each song left out.
+fn jackknife_ci95(n: usize, left_out: impl Fn(usize) -> f64) -> Option<f64> {
     if n < 2 {
         return None;
     }
-    let left_out: Vec<f64> = (0..n)
-        .map(|i| {
-            let rest: Vec<Vec<f32>> =
-                rows.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, r)| r.clone()).collect();
-            vendi(&rest)
-        })
-        .collect();
-    let mean = left_out.iter().sum::<f64>() / n as f64;
-    let variance = left_out.iter().map(|v| (v - mean).powi(2)).sum::<f64>() * (n - 1) as f64 / n as f64;
+    let values: Vec<f64> = (0..n).map(left_out).collect();
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() * (n - 1) as f64 / n as f64;
     Some(1.96 * variance.sqrt())
+}
+
+fn without(rows: &[Vec<f32>], song: usize) -> Vec<Vec<f32>> {
+    rows.iter().enumerate().filter(|&(i, _)| i != song).map(|(_, r)| r.clone()).collect()
 }
 
 /// What chords a system uses, counted per frame (ON and HOLD alike, silence left out).
@@ -94,23 +107,39 @@ mod tests {
         assert!((vendi(&groups) - 2.0).abs() < 1e-9, "{}", vendi(&groups));
     }
 
+    /// `n` songs drawn from four directions with a little noise.
+    fn songs(n: usize, offset: usize) -> Vec<Vec<f32>> {
+        (0..n)
+            .map(|i| {
+                let k = (i * 7 + offset) % 4;
+                (0..4).map(|j| if j == k { 1.0 } else { 0.1 * ((i * 31 + j * 17 + offset) % 5) as f32 }).collect()
+            })
+            .collect()
+    }
+
     #[test]
     fn the_vendi_interval_is_zero_for_alike_sequences_and_narrows_with_more_songs() {
         assert_eq!(vendi_ci95(&[vec![1.0, 0.0]]), None);
         assert!(vendi_ci95(&vec![vec![0.6f32, 0.8]; 10]).unwrap() < 1e-9);
-        // Songs drawn from four directions with a little noise: the interval holds the
-        // score's spread between independent draws and shrinks as songs are added.
-        let songs = |n: usize, offset: usize| -> Vec<Vec<f32>> {
-            (0..n)
-                .map(|i| {
-                    let k = (i * 7 + offset) % 4;
-                    (0..4).map(|j| if j == k { 1.0 } else { 0.1 * ((i * 31 + j * 17 + offset) % 5) as f32 }).collect()
-                })
-                .collect()
-        };
+        // The interval holds the score's spread between independent draws and shrinks as
+        // songs are added.
         let (few, many) = (vendi_ci95(&songs(20, 0)).unwrap(), vendi_ci95(&songs(200, 0)).unwrap());
         assert!(few > 0.0 && many < few, "{few} {many}");
         assert!((vendi(&songs(200, 0)) - vendi(&songs(200, 3))).abs() < 2.0 * many, "{many}");
+    }
+
+    #[test]
+    fn a_paired_vendi_difference_is_narrower_than_the_two_intervals() {
+        // b plays a's takes, except that every fifth song repeats song 1.
+        let a = songs(40, 0);
+        let b: Vec<Vec<f32>> = a.iter().enumerate().map(|(i, r)| if i % 5 == 0 { &a[1] } else { r }.clone()).collect();
+        let (difference, ci95) = vendi_difference(&a, &b).unwrap();
+        assert!((difference - (vendi(&a) - vendi(&b))).abs() < 1e-12);
+        assert!(difference > 0.0, "repeats make b less varied");
+        let apart = vendi_ci95(&a).unwrap().hypot(vendi_ci95(&b).unwrap());
+        assert!(ci95 < apart, "what the songs share cancels: {ci95} against {apart}");
+        assert_eq!(vendi_difference(&a, &b[1..]), None);
+        assert_eq!(vendi_difference(&a, &a).unwrap(), (0.0, 0.0));
     }
 
     #[test]

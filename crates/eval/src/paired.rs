@@ -1,7 +1,9 @@
 //! Paired comparisons. Every system plays the same melodies, so the difference between two
 //! is measured song by song, with a bootstrap interval over the songs: narrower than two
-//! separate intervals side by side, and what says whether one model beats another.
+//! separate intervals side by side, and what says whether one model beats another. Vendi is a
+//! score of a whole set of takes, so its differences get a paired jackknife instead.
 
+use crate::diversity::vendi_difference;
 use crate::per_song::SongRow;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -58,6 +60,38 @@ pub fn harmony_differences(rows: &[SongRow], seed: u64) -> Vec<PairedDifference>
                 .collect();
             if let Some(pair) = compare(a, b, &differences, seed) {
                 pairs.push(pair);
+            }
+        }
+    }
+    pairs
+}
+
+/// How much more varied `a`'s takes are than `b`'s on the same songs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VendiDifference {
+    pub a: String,
+    pub b: String,
+    /// `a`'s Vendi score minus `b`'s.
+    pub difference: f64,
+    /// Half the width of its 95% interval (1.96 paired jackknife standard errors).
+    pub ci95: f64,
+}
+
+impl VendiDifference {
+    /// True when the interval excludes zero.
+    pub fn is_clear(&self) -> bool {
+        self.difference.abs() > self.ci95
+    }
+}
+
+/// Every pair of `systems` (name, then the chord embedding of its take of each song, in the
+/// same song order for all), compared on the Vendi score.
+pub fn vendi_differences(systems: &[(String, Vec<Vec<f32>>)]) -> Vec<VendiDifference> {
+    let mut pairs = Vec::new();
+    for (i, (a, rows_a)) in systems.iter().enumerate() {
+        for (b, rows_b) in &systems[i + 1..] {
+            if let Some((difference, ci95)) = vendi_difference(rows_a, rows_b) {
+                pairs.push(VendiDifference { a: a.clone(), b: b.clone(), difference, ci95 });
             }
         }
     }
@@ -121,6 +155,18 @@ mod tests {
         let ac = find("A", "C");
         assert!(ac.mean.abs() < 1e-9 && !ac.is_clear(), "{ac:?}");
         assert_eq!(harmony_differences(&rows, 7), pairs, "seeded");
+    }
+
+    #[test]
+    fn vendi_is_compared_for_every_pair_in_order() {
+        let spread: Vec<Vec<f32>> = (0..12).map(|i| vec![(i as f32).cos(), (i as f32).sin()]).collect();
+        let alike = vec![vec![1.0f32, 0.0]; 12];
+        let systems = vec![("A".to_string(), spread.clone()), ("B".into(), alike), ("C".into(), spread)];
+        let pairs = vendi_differences(&systems);
+        let names: Vec<(&str, &str)> = pairs.iter().map(|p| (p.a.as_str(), p.b.as_str())).collect();
+        assert_eq!(names, [("A", "B"), ("A", "C"), ("B", "C")]);
+        assert!(pairs[0].difference > 0.5 && pairs[0].is_clear(), "{:?}", pairs[0]);
+        assert!(!pairs[1].is_clear() && pairs[1].difference == 0.0);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::adaptation::{Adaptation, adaptation};
 use crate::coadaptation::CoAdaptation;
 use crate::diversity::{ChordUse, chord_use, vendi, vendi_ci95};
 use crate::harmony::{Harmony, harmony};
-use crate::paired::PairedDifference;
+use crate::paired::{PairedDifference, VendiDifference};
 use crate::rhythm::{Rhythm, emd, rhythm};
 use comper_inference::{ChordGrid, PlanSettings, ReactSettings};
 use comper_music::FrameTracks;
@@ -113,6 +113,9 @@ pub struct Report {
     /// Every pair of systems compared on per-song harmony (reports before it: none).
     #[serde(default)]
     pub paired: Vec<PairedDifference>,
+    /// Every pair of systems compared on the Vendi score (reports before it: none).
+    #[serde(default)]
+    pub paired_vendi: Vec<VendiDifference>,
 }
 
 fn num(value: Option<f64>, digits: usize) -> String {
@@ -211,6 +214,15 @@ impl Report {
                 );
             }
         }
+        if !self.paired_vendi.is_empty() {
+            let _ = writeln!(md, "\n## Paired: Vendi, A − B\n");
+            let _ = writeln!(md, "| A | B | Vendi A − B (95% jackknife CI) |");
+            let _ = writeln!(md, "|---|---|---:|");
+            for p in &self.paired_vendi {
+                let clear = if p.is_clear() { "" } else { " (noise)" };
+                let _ = writeln!(md, "| {} | {} | {:+.2} ± {:.2}{clear} |", p.a, p.b, p.difference, p.ci95);
+            }
+        }
         let duets: Vec<(&str, &CoAdaptation)> =
             self.systems.iter().filter_map(|s| Some((s.system.as_str(), s.coadaptation.as_ref()?))).collect();
         if let Some((_, first)) = duets.first() {
@@ -230,7 +242,8 @@ impl Report {
              Recover: two consecutive beats at 95% of the level before the jump. Co-adaptation: the policy \
              accompanies a learned melody agent that hears its chords, both online from a cold start at the same \
              temperature; note density is the share of frames where the agent sounds a note. Paired: the mean \
-             over songs of A's harmony minus B's on the same melody; \"(noise)\" marks an interval that holds 0.\n",
+             over songs of A's harmony minus B's on the same melody; Vendi A − B: its jackknife interval leaves \
+             the same song out of both; \"(noise)\" marks an interval that holds 0.\n",
         );
         md
     }

@@ -19,7 +19,9 @@ use comper_eval::report::{Protocol, Report, SystemRow, Takes};
 use comper_eval::runner::{accompany_all, melody_seed};
 use comper_eval::{html, listening, paired, per_song, plots, render, sounding_chord};
 use comper_inference::card::policy_folders;
-use comper_inference::{ChordEncoder, ChordGrid, ModelCard, OnnxPolicy, Planner, ReactSettings, environment};
+use comper_inference::{
+    ChordEncoder, ChordGrid, ModelCard, OnnxPolicy, PlanSettings, Planner, ReactSettings, environment,
+};
 use comper_music::{FrameTracks, Note, Part, Token};
 use comper_train::checkpoint;
 use comper_train::device::training_device;
@@ -70,6 +72,10 @@ pub struct EvalArgs {
     /// The react protocol: each chord is chosen once its frame's note is known, as the plugin does.
     #[arg(long)]
     react: bool,
+    /// With --react: also play each model in the strict protocol (each chord before its
+    /// frame's note, on any 16th), as rows "<name>, strict", to compare the two song by song.
+    #[arg(long, requires = "react")]
+    also_strict: bool,
     /// React: the weight of the note's likelihood against the chord's prior [default: ReactSettings's]
     #[arg(long)]
     alpha: Option<f32>,
@@ -204,7 +210,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         takes.len(),
         args.window
     );
-    let progress = ProgressBar::new((checkpoints.len() * melodies.len()) as u64).with_style(
+    let protocols = if args.also_strict { 2 } else { 1 };
+    let progress = ProgressBar::new((protocols * checkpoints.len() * melodies.len()) as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} melodies [{elapsed_precise} < {eta_precise}] {msg}")
             .expect("valid template"),
     );
@@ -213,15 +220,18 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let mut systems = Vec::new();
     let mut songs = Vec::new();
     let mut played = Vec::new();
+    let mut embedded = Vec::new();
     let reference = if with_ground_truth {
         let chords: Vec<&[Token]> = takes.iter().map(|t| t.chords.as_slice()).collect();
         let truth_jumped: Vec<FrameTracks> = takes.iter().map(|t| jumped(t, JUMP_BEAT, JUMP_SEMITONES, true)).collect();
+        let embeddings = embed(&chords)?;
         let row = SystemRow::score(
             "Ground truth",
-            &Takes { plain: &takes, jumped: &truth_jumped, embeddings: &embed(&chords)? },
+            &Takes { plain: &takes, jumped: &truth_jumped, embeddings: &embeddings },
             None,
             JUMP_BEAT,
         );
+        embedded.push(("Ground truth".to_string(), embeddings));
         let reference = row.rhythm.clone();
         songs.extend(per_song::rows("Ground truth", &ids, &takes));
         played.push(Played { system: "Ground truth".into(), takes: takes.clone() });
@@ -237,10 +247,12 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         let plain: Vec<FrameTracks> = takes.iter().zip(plain).map(|(t, c)| pair(&t.melody, c)).collect();
         let moved: Vec<FrameTracks> = melodies[takes.len()..].iter().zip(moved).map(|(m, c)| pair(m, c)).collect();
         let chords: Vec<&[Token]> = plain.iter().map(|t| t.chords.as_slice()).collect();
-        let takes = Takes { plain: &plain, jumped: &moved, embeddings: &embed(&chords)? };
+        let embeddings = embed(&chords)?;
+        let takes = Takes { plain: &plain, jumped: &moved, embeddings: &embeddings };
         songs.extend(per_song::rows(name, &ids, takes.plain));
         let row = SystemRow::score(name, &takes, reference.as_ref(), JUMP_BEAT);
         played.push(Played { system: name.into(), takes: plain });
+        embedded.push((name.to_string(), embeddings));
         Ok(row)
     };
     if let Some(run) = &args.teacher {
@@ -251,18 +263,13 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     for (i, checkpoint) in checkpoints.iter().enumerate() {
         progress.set_message(checkpoint.card.name.clone());
         let model = checkpoint.dir.join("model.onnx");
-        let load = || OnnxPolicy::load(environment, &model, checkpoint.card.clone());
-        let chords = accompany_all(
-            &melody_refs,
-            threads,
-            load,
-            checkpoint.card.window,
-            &protocol.settings(),
-            args.seed,
-            &|| progress.inc(1),
-        )
-        .with_context(|| format!("running {}", checkpoint.dir.display()))?;
-        let row = score(&unique_name(&checkpoint.card.name, i, &checkpoints), &chords)?;
+        let play = |settings: &PlanSettings| {
+            let load = || OnnxPolicy::load(environment, &model, checkpoint.card.clone());
+            accompany_all(&melody_refs, threads, load, checkpoint.card.window, settings, args.seed, &|| progress.inc(1))
+                .with_context(|| format!("running {}", checkpoint.dir.display()))
+        };
+        let name = unique_name(&checkpoint.card.name, i, &checkpoints);
+        let row = score(&name, &play(&protocol.settings())?)?;
         let coadaptation = match &agent {
             Some(agent) => Some(duets(checkpoint, agent, environment, &protocol, args.duets)?),
             None => None,
@@ -273,6 +280,11 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
             coadaptation,
             ..row
         });
+        if args.also_strict {
+            let strict = PlanSettings { react: None, grid: ChordGrid::Sixteenths, ..protocol.settings() };
+            let row = score(&format!("{name}, strict"), &play(&strict)?)?;
+            systems.push(SystemRow { model: Some(relative(&checkpoint.dir, &root)), ..row });
+        }
     }
     progress.finish_and_clear();
 
@@ -285,6 +297,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         seconds: started.elapsed().as_secs_f64(),
         systems,
         paired: paired::harmony_differences(&songs, args.seed),
+        paired_vendi: paired::vendi_differences(&embedded),
     };
     let out = args.out.unwrap_or_else(|| root.join("target/comper/eval"));
     std::fs::create_dir_all(&out)?;
