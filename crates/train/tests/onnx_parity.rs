@@ -4,13 +4,15 @@
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use comper_inference::ChordEncoder;
-use comper_inference::{ModelCard, OnnxPolicy, environment, find_library};
+use comper_inference::{ModelCard, OnnxPolicy, StepModel, environment, find_library};
 use comper_music::Token;
 use comper_train::export::card::{CardText, chord_encoder_card, policy_card};
 use comper_train::export::chord_encoder::chord_encoder_onnx;
+use comper_train::export::graph::{Dim, GraphBuilder, int_attr, ints_attr};
 use comper_train::export::policy::policy_step_onnx;
 use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::policy::PolicyConfig;
+use onnx_protobuf::tensor_proto::DataType;
 use std::collections::BTreeMap;
 
 const STEPS: usize = 24;
@@ -98,6 +100,50 @@ fn a_model_that_breaks_its_card_is_refused() {
     std::fs::write(&path, b"not onnx").unwrap();
     let err = OnnxPolicy::load(environment(&library).unwrap(), &path, card(&config)).err().expect("refused");
     assert!(err.to_string().starts_with("cannot load model"), "{err}");
+}
+
+/// A step model whose tensors have the card's names and types but not its shapes: the state
+/// comes back twice as wide (`doubling`), or the logits one short of the vocabulary.
+fn lying_step_model(config: &PolicyConfig, doubling: bool) -> Vec<u8> {
+    let io = card(config).io;
+    let mut g = GraphBuilder::new("lying");
+    g.input(&io.token, DataType::INT64, &[Dim::Batch]);
+    g.input(
+        &io.state,
+        DataType::FLOAT,
+        &[Dim::Fixed(config.layers as i64), Dim::Batch, Dim::Fixed(config.hidden as i64)],
+    );
+    let vocab = if doubling { config.vocab } else { config.vocab - 1 };
+    let weight = g.floats("weight", &[config.hidden, vocab], vec![0.0; config.hidden * vocab]);
+    let mean = g.op("ReduceMean", &[&io.state], vec![ints_attr("axes", &[0]), int_attr("keepdims", 0)]);
+    g.node_named("MatMul", &[&mean, &weight], std::slice::from_ref(&io.logits), vec![]);
+    if doubling {
+        g.node_named("Concat", &[&io.state, &io.state], std::slice::from_ref(&io.new_state), vec![int_attr("axis", 2)]);
+    } else {
+        g.node_named("Identity", &[&io.state], std::slice::from_ref(&io.new_state), vec![]);
+    }
+    // Symbolic output axes, so nothing but running the model shows the lie.
+    g.output(&io.logits, DataType::FLOAT, &[Dim::Batch, Dim::Time]);
+    g.output(&io.new_state, DataType::FLOAT, &[Dim::Time, Dim::Batch, Dim::Time]);
+    g.into_model_bytes("test", "a model that breaks its card at run time")
+}
+
+#[test]
+fn a_model_whose_outputs_break_its_card_is_refused_at_the_first_step() {
+    let config = PolicyConfig { embedding: 8, hidden: 8, layers: 1, ..PolicyConfig::default() };
+    let library = find_library(None).expect("ONNX Runtime");
+    let dir = tempfile::tempdir().unwrap();
+    for (doubling, answered) in [(true, "a state (1, 1, 16)"), (false, "logits (1, 619)")] {
+        let path = dir.path().join(format!("lying-{doubling}.onnx"));
+        std::fs::write(&path, lying_step_model(&config, doubling)).unwrap();
+        let mut onnx = OnnxPolicy::load(environment(&library).unwrap(), &path, card(&config)).unwrap();
+        let err = onnx.step(&[Token::BOS.id() as i64]).err().expect("refused");
+        assert!(err.to_string().contains(answered), "{err}");
+        let mut state = onnx.initial_state();
+        let err = StepModel::step(&mut onnx, &mut state, Token::BOS).err().expect("refused");
+        assert!(err.to_string().contains(answered), "{err}");
+        assert_eq!(state.dim(), (1, 1, 8), "the state is left as it was");
+    }
 }
 
 #[test]
