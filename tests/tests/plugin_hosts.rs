@@ -212,6 +212,29 @@ fn seeks_loops_and_stops_release_the_chord() {
 }
 
 #[test]
+fn every_parameters_text_reads_back_as_its_value_through_the_host() {
+    for format in FORMATS {
+        let mut host = load(format);
+        for param in host.params().unwrap() {
+            let (low, high) = param.range;
+            for t in [0.0, 0.3, 0.7, 1.0] {
+                let value = low + t * (high - low);
+                let text = host.value_to_text(param.id, value).unwrap();
+                let read =
+                    host.text_to_value(param.id, &text).unwrap_or_else(|e| panic!("{format:?} {}: {e}", param.name));
+                let again = host.value_to_text(param.id, read).unwrap();
+                assert_eq!(again, text, "{format:?} {} at {value}: '{text}' reads back as {read}", param.name);
+                if t == 0.0 || t == 1.0 {
+                    // The ends are values of every parameter, stepped or not.
+                    let off = (read - value).abs() / (high - low);
+                    assert!(off <= 0.01, "{format:?} {}: '{text}' reads back as {read}, not {value}", param.name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn saved_state_restores_the_settings_and_the_model_choice() {
     let rl_only = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models/rl-only"));
     for format in FORMATS {

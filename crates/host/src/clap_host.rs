@@ -20,7 +20,11 @@ use clack_host::prelude::{
     PluginInstance, StartedPluginAudioProcessor,
 };
 use handler::{Handlers, Shared};
+use std::ffi::CString;
 use std::path::Path;
+
+/// Bytes a parameter's value text may take, as DAWs size the buffer they pass.
+const TEXT_CAPACITY: usize = 256;
 
 /// A CLAP plugin loaded from a `.clap` bundle, activated and processing.
 ///
@@ -148,6 +152,14 @@ impl ClapHost {
     fn params_extension(&self) -> Result<PluginParams, HostError> {
         self.params.ok_or_else(|| HostError::Params("plugin has no CLAP params extension".into()))
     }
+
+    /// `id` as a parameter the plugin has.
+    fn clap_id(&mut self, id: u32) -> Result<ClapId, HostError> {
+        let extension = self.params_extension()?;
+        ClapId::from_raw(id)
+            .filter(|clap_id| extension.get_value(&self.instance.plugin_handle(), *clap_id).is_some())
+            .ok_or_else(|| HostError::Params(format!("plugin has no parameter {id}")))
+    }
 }
 
 impl PluginHost for ClapHost {
@@ -191,22 +203,37 @@ impl PluginHost for ClapHost {
                 let info = extension
                     .get_info(&handle, index, &mut buffer)
                     .ok_or_else(|| HostError::Params(format!("no info for parameter #{index}")))?;
-                let (id, name) = (info.id, String::from_utf8_lossy(info.name).into_owned());
+                let (id, name, range) =
+                    (info.id, String::from_utf8_lossy(info.name).into_owned(), (info.min_value, info.max_value));
                 let value = extension
                     .get_value(&handle, id)
                     .ok_or_else(|| HostError::Params(format!("no value for parameter {name} ({id})")))?;
-                Ok(ParamInfo { id: id.get(), name, value })
+                Ok(ParamInfo { id: id.get(), name, value, range })
             })
             .collect()
     }
 
     fn set_param(&mut self, id: u32, value: f64) -> Result<(), HostError> {
-        let extension = self.params_extension()?;
-        let clap_id = ClapId::from_raw(id)
-            .filter(|clap_id| extension.get_value(&self.instance.plugin_handle(), *clap_id).is_some())
-            .ok_or_else(|| HostError::Params(format!("plugin has no parameter {id}")))?;
+        let clap_id = self.clap_id(id)?;
         self.pending_params.push(ParamValueEvent::new(0, clap_id, Pckn::match_all(), value));
         Ok(())
+    }
+
+    fn value_to_text(&mut self, id: u32, value: f64) -> Result<String, HostError> {
+        let (extension, clap_id) = (self.params_extension()?, self.clap_id(id)?);
+        let mut buffer = [0u8; TEXT_CAPACITY];
+        let text = extension
+            .value_to_text(&self.instance.plugin_handle(), clap_id, value, &mut buffer)
+            .map_err(|_| HostError::Params(format!("parameter {id} has no text for {value}")))?;
+        Ok(String::from_utf8_lossy(text).into_owned())
+    }
+
+    fn text_to_value(&mut self, id: u32, text: &str) -> Result<f64, HostError> {
+        let (extension, clap_id) = (self.params_extension()?, self.clap_id(id)?);
+        let c_text = CString::new(text).map_err(|_| HostError::Params(format!("'{text}' holds a NUL")))?;
+        extension
+            .text_to_value(&self.instance.plugin_handle(), clap_id, &c_text)
+            .ok_or_else(|| HostError::Params(format!("parameter {id} cannot read '{text}'")))
     }
 
     fn save_state(&mut self) -> Result<Vec<u8>, HostError> {

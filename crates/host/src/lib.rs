@@ -79,6 +79,8 @@ pub struct ParamInfo {
     /// Current value in the format's convention: the CLAP plain value, or the VST3 normalized
     /// value. [`PluginHost::set_param`] takes the same convention.
     pub value: f64,
+    /// The lowest and highest value in that convention (VST3: 0 and 1).
+    pub range: (f64, f64),
 }
 
 /// What a loaded plugin says about itself.
@@ -120,6 +122,14 @@ pub trait PluginHost {
     /// at offset 0 of the next processed block, so [`params`](Self::params) shows it only after
     /// that block.
     fn set_param(&mut self, id: u32, value: f64) -> Result<(), HostError>;
+
+    /// The text the plugin shows for parameter `id` at `value` (same convention as
+    /// [`ParamInfo::value`]), as an automation lane or a typed-value box displays it.
+    fn value_to_text(&mut self, id: u32, value: f64) -> Result<String, HostError>;
+
+    /// The value the plugin reads from `text` typed for parameter `id` (same convention as
+    /// [`ParamInfo::value`]).
+    fn text_to_value(&mut self, id: u32, text: &str) -> Result<f64, HostError>;
 
     /// Serialize the plugin's state, as a DAW would when saving a project.
     fn save_state(&mut self) -> Result<Vec<u8>, HostError>;

@@ -22,7 +22,7 @@ use vst3::Steinberg::Vst::ProcessModes_::{kOffline, kRealtime};
 use vst3::Steinberg::Vst::SymbolicSampleSizes_::kSample32;
 use vst3::Steinberg::Vst::{
     IAudioProcessor, IAudioProcessorTrait, IComponent, IComponentTrait, IEditController, IEditControllerTrait,
-    ParameterInfo, ProcessData, ProcessSetup,
+    ParameterInfo, ProcessData, ProcessSetup, String128, TChar,
 };
 use vst3::Steinberg::{IPluginBaseTrait, kNotImplemented, kResultOk, tresult};
 use vst3::{Class, ComPtr, ComWrapper, Interface};
@@ -184,7 +184,7 @@ impl PluginHost for Vst3Host {
                 )?;
                 // SAFETY: `controller` is live; `info.id` is one of its parameters.
                 let value = unsafe { controller.getParamNormalized(info.id) };
-                Ok(ParamInfo { id: info.id, name: utf16_string(&info.title), value })
+                Ok(ParamInfo { id: info.id, name: utf16_string(&info.title), value, range: (0.0, 1.0) })
             })
             .collect()
     }
@@ -204,6 +204,29 @@ impl PluginHost for Vst3Host {
         )?;
         self.param_changes.set(id, value);
         Ok(())
+    }
+
+    fn value_to_text(&mut self, id: u32, value: f64) -> Result<String, HostError> {
+        let mut text: String128 = [0; 128];
+        // SAFETY: the controller is live; `text` is a valid String128 out-pointer.
+        check(
+            unsafe { self.controller()?.getParamStringByValue(id, value, &mut text) },
+            "IEditController::getParamStringByValue",
+            HostError::Params,
+        )?;
+        Ok(utf16_string(&text))
+    }
+
+    fn text_to_value(&mut self, id: u32, text: &str) -> Result<f64, HostError> {
+        let mut wide: Vec<TChar> = text.encode_utf16().map(|c| c as TChar).chain([0]).collect();
+        let mut value = 0.0;
+        // SAFETY: the controller is live; `wide` is NUL-terminated and `value` a valid out-pointer.
+        check(
+            unsafe { self.controller()?.getParamValueByString(id, wide.as_mut_ptr(), &mut value) },
+            "IEditController::getParamValueByString",
+            HostError::Params,
+        )?;
+        Ok(value)
     }
 
     fn save_state(&mut self) -> Result<Vec<u8>, HostError> {
