@@ -4,8 +4,9 @@
 //! chord entropy, unique chords), rhythm (change rate, chord-length entropy, silence,
 //! synchronisation with the melody) and adaptation to a tritone jump in the melody.
 //!
-//! The metric modules are pure functions of frame tracks; [`runner`] produces the tracks,
-//! [`report`] gathers one row per system, [`per_song`] one row per song and system,
+//! The metric modules are pure functions of frame tracks. [`evaluation`] is the whole
+//! recipe `cargo xtask eval` runs: it plays the [`songs`] with the [`checkpoints`] through
+//! the [`runner`], [`report`] gathers one row per system, [`per_song`] one row per song and system,
 //! [`paired`] compares systems song by song with bootstrap intervals, [`plots`] draws them;
 //! [`coadaptation`] plays the policies against the learned melody agent; [`listening`] sums
 //! up blind listening tests. For listening, [`render`] writes each take as MIDI and audio,
@@ -13,8 +14,10 @@
 
 pub mod adaptation;
 pub mod chart;
+pub mod checkpoints;
 pub mod coadaptation;
 pub mod diversity;
+pub mod evaluation;
 pub mod harmony;
 pub mod html;
 pub mod listening;
@@ -25,6 +28,7 @@ pub mod render;
 pub mod report;
 pub mod rhythm;
 pub mod runner;
+pub mod songs;
 
 pub use comper_music::token::{sounding_chord, sounding_pitch};
 

@@ -2,9 +2,12 @@
 //! per pair of models, how often listeners preferred each, with an interval, and how often the
 //! preferred take was also the one with the higher harmony.
 
+use anyhow::Context;
+use comper_data::import::files_with_extensions;
 use comper_music::listening::{Label, ListeningEntry, Preference};
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::path::PathBuf;
 
 /// The votes on one pair of models, over every session given.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,6 +103,32 @@ pub fn markdown(pairs: &[PairVotes], sessions: usize) -> String {
         );
     }
     md
+}
+
+/// The largest session log read (a session of hundreds of trials is under 1 MB).
+const LOG_BYTES: u64 = 64 << 20;
+
+/// The summary, as Markdown, of every session log (`session.jsonl`) under `dirs`. A line
+/// that does not parse (a crash in the middle of writing it) is reported and left out.
+pub fn results(dirs: &[PathBuf]) -> anyhow::Result<String> {
+    let mut sessions = Vec::new();
+    for dir in dirs {
+        let logs = files_with_extensions(dir, &["jsonl"]).with_context(|| format!("reading {}", dir.display()))?;
+        for log in logs.iter().filter(|p| p.file_name().is_some_and(|n| n == "session.jsonl")) {
+            let text = comper_files::read_text_limited(log, LOG_BYTES)
+                .with_context(|| format!("reading {}", log.display()))?;
+            let mut entries = Vec::new();
+            for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                match serde_json::from_str(line) {
+                    Ok(entry) => entries.push(entry),
+                    Err(e) => eprintln!("{}:{}: left out ({e})", log.display(), i + 1),
+                }
+            }
+            sessions.push(entries);
+        }
+    }
+    anyhow::ensure!(!sessions.is_empty(), "no session.jsonl under {dirs:?}");
+    Ok(markdown(&summarize(&sessions), sessions.len()))
 }
 
 #[cfg(test)]
