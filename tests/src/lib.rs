@@ -1,5 +1,9 @@
 //! Helpers shared by Comper's end-to-end tests.
 
+use comper_data::Split;
+use comper_data::corpus::{Corpus, SourcePaths, import_sources};
+use comper_eval::songs::Songs;
+use comper_inference::find_library;
 use std::path::PathBuf;
 
 /// The datasets folder: `COMPER_DATA` if set, else `../shared/data` beside the workspace.
@@ -24,4 +28,20 @@ pub fn bundle(name: &str) -> PathBuf {
 /// The example melodies shipped in `examples/`.
 pub fn example(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples")).join(name)
+}
+
+/// The workspace root, where `models/` holds the shipped models.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// The corpus's test split, built from the datasets as `cargo xtask data` builds it (seed 42).
+pub fn test_songs() -> Songs {
+    let imports = import_sources(&SourcePaths::from_data_root(&data_dir()), |_| {}).expect("datasets present");
+    Songs::split(&Corpus::build(&imports, 42), Split::Test)
+}
+
+/// The ONNX Runtime library that `cargo xtask test` provisions.
+pub fn onnx_runtime() -> PathBuf {
+    find_library(None).expect("ONNX Runtime (run `cargo xtask test`, which provisions it)")
 }

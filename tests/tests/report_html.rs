@@ -1,21 +1,15 @@
-//! The evaluation's HTML report in a real browser: the shipped default model and the ground
-//! truth play two test melodies, each take is rendered (audio with a SoundFont), and headless
-//! Chromium opens `report.html`: the page loads, its script runs, every system has a row per
-//! song, and every audio player points at a file that exists.
+//! The evaluation's HTML report in a real browser: `cargo xtask eval --render`'s recipe runs
+//! on the shipped models and two test melodies (each take rendered, with audio when there is
+//! a SoundFont), and headless Chromium opens `report.html`: the page loads, its script runs,
+//! every system has a row per song, and every audio player and MIDI link points at a file
+//! that exists.
 //!
 //! Without Chromium on PATH the test says so and passes, unless `COMPER_BROWSER=required` (CI)
 //! makes that a failure; likewise a missing SoundFont and `COMPER_SOUNDFONT=required`.
 
-use comper_data::Split;
-use comper_data::corpus::{Corpus, SourcePaths, import_sources};
-use comper_data::windows::fixed_windows;
-use comper_eval::html::Page;
-use comper_eval::per_song;
-use comper_eval::render::{self, Played, Synth};
-use comper_eval::runner::{PAPER_PROTOCOL, accompany_all};
-use comper_inference::{ModelCard, OnnxPolicy, environment, find_library};
-use comper_music::{FrameTracks, Token};
-use comper_tests::data_dir;
+use comper_eval::evaluation::{self, Settings};
+use comper_eval::render;
+use comper_tests::{onnx_runtime, test_songs, workspace};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -72,66 +66,61 @@ fn headless(browser: &Path, profile: &Path, args: &[String], page: &Path) -> Out
     output
 }
 
-/// Two test melodies, the ground truth and the shipped default model on them.
-fn evaluation() -> (Vec<String>, Vec<Played>) {
-    let imports = import_sources(&SourcePaths::from_data_root(&data_dir()), |_| {}).expect("datasets present");
-    let corpus = Corpus::build(&imports, 42);
-    let (ids, songs): (Vec<String>, Vec<FrameTracks>) = corpus
-        .split(Split::Test)
-        .take(2)
-        .map(|s| (format!("{}/{}", s.source.name(), s.song_id), FrameTracks::encode(&s.melody, &s.chords)))
-        .unzip();
-    let takes = fixed_windows(&songs, 128, 42);
-    let melodies: Vec<&[Token]> = takes.iter().map(|t| t.melody.as_slice()).collect();
-
-    let library = find_library(None).expect("ONNX Runtime (run `cargo xtask test`, which provisions it)");
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models/online-mle"));
-    let card = ModelCard::load(&dir.join("card.json")).unwrap();
-    let load = || OnnxPolicy::load(environment(&library).unwrap(), &dir.join("model.onnx"), card.clone());
-    let chords = accompany_all(&melodies, 2, load, card.window, &PAPER_PROTOCOL, 7, &|| {}).unwrap();
-    let model = takes.iter().zip(chords).map(|(t, chords)| FrameTracks { melody: t.melody.clone(), chords }).collect();
-    let played =
-        vec![Played { system: "Ground truth".into(), takes }, Played { system: card.name.clone(), takes: model }];
-    (ids, played)
-}
+/// Songs played: enough for a row per song and system, few enough to stay quick.
+const SONGS: usize = 2;
 
 #[test]
 fn the_report_page_loads_in_a_browser_with_every_system_and_its_audio() {
     let Some(browser) = browser() else { return };
     let font = soundfont();
-    let (ids, played) = evaluation();
     let out = tempfile::tempdir().unwrap();
-    let rows: Vec<_> = played.iter().flat_map(|p| per_song::rows(&p.system, &ids, &p.takes)).collect();
-    let synth = font.map(|f| Synth::load(&f).unwrap());
-    let renders = render::write_all(out.path(), &ids, &played, synth.as_ref(), 2).unwrap();
-    let markdown = "# Evaluation\n\nTwo test melodies.\n";
-    let page = Page { markdown, plots: &[], ids: &ids, played: &played, rows: &rows, renders: &renders };
-    let report = out.path().join("report.html");
-    std::fs::write(&report, page.html()).unwrap();
+    let settings = Settings {
+        workspace: workspace(),
+        limit: Some(SONGS),
+        window: 128,
+        // The page shows no duets.
+        duets: 0,
+        threads: Some(2),
+        render: true,
+        soundfont: font.clone(),
+        out: Some(out.path().to_path_buf()),
+        ..Settings::default()
+    };
+    let report = evaluation::run(settings, test_songs(), &onnx_runtime()).unwrap();
+    let systems: Vec<&str> = report.systems.iter().map(|s| s.system.as_str()).collect();
+    assert!(systems.len() >= 3, "the ground truth and the shipped models: {systems:?}");
+    let page = out.path().join("report.html");
 
     let profile = tempfile::tempdir().unwrap();
-    let dom = String::from_utf8(headless(&browser, profile.path(), &["--dump-dom".into()], &report).stdout).unwrap();
-    for system in &played {
-        let count = dom.matches(&format!("<tr data-system=\"{}\">", system.system)).count();
-        assert_eq!(count, ids.len(), "{}'s rows in the loaded page", system.system);
+    let dom = String::from_utf8(headless(&browser, profile.path(), &["--dump-dom".into()], &page).stdout).unwrap();
+    for system in &systems {
+        let count = dom.matches(&format!("<tr data-system=\"{system}\">")).count();
+        assert_eq!(count, SONGS, "{system}'s rows in the loaded page");
     }
     // The sorting script ran: it wrote each song's difference between the two systems.
-    let differences = dom.matches("class=\"num diff\" rowspan=\"2\">").count();
-    let written = dom.split("class=\"num diff\" rowspan=\"2\">").skip(1).filter(|rest| !rest.starts_with('<')).count();
-    assert_eq!((differences, written), (ids.len(), ids.len()), "{dom}");
+    let cell = format!("class=\"num diff\" rowspan=\"{}\">", systems.len());
+    let differences = dom.matches(&cell).count();
+    let written = dom.split(&cell).skip(1).filter(|rest| !rest.starts_with('<')).count();
+    assert_eq!((differences, written), (SONGS, SONGS), "{dom}");
 
-    let sources: Vec<&str> =
-        dom.split("<audio ").skip(1).filter_map(|tag| tag.split("src=\"").nth(1)?.split('"').next()).collect();
-    let expected = if synth.is_some() { ids.len() * played.len() } else { 0 };
-    assert_eq!(sources.len(), expected, "an audio player per render");
-    for source in sources {
-        let file = out.path().join(source);
-        assert!(std::fs::metadata(&file).is_ok_and(|m| m.len() > 44), "{} is missing or empty", file.display());
+    let links = |tag: &str, attribute: &str| -> Vec<String> {
+        let marker = format!("{attribute}=\"");
+        dom.split(tag).skip(1).filter_map(|t| Some(t.split(&marker).nth(1)?.split('"').next()?.to_string())).collect()
+    };
+    let audio = links("<audio ", "src");
+    let midi: Vec<String> = links("<a ", "href").into_iter().filter(|l| l.ends_with(".mid")).collect();
+    let renders = SONGS * systems.len();
+    assert_eq!(audio.len(), if font.is_some() { renders } else { 0 }, "an audio player per render");
+    assert_eq!(midi.len(), renders, "a MIDI link per render");
+    for (link, header) in audio.iter().map(|l| (l, &b"RIFF"[..])).chain(midi.iter().map(|l| (l, &b"MThd"[..]))) {
+        let file = out.path().join(link);
+        let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert!(bytes.starts_with(header) && bytes.len() > 44, "{} is not a render", file.display());
     }
 
     let screenshot = out.path().join("report.png");
     let args = [format!("--screenshot={}", screenshot.display()), "--window-size=1200,900".into()];
-    headless(&browser, profile.path(), &args, &report);
+    headless(&browser, profile.path(), &args, &page);
     let png = std::fs::read(&screenshot).expect("a screenshot");
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{} bytes", png.len());
 }
