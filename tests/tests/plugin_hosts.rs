@@ -4,8 +4,8 @@
 
 use comper_data::import::midi::MidiFile;
 use comper_host::{
-    Block, ClapHost, HostConfig, MelodyNote, NoteEvent, NoteKind, Performance, Played, PluginHost, TransportInfo,
-    Vst3Host, perform,
+    Block, ClapHost, HostConfig, MelodyNote, NoteEvent, NoteKind, ParamInfo, Performance, Played, PluginHost,
+    TransportInfo, Vst3Host, perform,
 };
 use comper_music::PitchClass;
 use comper_tests::{bundle, example};
@@ -17,7 +17,7 @@ const RATE: f64 = 48_000.0;
 /// Samples per 16th-note frame at 120 BPM.
 const FRAME: u64 = 6_000;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Format {
     Clap,
     Vst3,
@@ -488,8 +488,11 @@ fn bundle_fuzz_scenarios() -> u64 {
 
 /// Seeded sessions through both bundles: random sample rates, block sizes up to the host's
 /// maximum, offline or real time, melodies, play/stop, seeks, loops, tempo and meter changes,
-/// rhythms and free-running. Every output event lies inside its block in order, nothing
-/// sounds while stopped (without free-running), and every note-on is closed at the end.
+/// rhythms and free-running; and what a misbehaving host sends: tempi, positions, loops and
+/// meters that make no sense, resets and re-activations in the middle of a chord, and any
+/// parameter at its extremes (NaN too, where the format can carry it). Every output event
+/// lies inside its block in order, nothing sounds while stopped (without free-running), and
+/// every note-on is closed at the end.
 #[test]
 fn random_sessions_through_the_real_bundles_leave_no_note_hanging() {
     const RATES: [f64; 6] = [22_050.0, 44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
@@ -505,6 +508,10 @@ fn random_sessions_through_the_real_bundles_leave_no_note_hanging() {
             offline: rng.random_bool(0.5),
         };
         let mut host = load_with(format, &config);
+        // Parameters a random change may set: not those the checks below depend on.
+        let kept = ["Free-run when stopped", "Melody thru", "Bypass"];
+        let params: Vec<ParamInfo> =
+            host.params().unwrap().into_iter().filter(|p| !kept.contains(&p.name.as_str())).collect();
         let free_run = rng.random_bool(0.3);
         set(&mut *host, format, "Free-run when stopped", f64::from(u8::from(free_run)), f64::from(u8::from(free_run)));
         let rhythm = rng.random_range(0..5);
@@ -534,6 +541,25 @@ fn random_sessions_through_the_real_bundles_leave_no_note_hanging() {
                     looped = rng.random_bool(0.5).then(|| (start, start + rng.random_range(1..16) as f64));
                 }
                 5 if position.is_none() => position = Some(0.0),
+                6 => tempo = [f64::NAN, f64::INFINITY, 0.0, -120.0, 1e12][rng.random_range(0..5)],
+                7 => {
+                    position = Some([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 2.3e18, -1e9][rng.random_range(0..5)])
+                }
+                8 => {
+                    looped =
+                        Some([(f64::NAN, 4.0), (0.0, f64::INFINITY), (8.0, 8.0), (16.0, 4.0)][rng.random_range(0..4)])
+                }
+                9 => meter = [(0, 4), (4, 0), (0, 0)][rng.random_range(0..3)],
+                10 => host.reset().unwrap(),
+                11 => host.reactivate().unwrap(),
+                12 | 13 => {
+                    let param = &params[rng.random_range(0..params.len())];
+                    let (low, high) = param.range;
+                    let nan = format == Format::Clap && rng.random_bool(0.2);
+                    let value =
+                        if nan { f64::NAN } else { [low, high, rng.random_range(low..=high)][rng.random_range(0..3)] };
+                    host.set_param(param.id, value).unwrap();
+                }
                 _ => {}
             }
             // Log-uniform block sizes from 1 to the host's maximum.
@@ -558,7 +584,7 @@ fn random_sessions_through_the_real_bundles_leave_no_note_hanging() {
                 time_signature: meter,
                 loop_beats: looped,
             };
-            let answer = host.process(&Block { frames, transport: Some(transport), events }).unwrap();
+            let answer = host.process_any_transport(&Block { frames, transport: Some(transport), events }).unwrap();
             let offsets: Vec<u32> = answer.iter().map(|e| e.offset).collect();
             assert!(offsets.windows(2).all(|w| w[0] <= w[1]), "seed {seed}: events in order");
             assert!(offsets.iter().all(|&o| o < frames), "seed {seed}: events inside the block");
@@ -582,7 +608,7 @@ fn random_sessions_through_the_real_bundles_leave_no_note_hanging() {
         set(&mut *host, format, "Free-run when stopped", 0.0, 0.0);
         for _ in 0..2 {
             let events = releases.clone().collect();
-            out.extend(host.process(&Block { frames: 1, transport: Some(stop), events }).unwrap());
+            out.extend(host.process_any_transport(&Block { frames: 1, transport: Some(stop), events }).unwrap());
         }
         assert!(sounding(&out).is_empty(), "seed {seed} ({format:?}, {config:?}): every note closed");
         if config.offline {

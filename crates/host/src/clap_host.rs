@@ -44,6 +44,8 @@ pub struct ClapHost {
     pending_params: Vec<ParamValueEvent>,
     /// Samples processed so far, CLAP's `steady_time`.
     steady_time: u64,
+    /// What the plugin is activated with, again on [`PluginHost::reactivate`].
+    audio_config: PluginAudioConfiguration,
     max_block: u32,
     /// The plugin's window, while one is open.
     gui: Option<PluginGui>,
@@ -87,16 +89,9 @@ impl ClapHost {
         }
         let audio = AudioBuffers::for_plugin(&handle, config.max_block);
 
-        let stopped = instance
-            .activate(
-                |_, _| (),
-                PluginAudioConfiguration {
-                    sample_rate: config.sample_rate,
-                    min_frames_count: 1,
-                    max_frames_count: config.max_block,
-                },
-            )
-            .map_err(|e| HostError::Activate(e.to_string()))?;
+        let audio_config =
+            PluginAudioConfiguration { sample_rate: config.sample_rate, min_frames_count: 1, max_frames_count: config.max_block };
+        let stopped = instance.activate(|_, _| (), audio_config).map_err(|e| HostError::Activate(e.to_string()))?;
         let processor = match stopped.start_processing() {
             Ok(started) => started,
             Err(error) => {
@@ -117,6 +112,7 @@ impl ClapHost {
             output_events: EventBuffer::with_capacity(256),
             pending_params: Vec::new(),
             steady_time: 0,
+            audio_config,
             max_block: config.max_block,
             gui: None,
         })
@@ -165,7 +161,7 @@ impl ClapHost {
 impl PluginHost for ClapHost {
     /// Output notes addressed to a wildcard key or channel are left out: [`NoteEvent`] cannot
     /// express them.
-    fn process(&mut self, block: &Block) -> Result<Vec<NoteEvent>, HostError> {
+    fn process_any_transport(&mut self, block: &Block) -> Result<Vec<NoteEvent>, HostError> {
         validate_block(block, self.max_block)?;
         let processor = self.processor.as_mut().ok_or_else(|| HostError::Process("plugin is not processing".into()))?;
 
@@ -190,6 +186,28 @@ impl PluginHost for ClapHost {
         self.steady_time += u64::from(block.frames);
 
         Ok(self.output_events.iter().filter_map(events::note_from_output).collect())
+    }
+
+    fn reset(&mut self) -> Result<(), HostError> {
+        self.processor.as_mut().ok_or_else(|| HostError::Process("plugin is not processing".into()))?.reset();
+        Ok(())
+    }
+
+    fn reactivate(&mut self) -> Result<(), HostError> {
+        if let Some(processor) = self.processor.take() {
+            self.instance.deactivate(processor.stop_processing());
+        }
+        let stopped =
+            self.instance.activate(|_, _| (), self.audio_config).map_err(|e| HostError::Activate(e.to_string()))?;
+        match stopped.start_processing() {
+            Ok(started) => self.processor = Some(started),
+            Err(error) => {
+                let message = error.to_string();
+                self.instance.deactivate(error.into_stopped_processor());
+                return Err(HostError::Activate(message));
+            }
+        }
+        Ok(())
     }
 
     fn params(&mut self) -> Result<Vec<ParamInfo>, HostError> {

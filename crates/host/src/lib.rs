@@ -112,8 +112,28 @@ pub struct HostConfig {
 /// A loaded, activated plugin instance that processes blocks.
 pub trait PluginHost {
     /// Process one block (`1 <= frames <= max_block`) and return the plugin's output note events
-    /// in the order the plugin emitted them, with offsets relative to this block.
-    fn process(&mut self, block: &Block) -> Result<Vec<NoteEvent>, HostError>;
+    /// in the order the plugin emitted them, with offsets relative to this block. A transport
+    /// without a meaning (a tempo that is not positive, a position that is not finite, a zero
+    /// time signature) is refused.
+    fn process(&mut self, block: &Block) -> Result<Vec<NoteEvent>, HostError> {
+        if let Some(transport) = &block.transport {
+            transport.validate().map_err(HostError::InvalidBlock)?;
+        }
+        self.process_any_transport(block)
+    }
+
+    /// [`process`](Self::process) with the transport passed on as it is, however absurd (NaN,
+    /// infinite or huge tempi and positions), as a misbehaving DAW sends it. The block's length
+    /// and notes are still checked.
+    fn process_any_transport(&mut self, block: &Block) -> Result<Vec<NoteEvent>, HostError>;
+
+    /// Reset the plugin between two blocks, as a DAW does on a seek or before a bounce (CLAP
+    /// `reset`, VST3 `setProcessing` off and on).
+    fn reset(&mut self) -> Result<(), HostError>;
+
+    /// Deactivate and activate again with the same configuration, as a DAW does when the audio
+    /// device changes.
+    fn reactivate(&mut self) -> Result<(), HostError>;
 
     /// List the plugin's parameters with their current values.
     fn params(&mut self) -> Result<Vec<ParamInfo>, HostError>;
@@ -185,10 +205,7 @@ fn validate_block(block: &Block, max_block: u32) -> Result<(), HostError> {
             event.channel, event.key
         )));
     }
-    match &block.transport {
-        Some(transport) => transport.validate().map_err(HostError::InvalidBlock),
-        None => Ok(()),
-    }
+    Ok(())
 }
 
 /// Input events in time order, as both formats require; the sort is stable so simultaneous

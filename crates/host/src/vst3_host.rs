@@ -118,12 +118,17 @@ impl Vst3Host {
         // SAFETY: the plugin is initialized and set up.
         check(unsafe { self.component.setActive(1) }, "IComponent::setActive", HostError::Activate)?;
         self.active = true;
-        // SAFETY: the plugin is active. The SDK lets plugins leave `setProcessing` unimplemented.
-        let result = unsafe { self.processor.setProcessing(1) };
+        self.set_processing(true)
+    }
+
+    /// `setProcessing(on)`, which the SDK lets plugins leave unimplemented.
+    fn set_processing(&mut self, on: bool) -> Result<(), HostError> {
+        // SAFETY: the plugin is active.
+        let result = unsafe { self.processor.setProcessing(u8::from(on)) };
         if result != kNotImplemented {
             check(result, "IAudioProcessor::setProcessing", HostError::Activate)?;
         }
-        self.processing = true;
+        self.processing = on;
         Ok(())
     }
 
@@ -135,7 +140,7 @@ impl Vst3Host {
 impl PluginHost for Vst3Host {
     /// Output notes addressed to a wildcard pitch or channel are left out: [`NoteEvent`] cannot
     /// express them.
-    fn process(&mut self, block: &Block) -> Result<Vec<NoteEvent>, HostError> {
+    fn process_any_transport(&mut self, block: &Block) -> Result<Vec<NoteEvent>, HostError> {
         validate_block(block, self.max_block)?;
         let transport = block.transport.as_ref();
         self.input_events
@@ -164,6 +169,23 @@ impl PluginHost for Vst3Host {
         self.param_changes.clear();
         check(result, "IAudioProcessor::process", HostError::Process)?;
         Ok(self.output_events.drain().iter().filter_map(convert::output_note).collect())
+    }
+
+    fn reset(&mut self) -> Result<(), HostError> {
+        self.set_processing(false)?;
+        self.set_processing(true)
+    }
+
+    /// Processing off, inactive, active, processing on; `setupProcessing` is not sent again.
+    fn reactivate(&mut self) -> Result<(), HostError> {
+        self.set_processing(false)?;
+        // SAFETY: the plugin is initialized and no longer processing.
+        check(unsafe { self.component.setActive(0) }, "IComponent::setActive", HostError::Activate)?;
+        self.active = false;
+        // SAFETY: the plugin is initialized, set up and inactive.
+        check(unsafe { self.component.setActive(1) }, "IComponent::setActive", HostError::Activate)?;
+        self.active = true;
+        self.set_processing(true)
     }
 
     fn params(&mut self) -> Result<Vec<ParamInfo>, HostError> {
