@@ -68,6 +68,11 @@ impl Manifest {
         Manifest { seed, sources }
     }
 
+    /// The names of the sources that have songs to train on, as a model card lists its data.
+    pub fn training_sources(&self) -> Vec<String> {
+        self.sources.iter().filter(|(_, s)| !s.train.is_empty()).map(|(source, _)| source.name().into()).collect()
+    }
+
     /// The split of a song, if the manifest lists it.
     pub fn split_of(&self, source: Source, song_id: &str) -> Option<Split> {
         let splits = self.sources.get(&source)?;
@@ -98,6 +103,14 @@ mod tests {
 
     fn songs(n: usize) -> BTreeMap<Source, Vec<String>> {
         BTreeMap::from([(Source::Pop909, (0..n).map(|i| format!("{i:03}")).collect())])
+    }
+
+    #[test]
+    fn the_training_sources_are_those_with_songs_to_train_on() {
+        let mut songs = songs(20);
+        songs.insert(Source::Hooktheory, Vec::new());
+        songs.insert(Source::MusicXml, (0..3).map(|i| i.to_string()).collect());
+        assert_eq!(Manifest::new(1, &songs).training_sources(), ["pop909", "musicxml"]);
     }
 
     #[test]

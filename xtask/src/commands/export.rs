@@ -25,11 +25,18 @@ pub struct RunInfo {
     pub model: String,
     pub config: serde_json::Value,
     pub window: usize,
+    /// The sources the run trained on (runs from before it: POP909 and Nottingham, all there was).
+    #[serde(default = "pop909_and_nottingham")]
+    pub data: Vec<String>,
     pub data_seed: u64,
     pub command: String,
     /// How the training windows were varied; runs from before key changes only transposed.
     #[serde(default = "transposition_only")]
     pub augmentation: String,
+}
+
+fn pop909_and_nottingham() -> Vec<String> {
+    vec!["pop909".into(), "nottingham".into()]
 }
 
 fn transposition_only() -> String {
@@ -213,11 +220,11 @@ fn export_policy(
     };
     let (default_name, default_description) = match (part, trained_by) {
         (Part::Chords, _) => {
-            ("Online MLE", "The online policy pre-trained by maximum likelihood on POP909 and Nottingham.")
+            ("Online MLE", "The online policy pre-trained by maximum likelihood on the sources its card lists.")
         }
         (Part::Melody, TrainedBy::Mle) => (
             "Melody agent (MLE)",
-            "A melody player trained by maximum likelihood on POP909 and Nottingham, melody first in each frame: \
+            "A melody player trained by maximum likelihood on the sources its card lists, melody first in each frame: \
              the partner the evaluation's co-adaptation test accompanies.",
         ),
         (Part::Melody, TrainedBy::Rl) => (
@@ -235,7 +242,7 @@ fn export_policy(
             description: description.unwrap_or_else(|| default_description.into()),
             window: info.window,
             training: serde_json::json!({
-                "data": ["pop909", "nottingham"],
+                "data": info.data,
                 "split": { "seed": info.data_seed, "ratios": [0.8, 0.1, 0.1], "manifest": "target/comper/data/manifest.json" },
                 "augmentation": info.augmentation,
                 "objective": objective,
@@ -301,7 +308,7 @@ fn export_chord_encoder(run: &TrainedRun, out: &Path) -> anyhow::Result<()> {
                     .into(),
             window: run.info.window,
             training: serde_json::json!({
-                "data": ["pop909", "nottingham"],
+                "data": run.info.data,
                 "split": { "seed": run.info.data_seed, "ratios": [0.8, 0.1, 0.1] },
                 "augmentation": run.info.augmentation,
                 "objective": "symmetric InfoNCE between the melody and chord towers over the batch",

@@ -129,6 +129,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         model: "rl".into(),
         config: serde_json::to_value(&policy_config)?,
         window,
+        data: corpus.manifest.training_sources(),
         data_seed: corpus.manifest.seed,
         command: format!("cargo xtask {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
         augmentation: Augment::TRAINING.describe(),

@@ -151,6 +151,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             model: args.model.name().into(),
             config: serde_json::Value::Null,
             window,
+            data: corpus.manifest.training_sources(),
             data_seed: corpus.manifest.seed,
             command: format!("cargo xtask {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
             augmentation: Augment::TRAINING.describe(),
