@@ -12,7 +12,7 @@ use comper_tests::{onnx_runtime, test_songs, workspace};
 
 #[test]
 fn the_shipped_model_accompanies_test_melodies_reproducibly() {
-    let songs: Vec<FrameTracks> = test_songs().songs.into_iter().take(6).map(|(_, song)| song).collect();
+    let songs: Vec<FrameTracks> = test_songs().songs.into_iter().take(6).map(|song| song.tracks).collect();
     let takes = fixed_windows(&songs, 96, 42);
     let melodies: Vec<&[Token]> = takes.iter().map(|t| t.melody.as_slice()).collect();
 

@@ -11,7 +11,7 @@ use crate::coadaptation::{CoAdaptation, MelodyAgent, duet};
 use crate::render::{Played, Render, Synth};
 use crate::report::{Protocol, Report, SystemRow, Takes};
 use crate::runner::{accompany_all, melody_seed};
-use crate::songs::Songs;
+use crate::songs::{Song, Songs};
 use crate::{html, paired, per_song, plots, render, sounding_chord};
 use anyhow::{Context, bail};
 use comper_data::windows::{DEFAULT_WINDOW, fixed_windows};
@@ -116,10 +116,12 @@ pub fn run(settings: Settings, songs: Songs, runtime: &Path) -> anyhow::Result<R
         load_policies(&settings.models)?
     };
     let dataset = songs.dataset;
-    let (mut ids, songs): (Vec<String>, Vec<FrameTracks>) = songs.songs.into_iter().filter(|s| !s.1.is_empty()).unzip();
-    let mut takes = fixed_windows(&songs, settings.window, settings.seed);
+    let songs: Vec<Song> = songs.songs.into_iter().filter(|s| !s.tracks.is_empty()).collect();
+    let tracks: Vec<FrameTracks> = songs.iter().map(|s| s.tracks.clone()).collect();
+    let mut takes = fixed_windows(&tracks, settings.window, settings.seed);
     takes.truncate(settings.limit.unwrap_or(usize::MAX));
-    ids.truncate(takes.len());
+    let ids: Vec<String> = songs.iter().take(takes.len()).map(|s| s.id.clone()).collect();
+    let tempos: Vec<Option<f64>> = songs.iter().take(takes.len()).map(|s| s.tempo).collect();
     if takes.is_empty() {
         bail!("no melodies to play in {dataset}");
     }
@@ -263,7 +265,8 @@ pub fn run(settings: Settings, songs: Songs, runtime: &Path) -> anyhow::Result<R
     let figures = ["adaptation.png", "harmony-vs-diversity.png"];
     plots::adaptation_curves(&report, &out.join(figures[0])).map_err(anyhow::Error::msg)?;
     plots::harmony_vs_diversity(&report, &out.join(figures[1])).map_err(anyhow::Error::msg)?;
-    let renders = if settings.render { renders(&out, &ids, &played, settings.soundfont, threads)? } else { Vec::new() };
+    let renders =
+        if settings.render { renders(&out, &ids, &tempos, &played, settings.soundfont, threads)? } else { Vec::new() };
     let page = html::Page {
         markdown: &markdown,
         plots: &figures,
@@ -281,6 +284,7 @@ pub fn run(settings: Settings, songs: Songs, runtime: &Path) -> anyhow::Result<R
 fn renders(
     out: &Path,
     ids: &[String],
+    tempos: &[Option<f64>],
     played: &[Played],
     soundfont: Option<PathBuf>,
     threads: usize,
@@ -294,7 +298,7 @@ fn renders(
         }
     };
     let started = Instant::now();
-    let renders = render::write_all(out, ids, played, synth.as_ref(), threads)
+    let renders = render::write_all(out, ids, tempos, played, synth.as_ref(), threads)
         .with_context(|| format!("writing renders in {}", out.display()))?;
     let audio = font.map_or("MIDI only".into(), |f| format!("MIDI and WAV with {}", f.display()));
     println!("{} renders ({audio}) in {:.0} s", renders.len(), started.elapsed().as_secs_f64());

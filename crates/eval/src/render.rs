@@ -7,12 +7,17 @@
 use comper_music::{FrameTracks, Take, Voicing};
 use rustysynth::{MidiFile, MidiFileSequencer, SoundFont, Synthesizer, SynthesizerSettings};
 use std::io::{self, Cursor};
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// The takes carry no tempo; this one suits both POP909's ballads and Nottingham's jigs.
-pub const TEMPO: f64 = 100.0;
+/// The tempo of a song that states none (the corpus keeps none): it suits both POP909's
+/// ballads and Nottingham's jigs.
+pub const DEFAULT_TEMPO: f64 = 100.0;
+/// The tempos a song's own is held within, so that a mistaken one still renders a take of
+/// sensible length (between 13 s and 2 min 8 s for the default 256 frames).
+pub const TEMPOS: RangeInclusive<f64> = 30.0..=300.0;
 /// General MIDI programs: the melody on an acoustic grand piano, the chords on a string
 /// ensemble, so the two never blend into one timbre.
 pub const MELODY_PROGRAM: u8 = 0;
@@ -114,19 +119,23 @@ impl Synth {
     }
 }
 
-/// A take as the listener hears it: melody and chords on their own instruments and levels.
-pub fn take(tracks: &FrameTracks) -> Take {
-    let mut take = Take::from_frames(&tracks.melody, &tracks.chords, TEMPO, Voicing::default(), MELODY_VELOCITY);
+/// A take as the listener hears it: melody and chords on their own instruments and levels,
+/// at the song's tempo, if known.
+pub fn take(tracks: &FrameTracks, tempo: Option<f64>) -> Take {
+    let tempo = tempo.map_or(DEFAULT_TEMPO, |t| t.clamp(*TEMPOS.start(), *TEMPOS.end()));
+    let mut take = Take::from_frames(&tracks.melody, &tracks.chords, tempo, Voicing::default(), MELODY_VELOCITY);
     take.chords.iter_mut().filter(|e| e.on).for_each(|e| e.velocity = CHORD_VELOCITY);
     take.programs = Some((MELODY_PROGRAM, CHORD_PROGRAM));
     take
 }
 
-/// Write every system's take of every song `ids` under `out/renders` on `threads` threads:
-/// MIDI, and WAV with `synth`. The renders are in the songs' order, then the systems'.
+/// Write every system's take of every song `ids` (at its tempo in `tempos`, if known) under
+/// `out/renders` on `threads` threads: MIDI, and WAV with `synth`. The renders are in the
+/// songs' order, then the systems'.
 pub fn write_all(
     out: &Path,
     ids: &[String],
+    tempos: &[Option<f64>],
     played: &[Played],
     synth: Option<&Synth>,
     threads: usize,
@@ -140,7 +149,7 @@ pub fn write_all(
     let write = |(i, s): (usize, usize)| -> io::Result<Render> {
         let system = &played[s];
         let stem = format!("{}/{}", folders[i], numbered(s, played.len(), &system.system));
-        let midi = take(&system.takes[i]).to_midi_bytes()?;
+        let midi = take(&system.takes[i], tempos[i]).to_midi_bytes()?;
         std::fs::write(out.join(format!("{stem}.mid")), &midi)?;
         let audio = match synth {
             Some(synth) => {
@@ -219,10 +228,17 @@ mod tests {
     }
 
     #[test]
+    fn a_take_plays_at_its_songs_tempo_held_within_bounds() {
+        let tempo = |known| take(&song(60), known).tempo;
+        assert_eq!((tempo(Some(72.0)), tempo(None)), (72.0, DEFAULT_TEMPO));
+        assert_eq!((tempo(Some(1.0)), tempo(Some(1000.0))), (*TEMPOS.start(), *TEMPOS.end()));
+    }
+
+    #[test]
     fn a_midi_per_song_and_system_with_melody_and_chords_on_two_instruments() {
         let out = tempfile::tempdir().unwrap();
         let (ids, played) = played();
-        let renders = write_all(out.path(), &ids, &played, None, 3).unwrap();
+        let renders = write_all(out.path(), &ids, &[None, None], &played, None, 3).unwrap();
         let order: Vec<(&str, &str)> = renders.iter().map(|r| (r.song.as_str(), r.system.as_str())).collect();
         assert_eq!(order[..2], [("pop909/001", "Ground truth"), ("pop909/001", "Online MLE")]);
         assert_eq!(renders[3].midi, "renders/2-etc-passwd/2-online-mle.mid");
@@ -269,16 +285,17 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         let (ids, played) = played();
         let synth = Synth::load(&font).unwrap();
-        let renders = write_all(out.path(), &ids, &played[..1], Some(&synth), 2).unwrap();
+        let tempos = [Some(120.0), None];
+        let renders = write_all(out.path(), &ids, &tempos, &played[..1], Some(&synth), 2).unwrap();
         assert_eq!(renders.len(), 2);
-        for render in renders {
+        for (render, tempo) in renders.into_iter().zip([120.0, DEFAULT_TEMPO]) {
             let audio = out.path().join(render.audio.expect("a SoundFont renders audio"));
             let reader = hound::WavReader::open(&audio).unwrap();
             let spec = reader.spec();
             assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (2, SAMPLE_RATE, 16));
-            // 8 beats at the render tempo, and the tail.
+            // 8 beats at the song's tempo, else the default, and the tail.
             let seconds = reader.duration() as f64 / f64::from(SAMPLE_RATE);
-            let expected = 8.0 * 60.0 / TEMPO + TAIL_SECONDS;
+            let expected = 8.0 * 60.0 / tempo + TAIL_SECONDS;
             assert!((seconds - expected).abs() < 0.5, "{seconds} s");
             let samples: Vec<i16> = reader.into_samples().map(Result::unwrap).collect();
             let peak = samples.iter().map(|s| s.unsigned_abs()).max().unwrap();

@@ -10,10 +10,18 @@ use comper_data::import::musicxml;
 use comper_music::{FrameTracks, Note};
 use std::path::Path;
 
-/// The songs, each named, and where they come from (for the report).
+/// The songs, and where they come from (for the report).
 pub struct Songs {
     pub dataset: String,
-    pub songs: Vec<(String, FrameTracks)>,
+    pub songs: Vec<Song>,
+}
+
+pub struct Song {
+    pub id: String,
+    pub tracks: FrameTracks,
+    /// Quarter notes per minute, where the file states it (the corpus keeps none): the
+    /// listening renders play at it.
+    pub tempo: Option<f64>,
 }
 
 impl Songs {
@@ -21,14 +29,19 @@ impl Songs {
     pub fn split(corpus: &Corpus, split: Split) -> Songs {
         let songs = corpus
             .split(split)
-            .map(|s| (format!("{}/{}", s.source.name(), s.song_id), FrameTracks::encode(&s.melody, &s.chords)))
+            .map(|s| Song {
+                id: format!("{}/{}", s.source.name(), s.song_id),
+                tracks: FrameTracks::encode(&s.melody, &s.chords),
+                tempo: None,
+            })
             .collect();
         Songs { dataset: format!("the {} split (POP909 + Nottingham)", split.name()), songs }
     }
 
     /// The user's songs: MIDI files (the track named "Melody", as in Comper's takes, else
     /// every note of every track) and MusicXML lead sheets (melody and chord symbols). Files
-    /// that cannot be read are reported and left out. Each is named by its path inside `dir`.
+    /// that cannot be read are reported and left out. Each is named by its path inside `dir`
+    /// and keeps the tempo it starts at.
     pub fn folder(dir: &Path) -> anyhow::Result<Songs> {
         let files = files_with_extensions(dir, &["mid", "midi", "musicxml", "xml", "mxl"])
             .with_context(|| format!("reading {}", dir.display()))?;
@@ -44,12 +57,17 @@ impl Songs {
                         .flat_map(|t| &t.notes)
                         .map(|n| Note { onset: file.beats(n.start), offset: file.beats(n.end), pitch: n.key })
                         .collect();
-                    FrameTracks::encode(&notes, &[])
+                    (FrameTracks::encode(&notes, &[]), Some(file.initial_tempo()))
                 }),
-                _ => musicxml::import_file(&path).map(|s| FrameTracks::encode(&s.sheet.melody, &s.sheet.chords)),
+                _ => musicxml::import_file(&path)
+                    .map(|s| (FrameTracks::encode(&s.sheet.melody, &s.sheet.chords), s.tempo)),
             };
             match song {
-                Ok(song) => songs.push((path.strip_prefix(dir).unwrap_or(&path).display().to_string(), song)),
+                Ok((tracks, tempo)) => songs.push(Song {
+                    id: path.strip_prefix(dir).unwrap_or(&path).display().to_string(),
+                    tracks,
+                    tempo,
+                }),
                 Err(e) => eprintln!("skipping {}: {e}", path.display()),
             }
         }

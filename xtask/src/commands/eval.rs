@@ -89,7 +89,8 @@ pub struct EvalArgs {
     #[arg(long)]
     threads: Option<usize>,
     /// Write every system's take of every song under renders/ in the output folder: MIDI, and
-    /// WAV with a General MIDI SoundFont; report.html plays them.
+    /// WAV with a General MIDI SoundFont; report.html plays them. They play at the tempo a
+    /// --songs file states (MIDI, MusicXML's <sound tempo>), else at 100 BPM.
     #[arg(long)]
     render: bool,
     /// The SoundFont (.sf2) of the audio renders [default: the first in /usr/share/sounds/sf2,

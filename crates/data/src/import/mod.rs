@@ -38,6 +38,9 @@ pub struct ImportedSong {
     /// How far each melody onset lies from its nearest 16th-note line of the song's annotated
     /// beats, in ms (positive: after it); only for sources timed in seconds (POP909).
     pub onset_offsets_ms: Vec<f32>,
+    /// The tempo the file states, in quarter notes per minute (MusicXML's `<sound tempo>`);
+    /// the corpus does not keep it, the listening renders use it.
+    pub tempo: Option<f64>,
 }
 
 /// A file or song left out, and why.
@@ -100,7 +103,7 @@ pub fn finish(mut sheet: LeadSheet, tally: ChordTally) -> Result<ImportedSong, I
             "{beats:.0} beats long (Comper reads up to {LONGEST_SONG_BEATS})"
         )));
     }
-    Ok(ImportedSong { sheet, tally, onset_offsets_ms: Vec::new() })
+    Ok(ImportedSong { sheet, tally, onset_offsets_ms: Vec::new(), tempo: None })
 }
 
 /// Files under `root` (recursively) whose extension is one of `extensions`, sorted.

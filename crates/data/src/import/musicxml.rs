@@ -95,7 +95,16 @@ pub fn parse(xml: &str, song_id: &str) -> Result<ImportedSong, ImportError> {
         melody: melody.notes,
         chords,
     };
-    finish(sheet, tally)
+    Ok(ImportedSong { tempo: tempo(score), ..finish(sheet, tally)? })
+}
+
+/// The score's first playback tempo (`<sound tempo>`, quarter notes per minute), if any.
+fn tempo(score: Node) -> Option<f64> {
+    score
+        .descendants()
+        .filter(|n| n.has_tag_name("sound"))
+        .find_map(|n| n.attribute("tempo")?.trim().parse::<f64>().ok())
+        .filter(|t| t.is_finite() && *t > 0.0)
 }
 
 /// The score inside a `.mxl` archive: the container's first rootfile, else the first
@@ -852,6 +861,20 @@ mod tests {
         assert_eq!(notes(&song), [(0.0, 4.0, 64)]);
         assert_eq!(chords(&song), spans(&[(0.0, 2.0, "Am")]));
         assert_eq!(song.tally.unmapped["D mystery"], 1);
+    }
+
+    #[test]
+    fn the_first_playback_tempo_is_kept() {
+        let measure = |sound: &str| {
+            format!(
+                r#"<measure><attributes><divisions>1</divisions></attributes>{sound}
+                <note><pitch><step>C</step><octave>4</octave></pitch><duration>4</duration></note></measure>"#
+            )
+        };
+        let slow = measure(r#"<direction><sound tempo=" 72.5 "/></direction><sound tempo="140"/>"#);
+        assert_eq!(parse(&score(&slow), "t").unwrap().tempo, Some(72.5));
+        assert_eq!(parse(&score(&measure(r#"<sound tempo="0"/>"#)), "t").unwrap().tempo, None);
+        assert_eq!(fixture("twinkle.musicxml").tempo, None);
     }
 
     #[test]
