@@ -9,12 +9,11 @@
 
 use crate::worker::Timeline;
 use comper_music::listening::{ListeningEntry, Preference, TakeMetrics};
-use comper_music::spans::chord_spans;
-use comper_music::token::{note_in_chord, sounding_pitch};
-use comper_music::{FRAMES_PER_BEAT, FrameTracks, PitchClass, Take, Token, Voicing};
+use comper_music::metrics::{FRAMES_PER_BAR, Tally, changes_per_bar, distinct_chords};
+use comper_music::token::sounding_pitch;
+use comper_music::{FRAMES_PER_BEAT, PitchClass, Take, Token, Voicing};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -163,37 +162,29 @@ impl BlindSession {
     }
 }
 
-/// The metrics of the take that played from frame `from` on, and the take.
+/// The metrics of the take that played from frame `from` on (by the rules the evaluation
+/// uses, `comper_music::metrics`), and the take.
 fn measure(label: Label, timeline: &Timeline, from: u32, tempo: f64) -> (TakeMetrics, Take) {
-    let FrameTracks { melody, chords } = timeline.tracks_since(from);
-    let spans = chord_spans(&chords);
-    let bars = melody.len() as f32 / (4 * FRAMES_PER_BEAT) as f32;
-    let changes = key_changes(&melody);
-    let after: Vec<f32> =
-        changes.iter().filter_map(|&f| harmony(&melody, &chords, f, f + 4 * FRAMES_PER_BEAT)).collect();
+    let take = timeline.tracks_since(from);
+    let one = std::slice::from_ref(&take);
+    let changes = key_changes(&take.melody);
+    let after: Vec<f64> = changes.iter().filter_map(|&f| Tally::of(&take, f..f + FRAMES_PER_BAR).ratio()).collect();
     let metrics = TakeMetrics {
         label,
-        frames: melody.len() as u32,
-        harmony: harmony(&melody, &chords, 0, melody.len()),
-        unique_chords: spans.iter().map(|s| s.chord).collect::<HashSet<_>>().len(),
-        changes_per_bar: if bars > 0.0 { spans.len() as f32 / bars } else { 0.0 },
-        harmony_after_key_changes: (!after.is_empty()).then(|| after.iter().sum::<f32>() / after.len() as f32),
+        frames: take.len() as u32,
+        harmony: Tally::of(&take, 0..take.len()).ratio().map(|h| h as f32),
+        unique_chords: distinct_chords(one),
+        changes_per_bar: changes_per_bar(one) as f32,
+        harmony_after_key_changes: (!after.is_empty()).then(|| (after.iter().sum::<f64>() / after.len() as f64) as f32),
         key_changes: changes.len(),
     };
-    (metrics, Take::from_frames(&melody, &chords, tempo, Voicing::default(), 0.8))
-}
-
-/// Note-in-chord ratio over frames `from..to` (clipped).
-fn harmony(melody: &[Token], chords: &[Token], from: usize, to: usize) -> Option<f32> {
-    let to = to.min(melody.len());
-    let hits: Vec<bool> = (from.min(to)..to).filter_map(|f| note_in_chord(melody[f], chords[f])).collect();
-    (!hits.is_empty()).then(|| hits.iter().filter(|&&h| h).count() as f32 / hits.len() as f32)
+    (metrics, Take::from_frames(&take.melody, &take.chords, tempo, Voicing::default(), 0.8))
 }
 
 /// Frames (on bar lines) where the melody moved to another key: its best-fitting major scale
 /// over two bars, estimated at every bar line, settles (twice in a row) on a new tonic.
 fn key_changes(melody: &[Token]) -> Vec<usize> {
-    let bar = 4 * FRAMES_PER_BEAT;
+    let bar = FRAMES_PER_BAR;
     let window = 2 * bar;
     let key_of = |frames: &[Token]| -> Option<u8> {
         let pitches: Vec<PitchClass> =
@@ -227,6 +218,7 @@ const MAJOR: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
 mod tests {
     use super::*;
     use comper_music::{Chord, ChordId, Quality};
+    use std::collections::HashSet;
 
     fn timeline_of(melody: &[Token], chords: &[Token]) -> Timeline {
         let mut timeline = Timeline::default();
@@ -351,7 +343,8 @@ mod tests {
         let chords: Vec<Token> =
             (0..128).map(|f| if f % 16 == 0 { Token::chord_on(c) } else { Token::chord_hold(c) }).collect();
         let (log, _) = measure(Label::A, &timeline_of(&melody, &chords), 0, 120.0);
-        assert_eq!((log.frames, log.unique_chords, log.changes_per_bar), (128, 1, 1.0));
+        // C struck again on every bar line: one change in eight bars.
+        assert_eq!((log.frames, log.unique_chords, log.changes_per_bar), (128, 1, 0.125));
         assert_eq!(log.key_changes, 1);
         assert!(log.harmony_after_key_changes.unwrap() < log.harmony.unwrap());
     }

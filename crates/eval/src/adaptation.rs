@@ -1,8 +1,9 @@
 //! Adaptation (`docs/method.md` §5.2): the melody jumps by a tritone at beat 16 and stays there; the
 //! per-beat note-in-chord curve shows how fast the accompanist follows.
 
-use crate::harmony::{per_beat, pooled};
+use crate::harmony::per_beat;
 use comper_music::frames::transpose_from;
+use comper_music::metrics::Tally;
 use comper_music::{FRAMES_PER_BEAT, FrameTracks};
 use serde::{Deserialize, Serialize};
 
@@ -41,8 +42,8 @@ pub fn adaptation(takes: &[FrameTracks], jump_beat: usize) -> Adaptation {
     let beats = takes.iter().map(FrameTracks::len).max().unwrap_or(0).div_ceil(FRAMES_PER_BEAT);
     let curve = per_beat(takes, beats);
     let frames = |from: usize, to: usize| from * FRAMES_PER_BEAT..to * FRAMES_PER_BEAT;
-    let before = pooled(takes, frames(jump_beat / 2, jump_beat)).ratio();
-    let after = pooled(takes, frames(jump_beat, jump_beat + 4)).ratio();
+    let before = Tally::pooled(takes, frames(jump_beat / 2, jump_beat)).ratio();
+    let after = Tally::pooled(takes, frames(jump_beat, jump_beat + 4)).ratio();
     let recovered = |b: usize| {
         let ok = |v: Option<&Option<f64>>| matches!((v, before), (Some(Some(r)), Some(l)) if *r >= RECOVERED_SHARE * l);
         ok(curve.get(b)) && ok(curve.get(b + 1))

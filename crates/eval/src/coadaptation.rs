@@ -3,8 +3,8 @@
 //! before hearing the other's: the chord policy through the plugin's planner, the agent
 //! through its own melody-first stream. Harmony is scored on what the two played together.
 
-use crate::harmony::Tally;
 use comper_inference::{InferenceError, PlanSettings, Planner, Sampler, StepModel, Track};
+use comper_music::metrics::Tally;
 use comper_music::{FrameTracks, Token};
 use serde::{Deserialize, Serialize};
 

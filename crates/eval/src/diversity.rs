@@ -3,6 +3,7 @@
 
 use crate::{entropy, sounding_chord};
 use comper_music::FrameTracks;
+use comper_music::metrics::distinct_chords;
 use nalgebra::{DMatrix, SymmetricEigen};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -86,7 +87,7 @@ pub fn chord_use(takes: &[FrameTracks]) -> ChordUse {
     ChordUse {
         entropy: h,
         entropy_normalized: h / (comper_music::vocab::NUM_CHORDS as f64).ln(),
-        unique: counts.len(),
+        unique: distinct_chords(takes),
         pitch_classes: pitch_classes / frames,
     }
 }

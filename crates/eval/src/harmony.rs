@@ -1,52 +1,9 @@
 //! Harmony: the note-in-chord ratio (`docs/method.md` §5.1). A frame counts when both the melody and
 //! the chord sound (ON or HOLD); it is a hit when the melody's pitch class is in the chord.
 
+use comper_music::metrics::Tally;
 use comper_music::{FRAMES_PER_BEAT, FrameTracks};
 use serde::{Deserialize, Serialize};
-use std::ops::Range;
-
-pub use comper_music::token::note_in_chord;
-
-/// Hits among counted frames.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Tally {
-    pub hits: usize,
-    pub frames: usize,
-}
-
-impl Tally {
-    /// The tally of frames `range` of `take` (clipped to its length).
-    pub fn of(take: &FrameTracks, range: Range<usize>) -> Tally {
-        let end = range.end.min(take.len());
-        let mut tally = Tally::default();
-        for f in range.start.min(end)..end {
-            if let Some(hit) = note_in_chord(take.melody[f], take.chords[f]) {
-                tally.frames += 1;
-                tally.hits += usize::from(hit);
-            }
-        }
-        tally
-    }
-
-    pub fn add(&mut self, other: Tally) {
-        self.hits += other.hits;
-        self.frames += other.frames;
-    }
-
-    /// The ratio, `None` when no frame counted.
-    pub fn ratio(self) -> Option<f64> {
-        (self.frames > 0).then(|| self.hits as f64 / self.frames as f64)
-    }
-}
-
-/// The ratio pooled over frames `range` of every take.
-pub fn pooled(takes: &[FrameTracks], range: Range<usize>) -> Tally {
-    let mut total = Tally::default();
-    for take in takes {
-        total.add(Tally::of(take, range.clone()));
-    }
-    total
-}
 
 /// Harmony of a system over a set of takes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -62,7 +19,7 @@ pub struct Harmony {
 }
 
 pub fn harmony(takes: &[FrameTracks]) -> Harmony {
-    let all = pooled(takes, 0..usize::MAX);
+    let all = Tally::pooled(takes, 0..usize::MAX);
     let ratios: Vec<f64> = takes.iter().filter_map(|t| Tally::of(t, 0..usize::MAX).ratio()).collect();
     let n = ratios.len() as f64;
     let mean = (!ratios.is_empty()).then(|| ratios.iter().sum::<f64>() / n);
@@ -75,7 +32,7 @@ pub fn harmony(takes: &[FrameTracks]) -> Harmony {
 
 /// The pooled ratio of each beat `0..beats` (`None` where no frame of that beat counted).
 pub fn per_beat(takes: &[FrameTracks], beats: usize) -> Vec<Option<f64>> {
-    (0..beats).map(|b| pooled(takes, b * FRAMES_PER_BEAT..(b + 1) * FRAMES_PER_BEAT).ratio()).collect()
+    (0..beats).map(|b| Tally::pooled(takes, b * FRAMES_PER_BEAT..(b + 1) * FRAMES_PER_BEAT).ratio()).collect()
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! its chord onsets sit against the melody's onsets.
 
 use crate::{entropy, sounding_chord};
-use comper_music::spans::{ChordSpan, chord_spans};
+use comper_music::metrics::changes_per_bar;
+use comper_music::spans::chord_spans;
 use comper_music::{FRAMES_PER_BEAT, FrameTracks, TokenKind};
 use serde::{Deserialize, Serialize};
 
@@ -12,8 +13,6 @@ const LONGEST_LENGTH_BIN: usize = 34;
 /// Onset intervals are binned by frames 0..=16 and one bin for 17 or more (or no melody
 /// onset before the chord).
 pub const INTERVAL_BINS: usize = 18;
-/// Frames in a 4/4 bar, the unit of the change rate.
-const FRAMES_PER_BAR: usize = 4 * FRAMES_PER_BEAT;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rhythm {
@@ -33,19 +32,14 @@ pub struct Rhythm {
 }
 
 pub fn rhythm(takes: &[FrameTracks]) -> Rhythm {
-    let (mut frames, mut silent, mut changes) = (0usize, 0usize, 0usize);
+    let (mut frames, mut silent) = (0usize, 0usize);
     let mut lengths = vec![0usize; LONGEST_LENGTH_BIN + 1];
     let mut intervals = [0usize; INTERVAL_BINS];
     let mut on_beat = 0usize;
     for take in takes {
         frames += take.len();
         silent += take.chords.iter().filter(|&&c| sounding_chord(c).is_none()).count();
-        let spans = chord_spans(&take.chords);
-        let mut previous: Option<&ChordSpan> = None;
-        for span in &spans {
-            let restrike = previous.is_some_and(|p| p.chord == span.chord && p.start + p.frames == span.start);
-            changes += usize::from(!restrike);
-            previous = Some(span);
+        for span in &chord_spans(&take.chords) {
             lengths[span.frames.min(LONGEST_LENGTH_BIN)] += 1;
             let melody_onset = (0..=span.start).rev().find(|&f| matches!(take.melody[f].kind(), TokenKind::NoteOn(_)));
             let interval = melody_onset.map_or(INTERVAL_BINS - 1, |m| (span.start - m).min(INTERVAL_BINS - 1));
@@ -55,7 +49,7 @@ pub fn rhythm(takes: &[FrameTracks]) -> Rhythm {
     }
     let onsets = intervals.iter().sum::<usize>().max(1) as f64;
     Rhythm {
-        changes_per_bar: changes as f64 * FRAMES_PER_BAR as f64 / frames.max(1) as f64,
+        changes_per_bar: changes_per_bar(takes),
         chord_length_entropy: entropy(lengths),
         silence_ratio: silent as f64 / frames.max(1) as f64,
         onset_intervals: intervals.iter().map(|&n| n as f64 / onsets).collect(),

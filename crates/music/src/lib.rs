@@ -14,11 +14,13 @@
 //! - [`voicing`]: chord symbol → MIDI keys.
 //! - [`take`]: melody and chords as a MIDI file with chord-name markers.
 //! - [`listening`]: a blind listening test's log (trials, takes, votes).
+//! - [`metrics`]: harmony, changes per bar and distinct chords of a take, one rule each.
 
 pub mod chord;
 pub mod frames;
 pub mod lead_sheet;
 pub mod listening;
+pub mod metrics;
 pub mod pitch;
 pub mod spans;
 pub mod take;

@@ -137,10 +137,10 @@ fn a_model_whose_outputs_break_its_card_is_refused_at_the_first_step() {
         let path = dir.path().join(format!("lying-{doubling}.onnx"));
         std::fs::write(&path, lying_step_model(&config, doubling)).unwrap();
         let mut onnx = OnnxPolicy::load(environment(&library).unwrap(), &path, card(&config)).unwrap();
-        let err = onnx.step(&[Token::BOS.id() as i64]).err().expect("refused");
+        let err = onnx.step(&[Token::BOS.id() as i64]).expect_err("refused");
         assert!(err.to_string().contains(answered), "{err}");
         let mut state = onnx.initial_state();
-        let err = StepModel::step(&mut onnx, &mut state, Token::BOS).err().expect("refused");
+        let err = StepModel::step(&mut onnx, &mut state, Token::BOS).expect_err("refused");
         assert!(err.to_string().contains(answered), "{err}");
         assert_eq!(state.dim(), (1, 1, 8), "the state is left as it was");
     }

@@ -209,7 +209,7 @@ fn actions(takes: &[FrameTracks], part: Part, device: &Device) -> Tensor<3, Int>
 /// Distinct chords the rollouts play (distinct pitches when the policy plays the melody).
 fn distinct(takes: &[FrameTracks], part: Part) -> usize {
     match part {
-        Part::Chords => comper_eval::diversity::chord_use(takes).unique,
+        Part::Chords => comper_music::metrics::distinct_chords(takes),
         Part::Melody => {
             let pitches: std::collections::BTreeSet<u8> =
                 takes.iter().flat_map(|take| take.melody.iter().filter_map(|&t| sounding_pitch(t))).collect();
@@ -361,7 +361,7 @@ fn ppo_update(
         row.adversarial += f64::from(adversarial[i]) / b as f64;
     }
     row.kl = kl.iter().map(|&v| f64::from(v)).sum::<f64>() / kl.len() as f64;
-    row.harmony = comper_eval::harmony::harmony(&takes).pooled.unwrap_or(0.0);
+    row.harmony = comper_music::metrics::Tally::pooled(&takes, 0..usize::MAX).ratio().unwrap_or(0.0);
     row.unique_chords = distinct(&takes, part);
 
     // Advantages over the policy's own positions, whitened over the whole buffer.
