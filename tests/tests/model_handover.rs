@@ -1,5 +1,7 @@
 //! A model chosen mid-song takes over the running take: the worker replays what was played
-//! into it, so it plans on from the current frame, with no restart and no new listening.
+//! into it, so it plans on from the current frame, with no restart and no new listening. A
+//! hostile folder chosen instead is refused with the reason the window shows
+//! (`plugin/src/editor/status_panel.rs` tests that it does), and the model it had plays on.
 //! Drives the plugin's worker directly, with the real ONNX Runtime and the shipped models.
 
 use comper::params::ComperParams;
@@ -57,4 +59,50 @@ fn a_model_chosen_mid_song_plans_on_from_the_current_frame() {
     assert!(eventually(|| planned_to(&mut link, &mut after)), "the new model plans on from frame 40");
     assert!(!after.contains(&FromWorker::ModelChanged), "no restart");
     assert!(after.iter().any(|m| matches!(m, FromWorker::Chord { session: 1, chord } if chord.frame >= 40)));
+}
+
+#[test]
+fn a_hostile_model_folder_is_refused_with_its_reason_for_the_window_and_the_model_plays_on() {
+    let shipped = PathBuf::from(model("online-mle"));
+    let dir = tempfile::tempdir().unwrap();
+    let folder = |name: &str| {
+        let folder = dir.path().join(name);
+        std::fs::create_dir(&folder).unwrap();
+        folder
+    };
+    let huge = folder("huge");
+    std::fs::copy(shipped.join("model.onnx"), huge.join("model.onnx")).unwrap();
+    let mut card: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(shipped.join("card.json")).unwrap()).unwrap();
+    card["architecture"]["hidden"] = serde_json::json!(1u64 << 40);
+    std::fs::write(huge.join("card.json"), serde_json::to_vec(&card).unwrap()).unwrap();
+    let zero_card = folder("zero-card");
+    std::os::unix::fs::symlink("/dev/zero", zero_card.join("card.json")).unwrap();
+    let fifo = folder("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(fifo.join("card.json")).status().unwrap().success());
+    let zero_model = folder("zero-model");
+    std::fs::copy(shipped.join("card.json"), zero_model.join("card.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", zero_model.join("model.onnx")).unwrap();
+
+    let params = Arc::new(ComperParams::default());
+    params.model.choose(shipped.display().to_string());
+    let status = Arc::new(Status::default());
+    let (_worker, _link) = Worker::spawn(params.clone(), status.clone()).unwrap();
+    assert!(eventually(|| status.is_ready()), "{:?}", status.problem());
+    for (hostile, why) in [
+        (&huge, "1099511627776 units"),
+        (&zero_card, "regular file"),
+        (&fifo, "regular file"),
+        (&zero_model, "regular file"),
+    ] {
+        params.model.choose(hostile.display().to_string());
+        let generation = params.model.generation();
+        assert!(eventually(|| status.has_applied(generation)));
+        let problem = status.problem().unwrap_or_default();
+        assert!(problem.contains(&hostile.display().to_string()) && problem.contains(why), "{problem}");
+        assert!(
+            status.is_ready() && status.model.lock().unwrap().starts_with("Online MLE"),
+            "the shipped model plays on"
+        );
+    }
 }

@@ -90,3 +90,36 @@ pub fn show(ui: &mut Ui, status: &Status, timeline: &Timeline) {
         ui.end_row();
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egui::epaint::Shape;
+
+    /// Every text the window's title lines lay out for `status`, drawn headless.
+    fn header_texts(status: &Status) -> Vec<String> {
+        let context = egui::Context::default();
+        let mut watchdog = Watchdog::default();
+        let mut output = context.run_ui(egui::RawInput::default(), |ui| header(ui, status, &mut watchdog, false));
+        output.textures_delta.clear(); // no painter here to upload the font atlas to
+        fn texts(shape: &Shape, into: &mut Vec<String>) {
+            match shape {
+                Shape::Text(text) => into.push(text.galley.text().to_string()),
+                Shape::Vec(shapes) => shapes.iter().for_each(|s| texts(s, into)),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        output.shapes.iter().for_each(|clipped| texts(&clipped.shape, &mut found));
+        found
+    }
+
+    #[test]
+    fn the_window_says_what_stops_the_model() {
+        let status = Status::default();
+        assert!(header_texts(&status).iter().any(|t| t == "no model playing"));
+        let problem = "cannot load model /tmp/huge: the card's 1099511627776 hidden units are over the limit";
+        status.set_problem(Some(problem.into()));
+        assert!(header_texts(&status).iter().any(|t| t == problem), "{:?}", header_texts(&status));
+    }
+}
