@@ -57,7 +57,7 @@ fn a_model_chosen_mid_song_plans_on_from_the_current_frame() {
     assert!(status.model.lock().unwrap().starts_with("RL without adversary"));
     let mut after = Vec::new();
     assert!(eventually(|| planned_to(&mut link, &mut after)), "the new model plans on from frame 40");
-    assert!(!after.contains(&FromWorker::ModelChanged), "no restart");
+    assert!(!after.contains(&FromWorker::Restart), "no restart");
     assert!(after.iter().any(|m| matches!(m, FromWorker::Chord { session: 1, chord } if chord.frame >= 40)));
 }
 
@@ -105,4 +105,42 @@ fn a_hostile_model_folder_is_refused_with_its_reason_for_the_window_and_the_mode
             "the shipped model plays on"
         );
     }
+}
+
+#[test]
+fn reports_lost_while_the_worker_stalled_start_the_take_over_once() {
+    let params = Arc::new(ComperParams::default());
+    params.model.choose(model("online-mle"));
+    let status = Arc::new(Status::default());
+    let (_worker, mut link) = Worker::spawn(params, status.clone()).unwrap();
+    assert!(eventually(|| status.is_ready()), "{:?}", status.problem());
+    let frame = |session, frame| ToWorker::Frame {
+        session,
+        frame,
+        chord: Token::SILENCE,
+        melody: Token::SILENCE,
+        by_note: false,
+    };
+    let mut heard = Vec::new();
+    let mut drain = |link: &mut comper::realtime::WorkerLink| {
+        while let Ok(message) = link.from_worker.pop() {
+            heard.push(message);
+        }
+        heard.clone()
+    };
+    let planned = |heard: &[FromWorker], session, observed| heard.contains(&FromWorker::Planned { session, observed });
+
+    link.to_worker.push(ToWorker::Start { session: 1, first_frame_in_bar: 0 }).unwrap();
+    (0..8).for_each(|f| link.to_worker.push(frame(1, f)).unwrap());
+    assert!(eventually(|| planned(&drain(&mut link), 1, 8)));
+    // Frame 8's report is lost; 9 and 10 arrive.
+    (9..11).for_each(|f| link.to_worker.push(frame(1, f)).unwrap());
+    // Session 2's start is lost; its reports arrive.
+    (0..3).for_each(|f| link.to_worker.push(frame(2, f)).unwrap());
+    link.to_worker.push(ToWorker::Start { session: 3, first_frame_in_bar: 0 }).unwrap();
+    (0..4).for_each(|f| link.to_worker.push(frame(3, f)).unwrap());
+    assert!(eventually(|| planned(&drain(&mut link), 3, 4)), "the take started over plans again");
+    let heard = drain(&mut link);
+    assert_eq!(heard.iter().filter(|m| **m == FromWorker::Restart).count(), 2, "once for each broken session");
+    assert!(!heard.iter().any(|m| matches!(m, FromWorker::Planned { session: 1, observed } if *observed > 8)));
 }

@@ -558,7 +558,7 @@ impl Scheduler {
                 FromWorker::Planned { session, observed } if session == self.session => {
                     self.worker_observed = Some(observed)
                 }
-                FromWorker::ModelChanged => self.restart_requested = true,
+                FromWorker::Restart => self.restart_requested = true,
                 _ => {}
             }
         }

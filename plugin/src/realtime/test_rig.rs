@@ -41,7 +41,7 @@ impl ScriptedWorker {
 
     /// Tell the audio thread, as the real worker does, that another model is now loaded.
     pub fn change_model(&mut self) {
-        self.to_audio.push(FromWorker::ModelChanged).unwrap();
+        self.to_audio.push(FromWorker::Restart).unwrap();
     }
 
     fn new(from_audio: Consumer<ToWorker>, to_audio: Producer<FromWorker>) -> ScriptedWorker {

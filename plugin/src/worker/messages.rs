@@ -31,8 +31,9 @@ pub enum FromWorker {
     Table { session: u32, table: ChordTable },
     /// The plan just sent used every frame before `observed`.
     Planned { session: u32, observed: u32 },
-    /// Another model is now loaded: release the chord and start a new session.
-    ModelChanged,
+    /// The worker cannot plan on from the running session (another model is loaded, or
+    /// reports went missing while it stalled): release the chord and start a new session.
+    Restart,
 }
 
 /// Queue sizes: a plan is at most 32 frames, and a report goes out every frame.

@@ -55,6 +55,7 @@ impl Worker {
             session: None,
             first_frame_in_bar: 0,
             orphaned: false,
+            abandoned: None,
             rendering: Rendering::Live,
             render_stalls: 0,
         };
@@ -87,6 +88,8 @@ struct Loop {
     /// Messages arrived while there was no model: the audio thread's session has history
     /// the model never saw.
     orphaned: bool,
+    /// The last session this worker asked the audio thread to abandon.
+    abandoned: Option<u32>,
     /// How the host ran the blocks, and the render stalls, as last logged.
     rendering: Rendering,
     render_stalls: u64,
@@ -183,7 +186,7 @@ impl Loop {
                 // A session this worker missed the start of, or one it cannot carry over:
                 // start over.
                 if had_model || std::mem::take(&mut self.orphaned) {
-                    let _ = self.to_audio.push(FromWorker::ModelChanged);
+                    self.restart(running);
                 }
                 true
             }
@@ -252,6 +255,11 @@ impl Loop {
                 }
                 ToWorker::Frame { session, frame, chord, melody, by_note } if Some(session) == self.session => {
                     if frame != engine.next_frame() {
+                        // Reports went missing (the queue filled while this worker stalled):
+                        // the model can no longer hear the take whole, so it starts over.
+                        if frame > engine.next_frame() {
+                            self.restart(Some(session));
+                        }
                         continue;
                     }
                     self.status.update_timeline(|t| t.record(frame, chord, melody, by_note));
@@ -275,7 +283,11 @@ impl Loop {
                     }
                     continue;
                 }
-                ToWorker::Frame { .. } => continue,
+                // A session whose start went missing.
+                ToWorker::Frame { session, .. } => {
+                    self.restart(Some(session));
+                    continue;
+                }
             };
             match result.and_then(|()| self.plan()) {
                 Ok(plan) => latest = plan,
@@ -290,6 +302,15 @@ impl Loop {
             self.send(plan);
         }
         served
+    }
+
+    /// Ask the audio thread to abandon `session` and start a new one: once per session, since
+    /// its reports already on their way must not ask again.
+    fn restart(&mut self, session: Option<u32>) {
+        if session.is_none() || session != self.abandoned {
+            let _ = self.to_audio.push(FromWorker::Restart);
+            self.abandoned = session;
+        }
     }
 
     /// Keep the take of a session played while no model is loaded, so the model can take it
