@@ -63,17 +63,25 @@ impl Default for Comper {
 }
 
 /// The host's output queue as a [`NoteSink`].
-struct HostNotes<'a, C>(&'a mut C);
+struct HostNotes<'a, C> {
+    context: &'a mut C,
+    /// The melody notes forwarded so far, which chord tones keep clear of.
+    melody: MelodyThru,
+}
 
 impl<C: ProcessContext<Comper>> NoteSink for HostNotes<'_, C> {
     fn note_on(&mut self, timing: u32, channel: u8, key: u8, velocity: f32) -> bool {
         let (voice_id, channel, key) = (VoiceID::Wildcard, Channel::Number(channel), Key::Number(key));
-        self.0.try_send_event(NoteEvent::NoteOn { timing, voice_id, channel, key, velocity }).is_ok()
+        self.context.try_send_event(NoteEvent::NoteOn { timing, voice_id, channel, key, velocity }).is_ok()
     }
 
     fn note_off(&mut self, timing: u32, channel: u8, key: u8) -> bool {
         let (voice_id, channel, key) = (VoiceID::Wildcard, Channel::Number(channel), Key::Number(key));
-        self.0.try_send_event(NoteEvent::NoteOff { timing, voice_id, channel, key, velocity: 0.0 }).is_ok()
+        self.context.try_send_event(NoteEvent::NoteOff { timing, voice_id, channel, key, velocity: 0.0 }).is_ok()
+    }
+
+    fn melody_sounds(&self, channel: u8, key: u8) -> bool {
+        self.melody.sounds(channel, key)
     }
 }
 
@@ -150,16 +158,16 @@ impl Plugin for Comper {
         let settings = self.params.settings();
         self.status.tempo.store(info.tempo.unwrap_or(settings.free_tempo), Ordering::Relaxed);
         let thru = settings.bypass || self.params.melody_thru.value();
-        let mut notes = HostNotes(context);
+        let mut notes = HostNotes { context, melody: self.thru };
         self.thru.retry_refused(|channel, key| notes.note_off(0, channel, key));
         let Some((_, link)) = self.worker.as_mut() else {
-            while let Some(event) = notes.0.next_event() {
-                forward(&mut self.thru, notes.0, event, true);
+            while let Some(event) = notes.context.next_event() {
+                forward(&mut self.thru, notes.context, event, true);
             }
             return ProcessStatus::KeepAlive;
         };
         self.scheduler.begin_block(&info, &settings, &mut notes, link);
-        while let Some(event) = notes.0.next_event() {
+        while let Some(event) = notes.context.next_event() {
             let timing = event.timing().min(info.samples.saturating_sub(1));
             self.scheduler.advance_to(timing, &settings, &mut notes, link);
             match event {
@@ -171,7 +179,14 @@ impl Plugin for Comper {
                 }
                 _ => {}
             }
-            forward(&mut self.thru, notes.0, event, thru);
+            if let NoteEvent::NoteOn { channel: Channel::Number(channel), key: Key::Number(key), velocity, .. } = event
+                && thru
+                && velocity > 0.0
+            {
+                self.scheduler.melody_forwarded(timing, channel, key, &mut notes);
+            }
+            forward(&mut self.thru, notes.context, event, thru);
+            notes.melody = self.thru;
         }
         self.scheduler.end_block(&info, &settings, &mut notes, link);
         ProcessStatus::KeepAlive

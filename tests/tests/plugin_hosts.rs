@@ -212,6 +212,33 @@ fn seeks_loops_and_stops_release_the_chord() {
 }
 
 #[test]
+fn a_chord_tone_and_a_forwarded_melody_note_never_overlap_on_one_key() {
+    for format in FORMATS {
+        for octaves_down in 0..3u8 {
+            let mut host = load(format);
+            set(&mut *host, format, "Melody thru", 1.0, 1.0);
+            let melody: Vec<MelodyNote> =
+                ode_to_joy().into_iter().map(|n| MelodyNote { key: n.key - 12 * octaves_down, ..n }).collect();
+            let played = perform(&mut *host, &melody, &performance(64.0, 512)).unwrap();
+            let mut sounding = BTreeSet::new();
+            for p in &played {
+                let note = (p.event.channel, p.event.key);
+                match p.event.kind {
+                    NoteKind::On => {
+                        assert!(sounding.insert(note), "{format:?}, {octaves_down} down: {note:?} struck twice")
+                    }
+                    NoteKind::Off => _ = sounding.remove(&note),
+                }
+            }
+            assert!(
+                played.iter().any(|p| p.event.key != 0 && melody.iter().all(|m| m.key != p.event.key)),
+                "chords play"
+            );
+        }
+    }
+}
+
+#[test]
 fn every_parameters_text_reads_back_as_its_value_through_the_host() {
     for format in FORMATS {
         let mut host = load(format);

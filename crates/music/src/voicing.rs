@@ -44,6 +44,17 @@ impl VoicedChord {
         &self.keys[..self.len]
     }
 
+    /// Keep only the keys `keep` says to, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(u8) -> bool) {
+        let mut kept = VoicedChord::default();
+        for &key in self.keys() {
+            if keep(key) {
+                kept.push(i32::from(key));
+            }
+        }
+        *self = kept;
+    }
+
     fn push(&mut self, key: i32) {
         if let Ok(key) = u8::try_from(key)
             && key < 128

@@ -12,6 +12,11 @@ pub trait NoteSink {
     fn note_on(&mut self, offset: u32, channel: u8, key: u8, velocity: f32) -> bool;
     /// Send a note-off; false if the host refused it.
     fn note_off(&mut self, offset: u32, channel: u8, key: u8) -> bool;
+    /// Whether a melody note forwarded to the instrument sounds on `channel` and `key`: a
+    /// chord tone there would be cut off by the melody's note-off, or cut the melody off.
+    fn melody_sounds(&self, _channel: u8, _key: u8) -> bool {
+        false
+    }
 }
 
 /// Refused note-offs kept for the next block; more than a chord's worth so a chord change
@@ -87,7 +92,8 @@ impl ChordNotes {
     pub fn strike(&mut self, offset: u32, chord: ChordId, touch: &Touch, melody: Option<u8>, sink: &mut impl NoteSink) {
         self.release(offset, sink);
         let near = touch.voice_leading.then_some(&self.last_keys);
-        let keys = touch.voicing.voice_with(chord.chord(), near, melody.filter(|_| touch.below_melody));
+        let mut keys = touch.voicing.voice_with(chord.chord(), near, melody.filter(|_| touch.below_melody));
+        keys.retain(|key| !sink.melody_sounds(touch.channel, key));
         for (i, &key) in keys.keys().iter().enumerate() {
             if !sink.note_on(offset, touch.channel, key, touch.velocity) {
                 // A chord is all or nothing: take back the keys that did go out.
@@ -104,6 +110,17 @@ impl ChordNotes {
         self.last_keys = keys;
         self.channel = touch.channel;
         self.voicing = Some(touch.voicing);
+    }
+
+    /// A melody note is about to sound on `channel` and `key`: a chord tone there makes way,
+    /// so each of the two keeps a note-on and a note-off of its own at the instrument.
+    pub fn make_way(&mut self, offset: u32, channel: u8, key: u8, sink: &mut impl NoteSink) {
+        if self.chord.is_some() && self.channel == channel && self.keys.keys().contains(&key) {
+            if !sink.note_off(offset, channel, key) {
+                self.keep_unsent(channel, key);
+            }
+            self.keys.retain(|k| k != key);
+        }
     }
 
     /// Send the note-offs the host refused earlier; call at the start of a block.
@@ -189,6 +206,45 @@ pub(crate) mod tests {
 
     fn touch(channel: u8) -> Touch {
         Touch { channel, ..Touch::default() }
+    }
+
+    /// A recorder with melody notes forwarded on channel 0.
+    struct WithMelody(Recorder, Vec<u8>);
+
+    impl NoteSink for WithMelody {
+        fn note_on(&mut self, o: u32, c: u8, k: u8, v: f32) -> bool {
+            self.0.note_on(o, c, k, v)
+        }
+        fn note_off(&mut self, o: u32, c: u8, k: u8) -> bool {
+            self.0.note_off(o, c, k)
+        }
+        fn melody_sounds(&self, channel: u8, key: u8) -> bool {
+            channel == 0 && self.1.contains(&key)
+        }
+    }
+
+    #[test]
+    fn a_chord_tone_never_shares_a_key_with_a_sounding_melody_note() {
+        let c = ChordId::from_index(0).unwrap();
+        let keys = Touch::default().voicing.voice(c.chord());
+        let (held, later) = (keys.keys()[1], keys.keys()[2]);
+        // The melody holds one of the chord's keys: the chord sounds without it.
+        let mut sink = WithMelody(Recorder::default(), vec![held]);
+        let mut notes = ChordNotes::default();
+        notes.strike(0, c, &touch(0), None, &mut sink);
+        assert!(sink.0.events.iter().all(|e| e.3 != held), "{:?}", sink.0.events);
+        // On another channel nothing collides.
+        notes.strike(10, c, &touch(1), None, &mut sink);
+        assert!(sink.0.events.iter().any(|e| e.1 && e.2 == 1 && e.3 == held));
+        notes.strike(20, c, &touch(0), None, &mut sink);
+        // A melody note arrives on a sounding chord tone: the tone ends first, once.
+        notes.make_way(30, 0, later, &mut sink);
+        sink.1.push(later);
+        notes.release(40, &mut sink);
+        let offs = sink.0.events.iter().filter(|e| !e.1 && e.2 == 0 && e.3 == later).count();
+        let ons = sink.0.events.iter().filter(|e| e.1 && e.2 == 0 && e.3 == later).count();
+        assert_eq!(offs, ons, "{:?}", sink.0.events);
+        assert!(sink.0.sounding().is_empty());
     }
 
     #[test]

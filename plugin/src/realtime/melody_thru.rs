@@ -41,6 +41,11 @@ impl MelodyThru {
         }
     }
 
+    /// Whether a forwarded note sounds on `channel` and `key`.
+    pub fn sounds(&self, channel: u8, key: u8) -> bool {
+        self.open[usize::from(channel & 15)] & bit(key) != 0
+    }
+
     /// Send the note-offs the host refused before; call at the start of a block.
     pub fn retry_refused(&mut self, mut send_off: impl FnMut(u8, u8) -> bool) {
         for (channel, owed) in (0u8..).zip(self.owed.iter_mut()) {

@@ -316,6 +316,12 @@ impl Scheduler {
         }
     }
 
+    /// A melody note about to be forwarded to the instrument on `channel`: a chord tone on its
+    /// key makes way (see [`ChordNotes::make_way`]).
+    pub fn melody_forwarded(&mut self, offset: u32, channel: u8, key: u8, sink: &mut impl NoteSink) {
+        self.notes.make_way(offset, channel, key, sink);
+    }
+
     /// A melody note-off at `offset`.
     pub fn melody_off(&mut self, offset: u32, key: u8) {
         if self.in_session {
