@@ -89,8 +89,11 @@ impl ClapHost {
         }
         let audio = AudioBuffers::for_plugin(&handle, config.max_block);
 
-        let audio_config =
-            PluginAudioConfiguration { sample_rate: config.sample_rate, min_frames_count: 1, max_frames_count: config.max_block };
+        let audio_config = PluginAudioConfiguration {
+            sample_rate: config.sample_rate,
+            min_frames_count: 1,
+            max_frames_count: config.max_block,
+        };
         let stopped = instance.activate(|_, _| (), audio_config).map_err(|e| HostError::Activate(e.to_string()))?;
         let processor = match stopped.start_processing() {
             Ok(started) => started,
