@@ -560,7 +560,14 @@ impl Scheduler {
             self.gave_up = false;
             match message {
                 FromWorker::Chord { session, chord } if session == self.session => self.plan.insert(chord),
-                FromWorker::Table { session, table } if session == self.session => self.table = Some(table),
+                // Live, frame t's table comes while frame t − 1 plays (the worker makes it
+                // when t − 1 begins); the plan the worker sends after each report carries
+                // the table of an earlier frame, which must not replace it.
+                FromWorker::Table { session, table }
+                    if session == self.session && self.table.is_none_or(|held| held.frame <= table.frame) =>
+                {
+                    self.table = Some(table)
+                }
                 FromWorker::Planned { session, observed } if session == self.session => {
                     self.worker_observed = Some(observed)
                 }

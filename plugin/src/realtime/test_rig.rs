@@ -63,6 +63,14 @@ impl ScriptedWorker {
         Token::chord_on(ChordId::from_index(usize::from(key % 12) * 15).unwrap())
     }
 
+    /// The scripted table of `frame` after `melody`.
+    fn table(&self, frame: u32, melody: Token) -> ChordTable {
+        ChordTable::new(frame, melody, |melody| match melody.kind() {
+            TokenKind::NoteOn(key) => Self::heard(key),
+            _ => Self::chord(frame),
+        })
+    }
+
     /// Take the audio thread's messages and, if any came, send the plan from what it has heard.
     fn serve(&mut self) {
         let mut heard = false;
@@ -81,11 +89,7 @@ impl ScriptedWorker {
                     self.observed = frame + 1;
                 }
                 ToWorker::Begun { session, frame, melody, .. } if session == self.session && self.tables => {
-                    let next = frame + 1;
-                    let table = ChordTable::new(next, melody, |melody| match melody.kind() {
-                        TokenKind::NoteOn(key) => Self::heard(key),
-                        _ => Self::chord(next),
-                    });
+                    let table = self.table(frame + 1, melody);
                     self.to_audio.push(FromWorker::Table { session, table }).unwrap();
                 }
                 ToWorker::Frame { .. } | ToWorker::Begun { .. } => {}
@@ -97,6 +101,13 @@ impl ScriptedWorker {
         for frame in self.observed..self.observed + self.ahead {
             let chord = PlannedChord { frame, token: Self::chord(frame), committed: true };
             self.to_audio.push(FromWorker::Chord { session: self.session, chord }).unwrap();
+        }
+        if self.tables {
+            // As the real worker's plan does, the table of the frame after the last report
+            // comes last, live already older than the one its frame's start asked for.
+            let after = self.reports.last().map_or(Token::SILENCE, |r| r.2);
+            let table = self.table(self.observed, after);
+            self.to_audio.push(FromWorker::Table { session: self.session, table }).unwrap();
         }
         self.to_audio.push(FromWorker::Planned { session: self.session, observed: self.observed }).unwrap();
     }
