@@ -226,6 +226,17 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_parameter_by_the_name_the_daw_shows() {
+        let readme = include_str!("../../README.md");
+        let params = ComperParams::default();
+        each_param(&params, |id, ptr| {
+            // SAFETY: `params` outlives every pointer of its map.
+            let name = unsafe { ptr.name() };
+            assert!(readme.contains(&format!("`{name}`")), "{id}: README never names `{name}`");
+        });
+    }
+
+    #[test]
     fn every_parameters_text_reads_back_as_its_value() {
         let params = ComperParams::default();
         each_param(&params, |id, ptr| {
