@@ -47,7 +47,7 @@ fn group(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
 
 fn slider<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter) {
     ui.label(param.name());
-    ui.add(ParamSlider::for_param(param, setter).with_width(90.0));
+    ui.add(ParamSlider::for_param(param, setter).with_width(56.0));
     ui.end_row();
 }
 
