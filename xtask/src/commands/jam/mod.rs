@@ -1,6 +1,7 @@
 //! `cargo xtask jam MELODY.mid -o CHORDS.mid`: play a melody into the built `Comper.clap` in
-//! Comper's own CLAP host (offline, so the same seed gives the same chords), print the chord
-//! chart it answered with, and write melody and chords to a MIDI file.
+//! Comper's own CLAP host (offline, so the same seed gives the same chords; `--live` in real
+//! time, as a DAW plays), print the chord chart it answered with, and write melody and chords
+//! to a MIDI file.
 
 mod chart;
 mod midi_out;
@@ -11,9 +12,14 @@ use chart::ChordChange;
 use clap::Args;
 use comper_data::import::midi::MidiFile;
 use comper_eval::harmony::harmony;
-use comper_host::{ClapHost, HostConfig, MelodyNote, Performance, PluginHost, perform};
+use comper_host::{ClapHost, HostConfig, MelodyNote, Performance, PluginHost, perform_with};
 use comper_music::{ChordEvent, FrameTracks, Note};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long a live jam gives the plugin to load its model before the first note, as a
+/// musician waits for the plugin before pressing play.
+const LOAD_WAIT: Duration = Duration::from_secs(2);
 
 #[derive(Args)]
 pub struct JamArgs {
@@ -38,6 +44,10 @@ pub struct JamArgs {
     pub sample_rate: f64,
     #[arg(long, default_value_t = 512)]
     pub block: u32,
+    /// Play in real time, as a DAW plays live, instead of rendering offline: the chords are
+    /// what a musician would hear, and may differ from run to run with the worker's timing.
+    #[arg(long)]
+    pub live: bool,
 }
 
 pub fn run(args: JamArgs) -> anyhow::Result<()> {
@@ -49,14 +59,24 @@ pub fn run(args: JamArgs) -> anyhow::Result<()> {
         // when its worker loads the model.
         unsafe { std::env::set_var("COMPER_MODEL", model) };
     }
-    let config = HostConfig { sample_rate: args.sample_rate, max_block: args.block, offline: true };
+    let config = HostConfig { sample_rate: args.sample_rate, max_block: args.block, offline: !args.live };
     let mut host = ClapHost::load(&bundles.clap, &config)?;
     set_param(&mut host, "Melody thru", 0.0)?;
     set_param(&mut host, "Seed", f64::from(args.seed))?;
     if let Some(t) = args.temperature {
         set_param(&mut host, "Temperature", t)?;
     }
-    let played = perform(&mut host, &melody, &performance)?;
+    if args.live {
+        std::thread::sleep(LOAD_WAIT);
+    }
+    let started = Instant::now();
+    let played = perform_with(&mut host, &melody, &performance, |sample| {
+        if args.live {
+            let due = Duration::from_secs_f64(sample as f64 / performance.sample_rate);
+            std::thread::sleep(due.saturating_sub(started.elapsed()));
+        }
+        Ok(true)
+    })?;
     let changes = ChordChange::from_played(&played, &performance);
     if changes.iter().all(|c| c.chord.is_none()) {
         bail!("Comper played no chords: is the ONNX Runtime library and the model in target/bundled/Comper/?");
