@@ -4,7 +4,7 @@ use comper_data::Split;
 use comper_data::corpus::{Corpus, SourcePaths, import_sources};
 use comper_eval::songs::Songs;
 use comper_inference::find_library;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The datasets folder: `COMPER_DATA` if set, else `../shared/data` beside the workspace.
 pub fn data_dir() -> PathBuf {
@@ -44,4 +44,37 @@ pub fn test_songs() -> Songs {
 /// The ONNX Runtime library that `cargo xtask test` provisions.
 pub fn onnx_runtime() -> PathBuf {
     find_library(None).expect("ONNX Runtime (run `cargo xtask test`, which provisions it)")
+}
+
+/// Model folders as the internet can send them, made in `dir` from the shipped Online MLE,
+/// each with the words its refusal must name: a card claiming 2⁴⁰ units, a card that is a
+/// link to `/dev/zero`, a card that is a FIFO, and a model that is a link to `/dev/zero`.
+pub fn hostile_model_folders(dir: &Path) -> Vec<(PathBuf, &'static str)> {
+    let shipped = workspace().join("models/online-mle");
+    let folder = |name: &str| {
+        let folder = dir.join(name);
+        std::fs::create_dir(&folder).unwrap();
+        folder
+    };
+    let huge = folder("huge");
+    std::fs::copy(shipped.join("model.onnx"), huge.join("model.onnx")).unwrap();
+    let mut card: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(shipped.join("card.json")).unwrap()).unwrap();
+    card["architecture"]["hidden"] = serde_json::json!(1u64 << 40);
+    std::fs::write(huge.join("card.json"), serde_json::to_vec(&card).unwrap()).unwrap();
+    let zero_card = folder("zero-card");
+    std::fs::copy(shipped.join("model.onnx"), zero_card.join("model.onnx")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", zero_card.join("card.json")).unwrap();
+    let fifo = folder("fifo");
+    std::fs::copy(shipped.join("model.onnx"), fifo.join("model.onnx")).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(fifo.join("card.json")).status().unwrap().success());
+    let zero_model = folder("zero-model");
+    std::fs::copy(shipped.join("card.json"), zero_model.join("card.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", zero_model.join("model.onnx")).unwrap();
+    vec![
+        (huge, "1099511627776 units"),
+        (zero_card, "regular file"),
+        (fifo, "regular file"),
+        (zero_model, "regular file"),
+    ]
 }

@@ -7,6 +7,7 @@
 use comper::params::ComperParams;
 use comper::worker::{FromWorker, Status, ToWorker, Worker};
 use comper_music::Token;
+use comper_tests::hostile_model_folders;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -65,36 +66,12 @@ fn a_model_chosen_mid_song_plans_on_from_the_current_frame() {
 fn a_hostile_model_folder_is_refused_with_its_reason_for_the_window_and_the_model_plays_on() {
     let shipped = PathBuf::from(model("online-mle"));
     let dir = tempfile::tempdir().unwrap();
-    let folder = |name: &str| {
-        let folder = dir.path().join(name);
-        std::fs::create_dir(&folder).unwrap();
-        folder
-    };
-    let huge = folder("huge");
-    std::fs::copy(shipped.join("model.onnx"), huge.join("model.onnx")).unwrap();
-    let mut card: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(shipped.join("card.json")).unwrap()).unwrap();
-    card["architecture"]["hidden"] = serde_json::json!(1u64 << 40);
-    std::fs::write(huge.join("card.json"), serde_json::to_vec(&card).unwrap()).unwrap();
-    let zero_card = folder("zero-card");
-    std::os::unix::fs::symlink("/dev/zero", zero_card.join("card.json")).unwrap();
-    let fifo = folder("fifo");
-    assert!(std::process::Command::new("mkfifo").arg(fifo.join("card.json")).status().unwrap().success());
-    let zero_model = folder("zero-model");
-    std::fs::copy(shipped.join("card.json"), zero_model.join("card.json")).unwrap();
-    std::os::unix::fs::symlink("/dev/zero", zero_model.join("model.onnx")).unwrap();
-
     let params = Arc::new(ComperParams::default());
     params.model.choose(shipped.display().to_string());
     let status = Arc::new(Status::default());
     let (_worker, _link) = Worker::spawn(params.clone(), status.clone()).unwrap();
     assert!(eventually(|| status.is_ready()), "{:?}", status.problem());
-    for (hostile, why) in [
-        (&huge, "1099511627776 units"),
-        (&zero_card, "regular file"),
-        (&fifo, "regular file"),
-        (&zero_model, "regular file"),
-    ] {
+    for (hostile, why) in hostile_model_folders(dir.path()) {
         params.model.choose(hostile.display().to_string());
         let generation = params.model.generation();
         assert!(eventually(|| status.has_applied(generation)));

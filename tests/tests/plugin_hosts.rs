@@ -8,7 +8,7 @@ use comper_host::{
     TransportInfo, Vst3Host, perform,
 };
 use comper_music::PitchClass;
-use comper_tests::{bundle, example};
+use comper_tests::{bundle, example, hostile_model_folders};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use std::collections::BTreeSet;
@@ -470,29 +470,10 @@ fn a_project_from_another_machine_plays_the_default_model() {
 /// FIFO nobody writes to, and a model file that is a link to `/dev/zero`.
 #[test]
 fn a_hostile_model_folder_leaves_the_host_playing_the_model_it_had() {
-    let shipped = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models/online-mle"));
     let dir = tempfile::tempdir().unwrap();
-    let folder = |name: &str| {
-        let folder = dir.path().join(name);
-        std::fs::create_dir(&folder).unwrap();
-        std::fs::copy(shipped.join("model.onnx"), folder.join("model.onnx")).unwrap();
-        folder
-    };
-    let huge = folder("huge");
-    let mut card: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(shipped.join("card.json")).unwrap()).unwrap();
-    card["architecture"]["hidden"] = serde_json::json!(1u64 << 40);
-    std::fs::write(huge.join("card.json"), serde_json::to_vec(&card).unwrap()).unwrap();
-    let zero_card = folder("zero-card");
-    std::os::unix::fs::symlink("/dev/zero", zero_card.join("card.json")).unwrap();
-    let fifo = folder("fifo");
-    assert!(std::process::Command::new("mkfifo").arg(fifo.join("card.json")).status().unwrap().success());
-    let zero_model = dir.path().join("zero-model");
-    std::fs::create_dir(&zero_model).unwrap();
-    std::fs::copy(shipped.join("card.json"), zero_model.join("card.json")).unwrap();
-    std::os::unix::fs::symlink("/dev/zero", zero_model.join("model.onnx")).unwrap();
+    let hostile_folders = hostile_model_folders(dir.path());
     for format in FORMATS {
-        for hostile in [&huge, &zero_card, &fifo, &zero_model] {
+        for (hostile, _) in &hostile_folders {
             let mut host = load(format);
             block(&mut *host, 64, None, None); // an offline block waits for the default model
             let state = with_model(&mut *host, hostile);
