@@ -134,10 +134,7 @@ impl Page<'_> {
                     .takes
                     .get(i)
                     .map(|t| {
-                        chart::bars(&t.chords)
-                            .iter()
-                            .map(|bar| format!("<span class=\"bar\">{}</span>", escape(bar)))
-                            .collect()
+                        chart::bars(t).iter().map(|bar| format!("<span class=\"bar\">{}</span>", escape(bar))).collect()
                     })
                     .unwrap_or_default();
                 let _ = write!(

@@ -15,6 +15,7 @@
 //! - [`take`]: melody and chords as a MIDI file with chord-name markers.
 //! - [`listening`]: a blind listening test's log (trials, takes, votes).
 //! - [`metrics`]: harmony, changes per bar and distinct chords of a take, one rule each.
+//! - [`spelling`]: the key the notes fit, and pitch and chord names as that key spells them.
 
 pub mod chord;
 pub mod frames;
@@ -23,6 +24,7 @@ pub mod listening;
 pub mod metrics;
 pub mod pitch;
 pub mod spans;
+pub mod spelling;
 pub mod take;
 pub mod token;
 pub mod vocab;

@@ -3,6 +3,7 @@
 //! capture write the same layout; the file's bytes are built here, the callers write them.
 
 use crate::spans::chord_spans;
+use crate::spelling::Spelling;
 use crate::{FRAMES_PER_BEAT, Token, TokenKind, Voicing};
 use midly::num::{u4, u7, u15, u24, u28};
 use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
@@ -57,12 +58,13 @@ impl Take {
             }
         }
         let mut end_of_last = None;
+        let spelling = Spelling::of_melody(melody);
         for span in chord_spans(chords) {
             if end_of_last.is_some_and(|end| end < span.start) {
                 take.markers.push((beats(end_of_last.unwrap_or_default()), NO_CHORD.to_string()));
             }
             let (start, end) = (beats(span.start), beats(span.start + span.frames));
-            take.markers.push((start, span.chord.chord().to_string()));
+            take.markers.push((start, spelling.chord(span.chord.chord())));
             for &key in voicing.voice(span.chord.chord()).keys() {
                 take.chords.push(TakeEvent { beats: start, key, on: true, velocity });
                 take.chords.push(TakeEvent { beats: end, key, on: false, velocity: 0.0 });

@@ -9,13 +9,14 @@ pub fn show(ui: &mut Ui, timeline: &Timeline) {
     ui.vertical(|ui| {
         ui.set_width(220.0);
         ui.label("Now");
+        let spelling = timeline.spelling();
         let (name, colour) = match timeline.current_chord() {
-            Some(chord) => (chord.chord().to_string(), palette::chord(chord, 1.0)),
+            Some(chord) => (spelling.chord(chord.chord()), palette::chord(chord, 1.0)),
             None => ("–".to_string(), ui.visuals().weak_text_color()),
         };
         ui.label(RichText::new(name).size(64.0).strong().color(colour));
         match timeline.if_held() {
-            Some(next) => ui.label(format!("next, if the melody holds: {}", next.chord())),
+            Some(next) => ui.label(format!("next, if the melody holds: {}", spelling.chord(next.chord()))),
             None => ui.label(" "),
         };
         match timeline.count_in_beats() {

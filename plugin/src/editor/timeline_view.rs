@@ -26,6 +26,7 @@ pub fn show(ui: &mut Ui, timeline: &Timeline) {
     painter.rect_filled(rect, 4.0, Color32::from_gray(24));
     let now = timeline.next_frame();
     let first = now.saturating_sub(PAST);
+    let spelling = timeline.spelling();
     let width = rect.width() / (PAST + AHEAD) as f32;
     let x = |frame: u32| rect.left() + (frame as f32 - first as f32) * width;
 
@@ -68,7 +69,7 @@ pub fn show(ui: &mut Ui, timeline: &Timeline) {
         let start = first + span.start as u32;
         let r = band(start, start + span.frames as u32);
         painter.rect_filled(r.shrink2(Vec2::new(0.5, 0.0)), 2.0, palette::chord(span.chord, 1.0));
-        label(r, span.chord.chord().to_string());
+        label(r, spelling.chord(span.chord.chord()));
         if played[span.start].by_note {
             painter.circle_filled(r.left_top() + Vec2::new(4.0, 4.0), BY_NOTE_DOT, palette::NOW);
         }
@@ -83,7 +84,7 @@ pub fn show(ui: &mut Ui, timeline: &Timeline) {
     let plan_tokens: Vec<Token> = plan.iter().map(|c| c.token).collect();
     for span in chord_spans(&plan_tokens) {
         let start = plan[span.start].frame;
-        label(band(start, start + span.frames as u32), span.chord.chord().to_string());
+        label(band(start, start + span.frames as u32), spelling.chord(span.chord.chord()));
     }
 
     painter.line_segment(

@@ -4,6 +4,8 @@
 //! it behind a mutex the audio thread never touches.
 
 use comper_inference::PlannedChord;
+use comper_music::metrics::FRAMES_PER_BAR;
+use comper_music::spelling::Spelling;
 use comper_music::token::{note_in_chord, sounding_chord};
 use comper_music::{ChordId, FRAMES_PER_BEAT, FrameTracks, Take, Token, Voicing};
 use std::collections::VecDeque;
@@ -100,6 +102,11 @@ impl Timeline {
     }
 
     /// The played frames from `from` on (clipped to what is kept).
+    /// How to name the chords: in the key of the last two bars of melody.
+    pub fn spelling(&self) -> Spelling {
+        Spelling::of_melody(self.melody.iter().rev().take(2 * FRAMES_PER_BAR))
+    }
+
     pub fn played_since(&self, from: u32) -> impl Iterator<Item = PlayedFrame> + '_ {
         let skip = from.saturating_sub(self.first) as usize;
         let frames = self.melody.iter().zip(&self.chords).zip(&self.by_note);

@@ -1,7 +1,8 @@
 //! The chord chart: what Comper played, bar by bar, one cell per beat.
 
-use comper_host::{NoteKind, Performance, Played};
+use comper_host::{MelodyNote, NoteKind, Performance, Played};
 use comper_music::pitch::PitchClassSet;
+use comper_music::spelling::Spelling;
 use comper_music::{Chord, PitchClass};
 use std::fmt::Write;
 
@@ -39,9 +40,17 @@ impl ChordChange {
     }
 }
 
-/// One line per bar: the melody's first note and a cell per beat with the chord that
-/// starts there, `.` while it holds, `-` for silence.
-pub fn render(changes: &[ChordChange], melody: &[comper_host::MelodyNote], beats_per_bar: f64, end: f64) -> String {
+/// How to name the chords around `beat`: in the key of the melody's notes in its bar and the
+/// bars on either side (the chart is read after the take, so it may look ahead).
+pub fn spelling_at(melody: &[MelodyNote], beat: f64, beats_per_bar: f64) -> Spelling {
+    let bar_start = (beat / beats_per_bar).floor() * beats_per_bar;
+    let around = bar_start - beats_per_bar..bar_start + 2.0 * beats_per_bar;
+    Spelling::fitting(melody.iter().filter(|n| around.contains(&n.start)).map(|n| PitchClass::of_midi(n.key)))
+}
+
+/// One line per bar: a cell per beat with the chord that starts there (spelled in the key
+/// the melody is in around it), `.` while it holds, `-` for silence, then the melody's notes.
+pub fn render(changes: &[ChordChange], melody: &[MelodyNote], beats_per_bar: f64, end: f64) -> String {
     let mut out = String::new();
     let beats = end.ceil() as usize;
     let per_bar = beats_per_bar.round().max(1.0) as usize;
@@ -52,7 +61,9 @@ pub fn render(changes: &[ChordChange], melody: &[comper_host::MelodyNote], beats
             let b = beat as f64;
             let starts = changes.iter().find(|c| c.beats >= b - 1e-6 && c.beats < b + 1.0 - 1e-6 && c.chord.is_some());
             let cell = match (starts, chord_at(b + 0.999)) {
-                (Some(change), _) => change.chord.map(|c| c.to_string()).unwrap_or_default(),
+                (Some(change), _) => {
+                    change.chord.map(|c| spelling_at(melody, b, beats_per_bar).chord(c)).unwrap_or_default()
+                }
                 (None, Some(_)) => ".".into(),
                 (None, None) => "-".into(),
             };

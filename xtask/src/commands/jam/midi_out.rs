@@ -1,6 +1,6 @@
 //! The jam as a MIDI file, in the take layout the plugin's capture writes too.
 
-use super::chart::ChordChange;
+use super::chart::{ChordChange, spelling_at};
 use comper_host::{MelodyNote, NoteKind, Performance, Played};
 use comper_music::take::{NO_CHORD, Take, TakeEvent};
 use std::path::Path;
@@ -34,7 +34,13 @@ pub fn write(
                 velocity: p.event.velocity,
             })
             .collect(),
-        markers: changes.iter().map(|c| (c.beats, c.chord.map_or(NO_CHORD.to_string(), |c| c.to_string()))).collect(),
+        markers: changes
+            .iter()
+            .map(|c| {
+                let spelling = spelling_at(melody, c.beats, performance.beats_per_bar());
+                (c.beats, c.chord.map_or(NO_CHORD.to_string(), |c| spelling.chord(c)))
+            })
+            .collect(),
         programs: None,
     };
     if let Some(dir) = path.parent() {

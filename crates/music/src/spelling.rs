@@ -1,0 +1,127 @@
+//! Naming pitches and chords as a musician reads them in a key: B♭ in F major, not A#.
+//!
+//! The key is the major scale that holds the most of the notes (a minor key spells as its
+//! relative major), ties going to the one with fewer accidentals. In it, a root is named by
+//! its scale degree: the seven degrees by the key's own letters, the five others as ♭2, ♭3,
+//! ♯4, ♭6 and ♭7 (the borrowed chords of pop and folk: E♭ and B♭ in C major, F# as V of V).
+
+use crate::chord::Chord;
+use crate::pitch::PitchClass;
+use crate::token::{Token, sounding_pitch};
+
+/// The major scale's degrees, in semitones from the tonic.
+const MAJOR_SCALE: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
+
+/// Major keys by tonic pitch class, named with the fewest accidentals (F# rather than G♭),
+/// and the accidentals of each signature.
+const TONICS: [&str; 12] = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
+const ACCIDENTALS: [u8; 12] = [0, 5, 2, 3, 4, 1, 6, 1, 4, 3, 2, 5];
+
+/// Pitch classes named with flats.
+const FLAT_NAMES: [&str; 12] = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"];
+
+/// Letters from C, and the pitch class of each natural.
+const LETTERS: [char; 7] = ['C', 'D', 'E', 'F', 'G', 'A', 'B'];
+const NATURALS: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
+
+/// Each semitone above the tonic as scale steps above its letter: the diatonic degrees by
+/// their own letter, ♭2, ♭3, ♯4, ♭6 and ♭7 for the rest.
+const DEGREE_STEPS: [usize; 12] = [0, 1, 1, 2, 2, 3, 3, 4, 5, 5, 6, 6];
+
+/// The major key names are spelled in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spelling {
+    tonic: PitchClass,
+}
+
+impl Default for Spelling {
+    /// C major: every name as the chord vocabulary writes it, but with ♭2, ♭3, ♭6 and ♭7.
+    fn default() -> Self {
+        Spelling { tonic: PitchClass::new(0) }
+    }
+}
+
+impl Spelling {
+    pub fn major(tonic: PitchClass) -> Spelling {
+        Spelling { tonic }
+    }
+
+    /// The key whose major scale holds the most of `pitches`; C major without any.
+    pub fn fitting(pitches: impl IntoIterator<Item = PitchClass>) -> Spelling {
+        let mut counts = [0usize; 12];
+        pitches.into_iter().for_each(|p| counts[usize::from(p.index())] += 1);
+        let held = |tonic: u8| MAJOR_SCALE.iter().map(|d| counts[usize::from((tonic + d) % 12)]).sum::<usize>();
+        let tonic = (0..12u8).max_by_key(|&t| (held(t), std::cmp::Reverse(ACCIDENTALS[usize::from(t)]))).unwrap_or(0);
+        Spelling::major(PitchClass::new(i32::from(tonic)))
+    }
+
+    /// The key of a melody track, each note weighed by the frames it sounds.
+    pub fn of_melody<'a>(melody: impl IntoIterator<Item = &'a Token>) -> Spelling {
+        Spelling::fitting(melody.into_iter().filter_map(|&t| sounding_pitch(t)).map(PitchClass::of_midi))
+    }
+
+    /// `pitch` named in this key: "Bb" for A# in F major.
+    pub fn pitch(self, pitch: PitchClass) -> String {
+        let tonic_letter = LETTERS.iter().position(|&l| TONICS[usize::from(self.tonic.index())].starts_with(l));
+        let degree = (pitch.index() + 12 - self.tonic.index()) % 12;
+        let letter = (tonic_letter.unwrap_or(0) + DEGREE_STEPS[usize::from(degree)]) % 7;
+        match (i32::from(pitch.index()) - i32::from(NATURALS[letter])).rem_euclid(12) {
+            0 => LETTERS[letter].to_string(),
+            1 => format!("{}#", LETTERS[letter]),
+            11 => format!("{}b", LETTERS[letter]),
+            // A double sharp or flat reads worse than the plain name the key's signature
+            // leans to (a chord far from the key: A in D♭ major).
+            _ if TONICS[usize::from(self.tonic.index())].ends_with('b') || self.tonic.index() == 5 => {
+                FLAT_NAMES[usize::from(pitch.index())].to_string()
+            }
+            _ => pitch.name().to_string(),
+        }
+    }
+
+    /// `chord` named in this key: "Bb" for A# major in F major, "Ebm7" for D#m7 in B♭.
+    pub fn chord(self, chord: Chord) -> String {
+        format!("{}{}", self.pitch(chord.root), chord.quality.suffix())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chord::Quality;
+
+    fn pc(name: &str) -> PitchClass {
+        PitchClass::parse(name).unwrap()
+    }
+
+    fn key(name: &str) -> Spelling {
+        Spelling::major(pc(name))
+    }
+
+    #[test]
+    fn roots_are_named_by_their_degree_in_the_key() {
+        assert_eq!(key("F").pitch(pc("A#")), "Bb");
+        assert_eq!(key("F").pitch(pc("E")), "E");
+        let names: Vec<String> = (0..12).map(|i| Spelling::default().pitch(PitchClass::new(i))).collect();
+        assert_eq!(names, ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]);
+        assert_eq!(key("F#").pitch(pc("A#")), "A#");
+        assert_eq!(key("F#").pitch(pc("F")), "E#");
+        assert_eq!(key("Eb").chord(Chord::new(pc("G#"), Quality::Major)), "Ab");
+        assert_eq!(key("Bb").chord(Chord::new(pc("D#"), Quality::Minor7)), "Ebm7");
+        // Never a double accidental: A in D♭ major (a ♭♭7) is A.
+        assert_eq!(key("Db").pitch(pc("A")), "A");
+        assert_eq!(key("B").pitch(pc("G")), "G");
+    }
+
+    #[test]
+    fn the_key_is_the_major_scale_that_holds_the_most_notes() {
+        let fitting = |names: &[&str]| Spelling::fitting(names.iter().map(|n| pc(n)));
+        // Ode to Joy's first phrase: C and F major both hold it; C has fewer accidentals.
+        assert_eq!(fitting(&["E", "E", "F", "G", "G", "F", "E", "D", "C", "C", "D", "E", "E", "D", "D"]), key("C"));
+        assert_eq!(fitting(&["F", "A", "C", "A#", "G", "F"]), key("F"));
+        // Its F# major half: B major's scale holds it too, and spells its chords alike.
+        let fsharp_half = fitting(&["A#", "A#", "B", "C#", "C#", "B", "A#", "G#", "F#", "F#", "G#", "A#"]);
+        assert_eq!(fsharp_half, key("B"));
+        assert_eq!(fsharp_half.pitch(pc("F")), "E#");
+        assert_eq!(fitting(&[]), Spelling::default());
+    }
+}
