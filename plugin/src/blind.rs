@@ -10,6 +10,7 @@
 use crate::worker::Timeline;
 use comper_music::listening::{ListeningEntry, Preference, TakeMetrics};
 use comper_music::metrics::{FRAMES_PER_BAR, Tally, changes_per_bar, distinct_chords};
+use comper_music::spelling::Spelling;
 use comper_music::token::sounding_pitch;
 use comper_music::{FRAMES_PER_BEAT, PitchClass, Take, Token, Voicing};
 use rand::rngs::ChaCha8Rng;
@@ -186,16 +187,11 @@ fn measure(label: Label, timeline: &Timeline, from: u32, tempo: f64) -> (TakeMet
 fn key_changes(melody: &[Token]) -> Vec<usize> {
     let bar = FRAMES_PER_BAR;
     let window = 2 * bar;
-    let key_of = |frames: &[Token]| -> Option<u8> {
-        let pitches: Vec<PitchClass> =
-            frames.iter().filter_map(|&t| sounding_pitch(t)).map(PitchClass::of_midi).collect();
-        if pitches.len() < FRAMES_PER_BEAT * 2 {
-            return None;
-        }
-        let fit = |tonic: u8| pitches.iter().filter(|p| MAJOR.contains(&((p.index() + 12 - tonic) % 12))).count();
-        (0..12).max_by_key(|&t| (fit(t), std::cmp::Reverse(t)))
+    let key_of = |frames: &[Token]| -> Option<PitchClass> {
+        let sounding = frames.iter().filter(|&&t| sounding_pitch(t).is_some()).count();
+        (sounding >= FRAMES_PER_BEAT * 2).then(|| Spelling::of_melody(frames).tonic())
     };
-    let estimates: Vec<(usize, Option<u8>)> =
+    let estimates: Vec<(usize, Option<PitchClass>)> =
         (window..=melody.len()).step_by(bar).map(|end| (end - window, key_of(&melody[end - window..end]))).collect();
     let mut settled = None;
     let mut changes = Vec::new();
@@ -210,9 +206,6 @@ fn key_changes(melody: &[Token]) -> Vec<usize> {
     }
     changes
 }
-
-/// Scale degrees of the major scale, in semitones from the tonic.
-const MAJOR: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
 
 #[cfg(test)]
 mod tests {
@@ -337,7 +330,9 @@ mod tests {
     #[test]
     fn a_take_is_measured_and_key_changes_are_found() {
         let c = ChordId::of(Chord::new(PitchClass::new(0), Quality::Major));
-        let scale = |tonic: u8| (0..64).map(move |f| Token::note_on(60 + tonic + MAJOR[f / 4 % 7]));
+        let scale = |tonic: u8| {
+            (0..64).map(move |f| Token::note_on(60 + tonic + comper_music::spelling::MAJOR_SCALE[f / 4 % 7]))
+        };
         // Four bars in C, then four in F♯ under unchanged C chords.
         let melody: Vec<Token> = scale(0).chain(scale(6)).collect();
         let chords: Vec<Token> =

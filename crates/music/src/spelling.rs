@@ -10,7 +10,7 @@ use crate::pitch::PitchClass;
 use crate::token::{Token, sounding_pitch};
 
 /// The major scale's degrees, in semitones from the tonic.
-const MAJOR_SCALE: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
+pub const MAJOR_SCALE: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
 
 /// Major keys by tonic pitch class, named with the fewest accidentals (F# rather than G♭),
 /// and the accidentals of each signature.
@@ -53,6 +53,11 @@ impl Spelling {
         let held = |tonic: u8| MAJOR_SCALE.iter().map(|d| counts[usize::from((tonic + d) % 12)]).sum::<usize>();
         let tonic = (0..12u8).max_by_key(|&t| (held(t), std::cmp::Reverse(ACCIDENTALS[usize::from(t)]))).unwrap_or(0);
         Spelling::major(PitchClass::new(i32::from(tonic)))
+    }
+
+    /// The key's tonic.
+    pub fn tonic(self) -> PitchClass {
+        self.tonic
     }
 
     /// The key of a melody track, each note weighed by the frames it sounds.
