@@ -17,6 +17,9 @@ pub const MAJOR_SCALE: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
 const TONICS: [&str; 12] = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
 const ACCIDENTALS: [u8; 12] = [0, 5, 2, 3, 4, 1, 6, 1, 4, 3, 2, 5];
 
+/// The relative minor of each major key, by the major tonic's pitch class.
+const RELATIVE_MINORS: [&str; 12] = ["A", "Bb", "B", "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#"];
+
 /// Pitch classes named with flats.
 const FLAT_NAMES: [&str; 12] = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"];
 
@@ -53,6 +56,13 @@ impl Spelling {
         let held = |tonic: u8| MAJOR_SCALE.iter().map(|d| counts[usize::from((tonic + d) % 12)]).sum::<usize>();
         let tonic = (0..12u8).max_by_key(|&t| (held(t), std::cmp::Reverse(ACCIDENTALS[usize::from(t)]))).unwrap_or(0);
         Spelling::major(PitchClass::new(i32::from(tonic)))
+    }
+
+    /// The key as a reader names it, the major and its relative minor (the notes alone do
+    /// not tell the two apart): "F major / D minor".
+    pub fn name(self) -> String {
+        let index = usize::from(self.tonic.index());
+        format!("{} major / {} minor", TONICS[index], RELATIVE_MINORS[index]).replace('b', "♭")
     }
 
     /// The key's tonic.
@@ -115,6 +125,8 @@ mod tests {
         // Never a double accidental: A in D♭ major (a ♭♭7) is A.
         assert_eq!(key("Db").pitch(pc("A")), "A");
         assert_eq!(key("B").pitch(pc("G")), "G");
+        assert_eq!(key("F").name(), "F major / D minor");
+        assert_eq!(key("Eb").name(), "E♭ major / C minor");
     }
 
     #[test]

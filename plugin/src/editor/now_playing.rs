@@ -1,5 +1,5 @@
-//! The chord sounding now, large, the one that follows if the melody holds, and the count-in
-//! while Comper listens.
+//! The chord sounding now, large, the one that follows if the melody holds, the key Comper
+//! hears, and the count-in while Comper listens.
 
 use super::palette;
 use crate::worker::Timeline;
@@ -8,8 +8,9 @@ use egui::{RichText, Ui};
 pub fn show(ui: &mut Ui, timeline: &Timeline) {
     ui.vertical(|ui| {
         ui.set_width(220.0);
-        ui.label("Now");
-        let spelling = timeline.spelling();
+        let key = timeline.key();
+        ui.label(key.map_or("Now".into(), |key| format!("Now, in {}", key.name())));
+        let spelling = key.unwrap_or_default();
         let (name, colour) = match timeline.current_chord() {
             Some(chord) => (spelling.chord(chord.chord()), palette::chord(chord, 1.0)),
             None => ("–".to_string(), ui.visuals().weak_text_color()),

@@ -26,7 +26,7 @@ pub fn show(ui: &mut Ui, timeline: &Timeline) {
     painter.rect_filled(rect, 4.0, Color32::from_gray(24));
     let now = timeline.next_frame();
     let first = now.saturating_sub(PAST);
-    let spelling = timeline.spelling();
+    let spelling = timeline.key().unwrap_or_default();
     let width = rect.width() / (PAST + AHEAD) as f32;
     let x = |frame: u32| rect.left() + (frame as f32 - first as f32) * width;
 

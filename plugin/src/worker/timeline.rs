@@ -6,7 +6,7 @@
 use comper_inference::PlannedChord;
 use comper_music::metrics::FRAMES_PER_BAR;
 use comper_music::spelling::Spelling;
-use comper_music::token::{note_in_chord, sounding_chord};
+use comper_music::token::{note_in_chord, sounding_chord, sounding_pitch};
 use comper_music::{ChordId, FRAMES_PER_BEAT, FrameTracks, Take, Token, Voicing};
 use std::collections::VecDeque;
 
@@ -102,9 +102,11 @@ impl Timeline {
     }
 
     /// The played frames from `from` on (clipped to what is kept).
-    /// How to name the chords: in the key of the last two bars of melody.
-    pub fn spelling(&self) -> Spelling {
-        Spelling::of_melody(self.melody.iter().rev().take(2 * FRAMES_PER_BAR))
+    /// The key of the last two bars of melody (`None` while they are silent): chords are
+    /// named in it.
+    pub fn key(&self) -> Option<Spelling> {
+        let recent = || self.melody.iter().rev().take(2 * FRAMES_PER_BAR);
+        recent().any(|&t| sounding_pitch(t).is_some()).then(|| Spelling::of_melody(recent()))
     }
 
     pub fn played_since(&self, from: u32) -> impl Iterator<Item = PlayedFrame> + '_ {
@@ -179,6 +181,20 @@ mod tests {
         assert_eq!(timeline.harmony(), Some(0.5));
         assert_eq!(timeline.current_chord(), Some(c_major()));
         assert_eq!(timeline.played_since(1).map(|f| (f.frame, f.by_note)).collect::<Vec<_>>(), [(1, true)]);
+    }
+
+    #[test]
+    fn hears_the_key_of_the_last_two_bars() {
+        let mut timeline = Timeline::default();
+        timeline.start(1);
+        assert_eq!(timeline.key(), None, "no melody, no key");
+        // Two bars in C major, then two in F major with its B♭.
+        let c = [60, 62, 64, 65, 67, 69, 71, 72];
+        let f = [65, 67, 69, 70, 72, 74, 76, 77];
+        for (frame, key) in c.iter().chain(&f).flat_map(|&k| [k; 4]).enumerate() {
+            timeline.record(frame as u32, Token::SILENCE, Token::note_on(key), false);
+        }
+        assert_eq!(timeline.key().map(|k| k.name()).as_deref(), Some("F major / D minor"));
     }
 
     #[test]
