@@ -13,14 +13,14 @@
 //! - Chords come from the melody part's `<harmony>` elements, or from the first other part
 //!   with harmonies when it has none. Each sounds from its cursor position plus `<offset>`
 //!   until the next harmony or the end of the piece. `<kind>`, `<degree>` and `<bass>` give
-//!   the chord, named through [`map_set`]; kind `none` (N.C.) only ends the previous chord,
+//!   the chord, named through [`map_set`](crate::labels::map_set); kind `none` (N.C.) only ends the previous chord,
 //!   and any other harmony that names no chord is tallied as unmapped and sounds as no-chord.
 //! - Meter and key come from the melody part's first `<time>` (4/4 if none) and first
 //!   `<key>` with `<fifths>` (no key for modes other than major and minor).
 //!
-//! One job a file: [`archive`] (`.mxl` and text encodings), [`timeline`] (voices and time),
-//! [`pitch`] (written pitches), [`harmony`] (chord symbols), [`attributes`] (meter, key,
-//! tempo) and [`xml`] (node helpers); this file reads a document with them.
+//! One job a file: `archive` (`.mxl` and text encodings), `timeline` (voices and time),
+//! `pitch` (written pitches), `harmony` (chord symbols), `attributes` (meter, key, tempo)
+//! and `xml` (node helpers); this file reads a document with them.
 
 mod archive;
 mod attributes;
