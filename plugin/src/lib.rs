@@ -62,11 +62,37 @@ impl Default for Comper {
     }
 }
 
-/// The host's output queue as a [`NoteSink`].
+/// The host's output queue as a [`NoteSink`], with the melody forwarded through it, which
+/// chord tones keep clear of.
 struct HostNotes<'a, C> {
     context: &'a mut C,
-    /// The melody notes forwarded so far, which chord tones keep clear of.
-    melody: MelodyThru,
+    thru: &'a mut MelodyThru,
+}
+
+impl<C: ProcessContext<Comper>> HostNotes<'_, C> {
+    /// Send the melody's note-offs the host refused in the block before.
+    fn retry_refused(&mut self) {
+        let HostNotes { context, thru } = self;
+        thru.retry_refused(|channel, key| send_off(*context, 0, channel, key));
+    }
+
+    /// Pass one incoming event on to the instrument after Comper when `on` (see
+    /// [`MelodyThru`]: a note-off whose note-on went out always follows it).
+    fn forward(&mut self, event: PluginNoteEvent<Comper>, on: bool) {
+        let mut send = || self.context.try_send_event(event).is_ok();
+        match event {
+            NoteEvent::NoteOn { channel, key, velocity, .. } if velocity > 0.0 => {
+                self.thru.note_on(channel.number(), key.number(), on, send)
+            }
+            NoteEvent::NoteOn { channel, key, .. } | NoteEvent::NoteOff { channel, key, .. } => {
+                self.thru.note_off(channel.number(), key.number(), on, send)
+            }
+            _ if on => {
+                send();
+            }
+            _ => {}
+        }
+    }
 }
 
 impl<C: ProcessContext<Comper>> NoteSink for HostNotes<'_, C> {
@@ -76,13 +102,17 @@ impl<C: ProcessContext<Comper>> NoteSink for HostNotes<'_, C> {
     }
 
     fn note_off(&mut self, timing: u32, channel: u8, key: u8) -> bool {
-        let (voice_id, channel, key) = (VoiceID::Wildcard, Channel::Number(channel), Key::Number(key));
-        self.context.try_send_event(NoteEvent::NoteOff { timing, voice_id, channel, key, velocity: 0.0 }).is_ok()
+        send_off(self.context, timing, channel, key)
     }
 
     fn melody_sounds(&self, channel: u8, key: u8) -> bool {
-        self.melody.sounds(channel, key)
+        self.thru.sounds(channel, key)
     }
+}
+
+fn send_off<C: ProcessContext<Comper>>(context: &mut C, timing: u32, channel: u8, key: u8) -> bool {
+    let (voice_id, channel, key) = (VoiceID::Wildcard, Channel::Number(channel), Key::Number(key));
+    context.try_send_event(NoteEvent::NoteOff { timing, voice_id, channel, key, velocity: 0.0 }).is_ok()
 }
 
 impl Plugin for Comper {
@@ -158,11 +188,11 @@ impl Plugin for Comper {
         let settings = self.params.settings();
         self.status.tempo.store(info.tempo.unwrap_or(settings.free_tempo), Ordering::Relaxed);
         let thru = settings.bypass || self.params.melody_thru.value();
-        let mut notes = HostNotes { context, melody: self.thru };
-        self.thru.retry_refused(|channel, key| notes.note_off(0, channel, key));
+        let mut notes = HostNotes { context, thru: &mut self.thru };
+        notes.retry_refused();
         let Some((_, link)) = self.worker.as_mut() else {
             while let Some(event) = notes.context.next_event() {
-                forward(&mut self.thru, notes.context, event, true);
+                notes.forward(event, true);
             }
             return ProcessStatus::KeepAlive;
         };
@@ -185,34 +215,10 @@ impl Plugin for Comper {
             {
                 self.scheduler.melody_forwarded(timing, channel, key, &mut notes);
             }
-            forward(&mut self.thru, notes.context, event, thru);
-            notes.melody = self.thru;
+            notes.forward(event, thru);
         }
         self.scheduler.end_block(&info, &settings, &mut notes, link);
         ProcessStatus::KeepAlive
-    }
-}
-
-/// Pass one incoming event on to the instrument after Comper when `thru` (see
-/// [`MelodyThru`]: a note-off whose note-on went out always follows it).
-fn forward<C: ProcessContext<Comper>>(
-    thru: &mut MelodyThru,
-    context: &mut C,
-    event: PluginNoteEvent<Comper>,
-    on: bool,
-) {
-    let mut send = || context.try_send_event(event).is_ok();
-    match event {
-        NoteEvent::NoteOn { channel, key, velocity, .. } if velocity > 0.0 => {
-            thru.note_on(channel.number(), key.number(), on, send)
-        }
-        NoteEvent::NoteOn { channel, key, .. } | NoteEvent::NoteOff { channel, key, .. } => {
-            thru.note_off(channel.number(), key.number(), on, send)
-        }
-        _ if on => {
-            send();
-        }
-        _ => {}
     }
 }
 
