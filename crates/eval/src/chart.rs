@@ -1,12 +1,10 @@
 //! A chord track as a chart a reader can follow: the chords of each bar, by name.
 
+use comper_music::FrameTracks;
+use comper_music::metrics::FRAMES_PER_BAR;
 use comper_music::spans::chord_spans;
 use comper_music::spelling::Spelling;
 use comper_music::take::NO_CHORD;
-use comper_music::{FRAMES_PER_BEAT, FrameTracks};
-
-/// Frames per bar: the evaluation's takes are in 4/4.
-pub const FRAMES_PER_BAR: usize = 4 * FRAMES_PER_BEAT;
 
 /// Per bar of `take`'s chords, the names of the chords that sound in it, in order (a chord
 /// held over the barline is named again, as charts do), spelled in the key of the take's

@@ -21,7 +21,7 @@ pub enum Rhythm {
 }
 
 /// Frames (16th notes) in a bar of 4/4.
-pub const FRAMES_PER_BAR: u32 = 16;
+pub const FRAMES_PER_BAR: u32 = comper_music::metrics::FRAMES_PER_BAR as u32;
 
 impl Rhythm {
     /// The frames of a bar the pattern strikes on, as bits.

@@ -145,7 +145,7 @@ impl Timeline {
     /// At least the last `bars` bars as a MIDI take, from a bar line (bars of 4/4 counted
     /// from the session's start) that is still kept.
     pub fn capture(&self, bars: u32, tempo: f64, voicing: Voicing, velocity: f32) -> Take {
-        let bar = 4 * FRAMES_PER_BEAT as u32;
+        let bar = FRAMES_PER_BAR as u32;
         let back = self.next_frame().saturating_sub(bars * bar) / bar * bar;
         let from = back.max(self.first.div_ceil(bar) * bar);
         let tracks = self.tracks_since(from);
