@@ -94,15 +94,7 @@ impl ClapHost {
             min_frames_count: 1,
             max_frames_count: config.max_block,
         };
-        let stopped = instance.activate(|_, _| (), audio_config).map_err(|e| HostError::Activate(e.to_string()))?;
-        let processor = match stopped.start_processing() {
-            Ok(started) => started,
-            Err(error) => {
-                let message = error.to_string();
-                instance.deactivate(error.into_stopped_processor());
-                return Err(HostError::Activate(message));
-            }
-        };
+        let processor = start(&mut instance, audio_config)?;
 
         Ok(ClapHost {
             processor: Some(processor),
@@ -200,16 +192,7 @@ impl PluginHost for ClapHost {
         if let Some(processor) = self.processor.take() {
             self.instance.deactivate(processor.stop_processing());
         }
-        let stopped =
-            self.instance.activate(|_, _| (), self.audio_config).map_err(|e| HostError::Activate(e.to_string()))?;
-        match stopped.start_processing() {
-            Ok(started) => self.processor = Some(started),
-            Err(error) => {
-                let message = error.to_string();
-                self.instance.deactivate(error.into_stopped_processor());
-                return Err(HostError::Activate(message));
-            }
-        }
+        self.processor = Some(start(&mut self.instance, self.audio_config)?);
         Ok(())
     }
 
@@ -287,6 +270,20 @@ impl Drop for ClapHost {
             self.instance.deactivate(processor.stop_processing());
         }
     }
+}
+
+/// Activate `instance` with `config` and start processing; deactivated again if it will not
+/// start.
+fn start(
+    instance: &mut PluginInstance<Handlers>,
+    config: PluginAudioConfiguration,
+) -> Result<StartedPluginAudioProcessor<Handlers>, HostError> {
+    let stopped = instance.activate(|_, _| (), config).map_err(|e| HostError::Activate(e.to_string()))?;
+    stopped.start_processing().map_err(|error| {
+        let message = error.to_string();
+        instance.deactivate(error.into_stopped_processor());
+        HostError::Activate(message)
+    })
 }
 
 fn entry_error(path: &Path, error: PluginEntryError) -> HostError {
