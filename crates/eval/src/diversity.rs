@@ -29,38 +29,52 @@ pub fn vendi(rows: &[Vec<f32>]) -> f64 {
     h.exp()
 }
 
-/// Half the width of a 95% interval of [`vendi`] over sequences like `rows`: 1.96 jackknife
-/// standard errors, each row (a song) left out in turn and the score taken over the rest at
-/// N − 1. A bootstrap would draw songs twice, and a duplicated sequence lowers the score by
-/// itself; leaving one out never duplicates. None for fewer than two rows.
-pub fn vendi_ci95(rows: &[Vec<f32>]) -> Option<f64> {
-    jackknife_ci95(rows.len(), |song| vendi(&without(rows, song)))
+/// A Vendi score with what its intervals come from: the score with each song left out in
+/// turn (a jackknife: a bootstrap would draw songs twice, and a duplicated sequence lowers
+/// the score by itself; leaving one out never duplicates). Computed once per system, it
+/// serves the system's own interval and every paired comparison.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VendiJackknife {
+    pub score: f64,
+    left_out: Vec<f64>,
 }
 
-/// `vendi(a) − vendi(b)` for two systems' takes of the same songs (row `i` of each is song
-/// `i`), with the half width of its 95% jackknife interval: the same song left out of both,
-/// so what the songs share cancels, as in a paired test. None for unequal or fewer than two.
-pub fn vendi_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> Option<(f64, f64)> {
-    if a.len() != b.len() {
-        return None;
+impl VendiJackknife {
+    /// Over `rows`, one song each; each left-out score is taken at N − 1.
+    pub fn of(rows: &[Vec<f32>]) -> VendiJackknife {
+        let without = |song: usize| -> Vec<Vec<f32>> {
+            rows.iter().enumerate().filter(|&(i, _)| i != song).map(|(_, r)| r.clone()).collect()
+        };
+        VendiJackknife { score: vendi(rows), left_out: (0..rows.len()).map(|song| vendi(&without(song))).collect() }
     }
-    let ci95 = jackknife_ci95(a.len(), |song| vendi(&without(a, song)) - vendi(&without(b, song)))?;
-    Some((vendi(a) - vendi(b), ci95))
+
+    /// Half the width of the score's 95% interval: 1.96 jackknife standard errors. None for
+    /// fewer than two songs.
+    pub fn ci95(&self) -> Option<f64> {
+        jackknife_ci95(&self.left_out)
+    }
+
+    /// `self − other` for two systems' takes of the same songs (in the same order), with the
+    /// half width of its 95% interval: the same song left out of both, so what the songs
+    /// share cancels, as in a paired test. None for unequal or fewer than two songs.
+    pub fn minus(&self, other: &VendiJackknife) -> Option<(f64, f64)> {
+        if self.left_out.len() != other.left_out.len() {
+            return None;
+        }
+        let differences: Vec<f64> = self.left_out.iter().zip(&other.left_out).map(|(a, b)| a - b).collect();
+        Some((self.score - other.score, jackknife_ci95(&differences)?))
+    }
 }
 
-/// 1.96 jackknife standard errors of a statistic of `n` songs, given it with each song left out.
-fn jackknife_ci95(n: usize, left_out: impl Fn(usize) -> f64) -> Option<f64> {
+/// 1.96 jackknife standard errors of a statistic, given its values with each song left out.
+fn jackknife_ci95(left_out: &[f64]) -> Option<f64> {
+    let n = left_out.len();
     if n < 2 {
         return None;
     }
-    let values: Vec<f64> = (0..n).map(left_out).collect();
-    let mean = values.iter().sum::<f64>() / n as f64;
-    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() * (n - 1) as f64 / n as f64;
+    let mean = left_out.iter().sum::<f64>() / n as f64;
+    let variance = left_out.iter().map(|v| (v - mean).powi(2)).sum::<f64>() * (n - 1) as f64 / n as f64;
     Some(1.96 * variance.sqrt())
-}
-
-fn without(rows: &[Vec<f32>], song: usize) -> Vec<Vec<f32>> {
-    rows.iter().enumerate().filter(|&(i, _)| i != song).map(|(_, r)| r.clone()).collect()
 }
 
 /// What chords a system uses, counted per frame (ON and HOLD alike, silence left out).
@@ -120,11 +134,12 @@ mod tests {
 
     #[test]
     fn the_vendi_interval_is_zero_for_alike_sequences_and_narrows_with_more_songs() {
-        assert_eq!(vendi_ci95(&[vec![1.0, 0.0]]), None);
-        assert!(vendi_ci95(&vec![vec![0.6f32, 0.8]; 10]).unwrap() < 1e-9);
+        let ci95 = |rows: &[Vec<f32>]| VendiJackknife::of(rows).ci95();
+        assert_eq!(ci95(&[vec![1.0, 0.0]]), None);
+        assert!(ci95(&vec![vec![0.6f32, 0.8]; 10]).unwrap() < 1e-9);
         // The interval holds the score's spread between independent draws and shrinks as
         // songs are added.
-        let (few, many) = (vendi_ci95(&songs(20, 0)).unwrap(), vendi_ci95(&songs(200, 0)).unwrap());
+        let (few, many) = (ci95(&songs(20, 0)).unwrap(), ci95(&songs(200, 0)).unwrap());
         assert!(few > 0.0 && many < few, "{few} {many}");
         assert!((vendi(&songs(200, 0)) - vendi(&songs(200, 3))).abs() < 2.0 * many, "{many}");
     }
@@ -134,13 +149,14 @@ mod tests {
         // b plays a's takes, except that every fifth song repeats song 1.
         let a = songs(40, 0);
         let b: Vec<Vec<f32>> = a.iter().enumerate().map(|(i, r)| if i % 5 == 0 { &a[1] } else { r }.clone()).collect();
-        let (difference, ci95) = vendi_difference(&a, &b).unwrap();
+        let (ja, jb) = (VendiJackknife::of(&a), VendiJackknife::of(&b));
+        let (difference, ci95) = ja.minus(&jb).unwrap();
         assert!((difference - (vendi(&a) - vendi(&b))).abs() < 1e-12);
         assert!(difference > 0.0, "repeats make b less varied");
-        let apart = vendi_ci95(&a).unwrap().hypot(vendi_ci95(&b).unwrap());
+        let apart = ja.ci95().unwrap().hypot(jb.ci95().unwrap());
         assert!(ci95 < apart, "what the songs share cancels: {ci95} against {apart}");
-        assert_eq!(vendi_difference(&a, &b[1..]), None);
-        assert_eq!(vendi_difference(&a, &a).unwrap(), (0.0, 0.0));
+        assert_eq!(ja.minus(&VendiJackknife::of(&b[1..])), None);
+        assert_eq!(ja.minus(&ja).unwrap(), (0.0, 0.0));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use crate::adaptation::{JUMP_BEAT, JUMP_SEMITONES, jumped};
 use crate::checkpoints::{Checkpoint, load_policies, shipped_policies, unique_name};
 use crate::coadaptation::{CoAdaptation, MelodyAgent, duet};
+use crate::diversity::VendiJackknife;
 use crate::render::{Played, Render, Synth};
 use crate::report::{Protocol, Report, SystemRow, Takes};
 use crate::runner::{accompany_all, melody_seed};
@@ -177,18 +178,18 @@ pub fn run(settings: Settings, songs: Songs, runtime: &Path) -> anyhow::Result<R
     let mut systems = Vec::new();
     let mut songs = Vec::new();
     let mut played = Vec::new();
-    let mut embedded = Vec::new();
+    let mut vendi_scores = Vec::new();
     let reference = if with_ground_truth {
         let chords: Vec<&[Token]> = takes.iter().map(|t| t.chords.as_slice()).collect();
         let truth_jumped: Vec<FrameTracks> = takes.iter().map(|t| jumped(t, JUMP_BEAT, JUMP_SEMITONES, true)).collect();
-        let embeddings = embed(&chords)?;
+        let vendi = VendiJackknife::of(&embed(&chords)?);
         let row = SystemRow::score(
             "Ground truth",
-            &Takes { plain: &takes, jumped: &truth_jumped, embeddings: &embeddings },
+            &Takes { plain: &takes, jumped: &truth_jumped, vendi: &vendi },
             None,
             JUMP_BEAT,
         );
-        embedded.push(("Ground truth".to_string(), embeddings));
+        vendi_scores.push(("Ground truth".to_string(), vendi));
         let reference = row.rhythm.clone();
         songs.extend(per_song::rows("Ground truth", &ids, &takes));
         played.push(Played { system: "Ground truth".into(), takes: takes.clone() });
@@ -204,12 +205,12 @@ pub fn run(settings: Settings, songs: Songs, runtime: &Path) -> anyhow::Result<R
         let plain: Vec<FrameTracks> = takes.iter().zip(plain).map(|(t, c)| pair(&t.melody, c)).collect();
         let moved: Vec<FrameTracks> = melodies[takes.len()..].iter().zip(moved).map(|(m, c)| pair(m, c)).collect();
         let chords: Vec<&[Token]> = plain.iter().map(|t| t.chords.as_slice()).collect();
-        let embeddings = embed(&chords)?;
-        let takes = Takes { plain: &plain, jumped: &moved, embeddings: &embeddings };
+        let vendi = VendiJackknife::of(&embed(&chords)?);
+        let takes = Takes { plain: &plain, jumped: &moved, vendi: &vendi };
         songs.extend(per_song::rows(name, &ids, takes.plain));
         let row = SystemRow::score(name, &takes, reference.as_ref(), JUMP_BEAT);
         played.push(Played { system: name.into(), takes: plain });
-        embedded.push((name.to_string(), embeddings));
+        vendi_scores.push((name.to_string(), vendi));
         Ok(row)
     };
     if let Some(teacher) = settings.teacher {
@@ -254,7 +255,7 @@ pub fn run(settings: Settings, songs: Songs, runtime: &Path) -> anyhow::Result<R
         seconds: started.elapsed().as_secs_f64(),
         systems,
         paired: paired::harmony_differences(&songs, settings.seed),
-        paired_vendi: paired::vendi_differences(&embedded),
+        paired_vendi: paired::vendi_differences(&vendi_scores),
     };
     let out = settings.out.unwrap_or_else(|| root.join("target/comper/eval"));
     std::fs::create_dir_all(&out)?;

@@ -3,7 +3,7 @@
 //! separate intervals side by side, and what says whether one model beats another. Vendi is a
 //! score of a whole set of takes, so its differences get a paired jackknife instead.
 
-use crate::diversity::vendi_difference;
+use crate::diversity::VendiJackknife;
 use crate::per_song::SongRow;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -86,11 +86,11 @@ impl VendiDifference {
 
 /// Every pair of `systems` (name, then the chord embedding of its take of each song, in the
 /// same song order for all), compared on the Vendi score.
-pub fn vendi_differences(systems: &[(String, Vec<Vec<f32>>)]) -> Vec<VendiDifference> {
+pub fn vendi_differences(systems: &[(String, VendiJackknife)]) -> Vec<VendiDifference> {
     let mut pairs = Vec::new();
-    for (i, (a, rows_a)) in systems.iter().enumerate() {
-        for (b, rows_b) in &systems[i + 1..] {
-            if let Some((difference, ci95)) = vendi_difference(rows_a, rows_b) {
+    for (i, (a, vendi_a)) in systems.iter().enumerate() {
+        for (b, vendi_b) in &systems[i + 1..] {
+            if let Some((difference, ci95)) = vendi_a.minus(vendi_b) {
                 pairs.push(VendiDifference { a: a.clone(), b: b.clone(), difference, ci95 });
             }
         }
@@ -161,7 +161,8 @@ mod tests {
     fn vendi_is_compared_for_every_pair_in_order() {
         let spread: Vec<Vec<f32>> = (0..12).map(|i| vec![(i as f32).cos(), (i as f32).sin()]).collect();
         let alike = vec![vec![1.0f32, 0.0]; 12];
-        let systems = vec![("A".to_string(), spread.clone()), ("B".into(), alike), ("C".into(), spread)];
+        let of = VendiJackknife::of;
+        let systems = vec![("A".to_string(), of(&spread)), ("B".into(), of(&alike)), ("C".into(), of(&spread))];
         let pairs = vendi_differences(&systems);
         let names: Vec<(&str, &str)> = pairs.iter().map(|p| (p.a.as_str(), p.b.as_str())).collect();
         assert_eq!(names, [("A", "B"), ("A", "C"), ("B", "C")]);

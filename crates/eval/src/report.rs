@@ -3,7 +3,7 @@
 
 use crate::adaptation::{Adaptation, adaptation};
 use crate::coadaptation::CoAdaptation;
-use crate::diversity::{ChordUse, chord_use, vendi, vendi_ci95};
+use crate::diversity::{ChordUse, VendiJackknife, chord_use};
 use crate::harmony::{Harmony, harmony};
 use crate::paired::{PairedDifference, VendiDifference};
 use crate::rhythm::{Rhythm, emd, rhythm};
@@ -18,8 +18,8 @@ pub struct Takes<'a> {
     pub plain: &'a [FrameTracks],
     /// Against the melodies with the tritone jump.
     pub jumped: &'a [FrameTracks],
-    /// The contrastive chord embedding of each plain take's chord track.
-    pub embeddings: &'a [Vec<f32>],
+    /// The Vendi score of the plain takes' chord tracks (their contrastive embeddings).
+    pub vendi: &'a VendiJackknife,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,8 +54,8 @@ impl SystemRow {
             model: None,
             version: None,
             harmony: harmony(takes.plain),
-            vendi: vendi(takes.embeddings),
-            vendi_ci95: vendi_ci95(takes.embeddings),
+            vendi: takes.vendi.score,
+            vendi_ci95: takes.vendi.ci95(),
             chords: chord_use(takes.plain),
             sync_emd: reference.map(|r| emd(&rhythm.onset_intervals, &r.onset_intervals)),
             rhythm,
