@@ -12,10 +12,10 @@ use crate::token::{Token, sounding_pitch};
 /// The major scale's degrees, in semitones from the tonic.
 pub const MAJOR_SCALE: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
 
-/// Major keys by tonic pitch class, named with the fewest accidentals (F# rather than G♭),
-/// and the accidentals of each signature.
+/// Major keys by tonic pitch class, named with the fewest accidentals (F# rather than G♭).
 const TONICS: [&str; 12] = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
-const ACCIDENTALS: [u8; 12] = [0, 5, 2, 3, 4, 1, 6, 1, 4, 3, 2, 5];
+/// The signature of each, in fifths: sharps above zero, flats below.
+const FIFTHS: [i8; 12] = [0, -5, 2, -3, 4, -1, 6, 1, -4, 3, -2, 5];
 
 /// The relative minor of each major key, by the major tonic's pitch class.
 const RELATIVE_MINORS: [&str; 12] = ["A", "Bb", "B", "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#"];
@@ -54,7 +54,8 @@ impl Spelling {
         let mut counts = [0usize; 12];
         pitches.into_iter().for_each(|p| counts[usize::from(p.index())] += 1);
         let held = |tonic: u8| MAJOR_SCALE.iter().map(|d| counts[usize::from((tonic + d) % 12)]).sum::<usize>();
-        let tonic = (0..12u8).max_by_key(|&t| (held(t), std::cmp::Reverse(ACCIDENTALS[usize::from(t)]))).unwrap_or(0);
+        let tonic =
+            (0..12u8).max_by_key(|&t| (held(t), std::cmp::Reverse(FIFTHS[usize::from(t)].unsigned_abs()))).unwrap_or(0);
         Spelling::major(PitchClass::new(i32::from(tonic)))
     }
 
@@ -86,9 +87,7 @@ impl Spelling {
             11 => format!("{}b", LETTERS[letter]),
             // A double sharp or flat reads worse than the plain name the key's signature
             // leans to (a chord far from the key: A in D♭ major).
-            _ if TONICS[usize::from(self.tonic.index())].ends_with('b') || self.tonic.index() == 5 => {
-                FLAT_NAMES[usize::from(pitch.index())].to_string()
-            }
+            _ if FIFTHS[usize::from(self.tonic.index())] < 0 => FLAT_NAMES[usize::from(pitch.index())].to_string(),
             _ => pitch.name().to_string(),
         }
     }
