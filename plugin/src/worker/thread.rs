@@ -249,9 +249,9 @@ impl Loop {
             };
             let result = match message {
                 ToWorker::Start { session, first_frame_in_bar } => {
-                    (self.session, self.first_frame_in_bar) = (Some(session), first_frame_in_bar);
-                    self.status.update_timeline(|t| t.start(session));
-                    engine.start(self.params.seed.value() as u64, first_frame_in_bar)
+                    let started = engine.start(self.params.seed.value() as u64, first_frame_in_bar);
+                    self.follow_start(session, first_frame_in_bar);
+                    started
                 }
                 ToWorker::Frame { session, frame, chord, melody, by_note } if Some(session) == self.session => {
                     if frame != engine.next_frame() {
@@ -313,15 +313,18 @@ impl Loop {
         }
     }
 
+    /// The audio thread started `session`: the worker and the window's timeline follow it.
+    fn follow_start(&mut self, session: u32, first_frame_in_bar: u32) {
+        (self.session, self.first_frame_in_bar) = (Some(session), first_frame_in_bar);
+        self.status.update_timeline(|t| t.start(session));
+    }
+
     /// Keep the take of a session played while no model is loaded, so the model can take it
     /// over when it comes (see [`hand_over`](Self::hand_over)).
     fn follow_without_model(&mut self, message: ToWorker) {
         self.orphaned = true;
         match message {
-            ToWorker::Start { session, first_frame_in_bar } => {
-                (self.session, self.first_frame_in_bar) = (Some(session), first_frame_in_bar);
-                self.status.update_timeline(|t| t.start(session));
-            }
+            ToWorker::Start { session, first_frame_in_bar } => self.follow_start(session, first_frame_in_bar),
             ToWorker::Frame { session, frame, chord, melody, by_note } if Some(session) == self.session => {
                 self.status.update_timeline(|t| t.record(frame, chord, melody, by_note));
             }
