@@ -7,7 +7,7 @@
 //! it; `cargo xtask eval --ab-results` sums sessions up. The window hides the models until
 //! the reveal.
 
-use crate::worker::Timeline;
+use crate::link::Timeline;
 use comper_music::listening::{ListeningEntry, Preference, TakeMetrics};
 use comper_music::metrics::{FRAMES_PER_BAR, Tally, changes_per_bar, distinct_chords};
 use comper_music::spelling::Spelling;

@@ -1,8 +1,8 @@
 //! Capture: the last bars of the take (melody and chords, chord names as markers) saved as a
 //! MIDI file the musician drops into the arrangement. Runs on the window's thread.
 
+use crate::link::Status;
 use crate::params::ComperParams;
-use crate::worker::Status;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -38,8 +38,8 @@ pub fn save(status: &Status, params: &ComperParams, bars: u32, folder: &Path) ->
 
 #[cfg(test)]
 mod tests {
+    use crate::link::Timeline;
     use crate::realtime::test_rig::{FRAME, Rig};
-    use crate::worker::Timeline;
     use comper_music::Voicing;
     use comper_music::take::{CHORD_CHANNEL, TICKS_PER_BEAT};
     use midly::{MidiMessage, Smf, TrackEventKind};

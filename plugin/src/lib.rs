@@ -5,27 +5,30 @@
 //! - [`params`]: parameters and the persisted model choice;
 //! - [`realtime`]: the audio thread's scheduler (frames, melody, chords on exact samples);
 //! - [`worker`]: the inference thread (model loading, planning);
+//! - [`link`]: what those two share (messages, queue ends, the published status and take);
 //! - [`resources`]: where the bundled runtime and models are;
 //! - [`editor`]: the window; [`capture`]: the take as a MIDI file.
 
 pub mod blind;
 pub mod capture;
 pub mod editor;
+pub mod link;
 pub mod params;
 pub mod realtime;
 pub mod resources;
 pub mod worker;
 
+use link::{Status, WorkerLink};
 use nice_plug::midi::{Channel, Key, VoiceID};
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState};
 use params::ComperParams;
-use realtime::{BlockInfo, MelodyThru, NoteSink, Render, RenderPace, Scheduler, WorkerLink};
+use realtime::{BlockInfo, MelodyThru, NoteSink, Render, RenderPace, Scheduler};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
-use worker::{Status, Worker};
+use worker::Worker;
 
 pub struct Comper {
     params: Arc<ComperParams>,

@@ -4,7 +4,7 @@
 //!
 //! `cargo xtask bench` (provisions the runtime and the bundles, then runs this).
 
-use comper::realtime::ChordTable;
+use comper::link::ChordTable;
 use comper_host::{Block, ClapHost, HostConfig, NoteEvent, NoteKind, PluginHost, TransportInfo};
 use comper_inference::card::policy_folders;
 use comper_inference::{

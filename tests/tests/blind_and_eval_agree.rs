@@ -2,7 +2,7 @@
 //! evaluation reports the same measures. For the same take they must be the same numbers.
 
 use comper::blind::{BlindSession, Label};
-use comper::worker::Timeline;
+use comper::link::Timeline;
 use comper_eval::diversity::chord_use;
 use comper_eval::harmony::harmony;
 use comper_eval::rhythm::rhythm;

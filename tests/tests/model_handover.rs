@@ -4,8 +4,9 @@
 //! (`plugin/src/editor/status_panel.rs` tests that it does), and the model it had plays on.
 //! Drives the plugin's worker directly, with the real ONNX Runtime and the shipped models.
 
+use comper::link::{FromWorker, Status, ToWorker, WorkerLink};
 use comper::params::ComperParams;
-use comper::worker::{FromWorker, Status, ToWorker, Worker};
+use comper::worker::Worker;
 use comper_music::Token;
 use comper_tests::hostile_model_folders;
 use std::path::PathBuf;
@@ -43,7 +44,7 @@ fn a_model_chosen_mid_song_plans_on_from_the_current_frame() {
             .push(ToWorker::Frame { session: 1, frame, chord: Token::SILENCE, melody, by_note: false })
             .unwrap();
     }
-    let planned_to = |link: &mut comper::realtime::WorkerLink, seen: &mut Vec<FromWorker>| {
+    let planned_to = |link: &mut WorkerLink, seen: &mut Vec<FromWorker>| {
         while let Ok(message) = link.from_worker.pop() {
             seen.push(message);
         }
@@ -99,7 +100,7 @@ fn reports_lost_while_the_worker_stalled_start_the_take_over_once() {
         by_note: false,
     };
     let mut heard = Vec::new();
-    let mut drain = |link: &mut comper::realtime::WorkerLink| {
+    let mut drain = |link: &mut WorkerLink| {
         while let Ok(message) = link.from_worker.pop() {
             heard.push(message);
         }

@@ -57,7 +57,7 @@ pub fn environment(library: &Path) -> Result<&'static Environment, InferenceErro
 }
 
 /// The largest model file Comper loads (the shipped policies are under 4 MB).
-const MODEL_BYTES: u64 = 256 << 20;
+pub const MODEL_BYTES: u64 = 256 << 20;
 
 /// A session on `model` with one intra-op and one inter-op thread: Comper runs one session
 /// per worker thread, and more threads per session only contend for the same cores. The

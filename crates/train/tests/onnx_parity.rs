@@ -9,7 +9,7 @@ use comper_music::Token;
 use comper_train::export::card::{CardText, chord_encoder_card, policy_card};
 use comper_train::export::chord_encoder::chord_encoder_onnx;
 use comper_train::export::graph::{Dim, GraphBuilder, int_attr, ints_attr};
-use comper_train::export::policy::policy_step_onnx;
+use comper_train::export::policy::{policy_from_step_onnx, policy_step_onnx};
 use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::policy::PolicyConfig;
 use onnx_protobuf::tensor_proto::DataType;
@@ -63,6 +63,23 @@ fn onnx_runtime_steps_match_burn_full_sequence_logits() {
         }
     }
     assert!(worst < 1e-4, "max |burn − onnx| = {worst}");
+}
+
+#[test]
+fn a_step_model_reads_back_into_the_policy_that_wrote_it() {
+    let device = Device::flex();
+    device.seed(5);
+    let config = PolicyConfig { embedding: 24, hidden: 40, layers: 2, ..PolicyConfig::default() };
+    let policy = config.init(&device);
+    let io = card(&config).io;
+    let bytes = policy_step_onnx(&policy, &config, &io);
+    let read = policy_from_step_onnx(&bytes, &config, &device).unwrap();
+    assert_eq!(policy_step_onnx(&read, &config, &io), bytes, "every weight comes back bit for bit");
+
+    let other = PolicyConfig { hidden: 48, ..config.clone() };
+    let refused = policy_from_step_onnx(&bytes, &other, &device).err().unwrap();
+    assert!(refused.contains("is not float"), "a card that disagrees with the weights is refused: {refused}");
+    assert!(policy_from_step_onnx(b"not a model", &config, &device).is_err());
 }
 
 #[test]

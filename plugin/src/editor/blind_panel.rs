@@ -4,8 +4,8 @@
 
 use crate::blind::{BlindSession, Label};
 use crate::capture;
+use crate::link::{Status, Timeline};
 use crate::params::ComperParams;
-use crate::worker::{Status, Timeline};
 use comper_music::listening::Preference;
 use egui::{RichText, Ui};
 use std::path::PathBuf;

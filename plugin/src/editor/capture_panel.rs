@@ -1,8 +1,8 @@
 //! The capture controls: how many bars, where to, and what happened.
 
 use crate::capture;
+use crate::link::{Status, Timeline};
 use crate::params::ComperParams;
-use crate::worker::{Status, Timeline};
 use egui::{RichText, Ui};
 use std::path::PathBuf;
 

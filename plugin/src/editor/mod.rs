@@ -11,8 +11,8 @@ mod palette;
 mod status_panel;
 mod timeline_view;
 
+use crate::link::Status;
 use crate::params::ComperParams;
-use crate::worker::Status;
 use blind_panel::BlindPanel;
 use capture_panel::CapturePanel;
 use model_picker::ModelPicker;

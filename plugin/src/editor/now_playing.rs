@@ -2,7 +2,7 @@
 //! hears, and the count-in while Comper listens.
 
 use super::palette;
-use crate::worker::Timeline;
+use crate::link::Timeline;
 use egui::{RichText, Ui};
 
 pub fn show(ui: &mut Ui, timeline: &Timeline) {

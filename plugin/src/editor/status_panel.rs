@@ -2,7 +2,7 @@
 //! was found (and what to do if not), how fast the policy answers, and how the take sounds.
 
 use super::palette;
-use crate::worker::{Status, Timeline};
+use crate::link::{Status, Timeline};
 use egui::{RichText, Ui};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! chord that changed because of the note played with it.
 
 use super::palette;
-use crate::worker::Timeline;
+use crate::link::Timeline;
 use comper_music::spans::chord_spans;
 use comper_music::token::{sounding_chord, sounding_pitch};
 use comper_music::{FRAMES_PER_BEAT, Token};

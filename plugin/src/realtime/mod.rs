@@ -1,6 +1,7 @@
 //! The audio thread: transport → 16th-note frames, the live melody → frame tokens, and the
 //! planned chords → notes on exact samples. Fixed-size state only: no allocation, lock,
-//! I/O or inference here, and no waiting except in a render (see [`Render`]).
+//! I/O or inference here, and no waiting except in a render (see [`Render`]). Talks to the
+//! worker only through [`crate::link`].
 
 mod block_info;
 mod chord_notes;
@@ -15,10 +16,9 @@ mod scheduler;
 pub use block_info::BlockInfo;
 pub use chord_notes::{NoteSink, Touch};
 pub use melody_thru::MelodyThru;
-pub use pace::{RENDER_LEAD, RenderPace};
-pub use plan::ChordTable;
+pub use pace::RenderPace;
 pub use rhythm::Rhythm;
-pub use scheduler::{IDLE_BEATS, Render, STALL_LIMIT, Scheduler, Settings, WorkerLink};
+pub use scheduler::{IDLE_BEATS, Render, Scheduler, Settings};
 
 #[cfg(test)]
 mod scheduler_fuzz;

@@ -9,11 +9,9 @@
 //! half of it, so even a live host that buffers deeply never hears a dropout from Comper.
 
 use super::scheduler::Render;
+use crate::link::RENDER_LEAD;
 use std::time::{Duration, Instant};
 
-/// A lead above this is a render, not a live host's buffering (the deepest live buffers,
-/// such as a DAW's anticipative processing, stay well below it).
-pub const RENDER_LEAD: Duration = Duration::from_secs(1);
 /// No single block counts for more than this (a host value of absurd length or rate).
 const LONGEST_BLOCK: f64 = 10.0;
 

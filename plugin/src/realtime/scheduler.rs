@@ -19,14 +19,13 @@ use super::block_info::{BlockInfo, playable_tempo};
 use super::chord_notes::{ChordNotes, NoteSink, Touch};
 use super::clock::{BlockClock, next_beat_frame, next_frame};
 use super::melody::MelodyQuantizer;
-use super::plan::{ChordTable, PlanRing};
+use super::plan::PlanRing;
 use super::rhythm::FRAMES_PER_BAR;
-use crate::worker::{FromWorker, Status, ToWorker};
+use crate::link::{ChordTable, FromWorker, Rendering, STALL_LIMIT, Status, ToWorker, WorkerLink};
 use comper_music::token::sounding_chord;
 use comper_music::{ChordId, FRAMES_PER_BEAT, Token, TokenKind};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use rtrb::{Consumer, Producer};
 use std::time::{Duration, Instant};
 
 /// Beats without melody after which a free-running session ends.
@@ -37,10 +36,6 @@ const DEFAULT_TEMPO: f64 = 120.0;
 const JUMP_TOLERANCE_BEATS: f64 = 1.0 / 64.0;
 /// The most a humanized strike's velocity moves (±25% at full humanize).
 const HUMANIZE_RANGE: f32 = 0.25;
-/// How long a render waits for a worker that answers nothing (no plan, no model) before it
-/// goes on without it; it waits again once the worker answers. This bounds what a stuck
-/// worker costs a bounce: the chords it did not plan, and this much time.
-pub const STALL_LIMIT: Duration = Duration::from_secs(10);
 /// How long one look at the worker's queue sleeps while a render waits.
 const WAIT_STEP: Duration = Duration::from_micros(20);
 
@@ -56,6 +51,16 @@ pub enum Render {
     /// The host did not say so but runs ahead of the clock by twice this (see `pace`): wait
     /// as an offline render does, at most this long in the block.
     Ahead(Duration),
+}
+
+impl From<Render> for Rendering {
+    fn from(render: Render) -> Rendering {
+        match render {
+            Render::Live => Rendering::Live,
+            Render::Offline => Rendering::Flagged,
+            Render::Ahead(_) => Rendering::Detected,
+        }
+    }
 }
 
 /// The parameters the scheduler reads each block.
@@ -93,13 +98,6 @@ enum Chosen {
     Now(Token),
     /// By the frame's note, from the worker's table.
     ByTheNote(ChordTable),
-}
-
-/// The audio thread's ends of the worker's queues.
-pub struct WorkerLink {
-    pub to_worker: Producer<ToWorker>,
-    pub from_worker: Consumer<FromWorker>,
-    pub status: std::sync::Arc<Status>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,7 +209,7 @@ impl Scheduler {
         link: &mut WorkerLink,
     ) {
         self.notes.retry_unsent(sink);
-        link.status.set_rendering(info.render);
+        link.status.set_rendering(info.render.into());
         self.wait_budget = match info.render {
             Render::Live => Duration::ZERO,
             Render::Offline => STALL_LIMIT,

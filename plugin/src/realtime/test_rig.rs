@@ -2,8 +2,8 @@
 //! scripted plan, and a recorder of the notes the audio thread sends.
 
 use super::chord_notes::tests::Recorder;
-use super::{BlockInfo, ChordTable, Render, Scheduler, Settings, Touch, WorkerLink};
-use crate::worker::{FromWorker, Status, ToWorker};
+use super::{BlockInfo, Render, Scheduler, Settings, Touch};
+use crate::link::{ChordTable, FromWorker, Status, ToWorker, WorkerLink};
 use comper_inference::PlannedChord;
 use comper_music::{ChordId, Token, TokenKind};
 use rtrb::{Consumer, Producer, RingBuffer};

@@ -1,10 +1,10 @@
 //! The worker thread's loop and its model loading.
 
 use super::latency::Timed;
-use super::messages::{FROM_WORKER_CAPACITY, FromWorker, TO_WORKER_CAPACITY, ToWorker};
-use super::status::{Rendering, Status};
+use crate::link::{
+    ChordTable, FROM_WORKER_CAPACITY, FromWorker, Rendering, Status, TO_WORKER_CAPACITY, ToWorker, WorkerLink,
+};
 use crate::params::ComperParams;
-use crate::realtime::{ChordTable, WorkerLink};
 use crate::resources;
 use comper_inference::{InferenceError, ModelCard, OnnxPolicy, PlannedChord, Planner, environment, find_library};
 use comper_music::Part;

@@ -13,6 +13,7 @@ use comper_music::{FrameTracks, Part};
 use comper_train::checkpoint;
 use comper_train::data::SplitFrames;
 use comper_train::device::{device_name, training_device};
+use comper_train::export::policy::policy_from_model_folder;
 use comper_train::models::chord_discriminator::ChordDiscriminatorConfig;
 use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::discriminative::DiscriminativeConfig;
@@ -83,7 +84,6 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
 
     let device = training_device();
     let inner = device.clone().inner();
-    let (policy_config, policy_dir): (PolicyConfig, _) = trained(&runs.join(policy_run), policy_run)?;
     let (teacher_config, teacher_dir): (TeacherConfig, _) = trained(&runs.join(teacher_run), teacher_run)?;
     let (contrastive_config, contrastive_dir): (ContrastiveConfig, _) =
         trained(&runs.join("contrastive"), "contrastive")?;
@@ -93,7 +93,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         contrastive: checkpoint::load_weights(&contrastive_dir, contrastive_config.init(&inner))?,
         discriminative: checkpoint::load_weights(&pair_dir, pair_config.init(&inner))?,
     };
-    let policy = checkpoint::load_weights(&policy_dir, policy_config.init(&device))?;
+    let (policy_config, policy) = match &args.from {
+        Some(folder) => policy_from_model_folder(folder, part, &device).map_err(anyhow::Error::msg)?,
+        None => {
+            let (config, dir): (PolicyConfig, _) = trained(&runs.join(policy_run), policy_run)?;
+            let policy = checkpoint::load_weights(&dir, config.init(&device))?;
+            (config, policy)
+        }
+    };
     let updates = args.steps.unwrap_or(UPDATES);
     let settings = RlSettings {
         part,

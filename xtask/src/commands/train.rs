@@ -113,6 +113,10 @@ pub struct TrainArgs {
     /// Stop (with a checkpoint) after this step; run again to continue.
     #[arg(long)]
     pub(super) until: Option<u64>,
+    /// RL only: start from this model folder (card.json and model.onnx, e.g. models/online-mle)
+    /// instead of the latest checkpoint of the policy's training run.
+    #[arg(long)]
+    pub(super) from: Option<PathBuf>,
     /// RL only: weight of the KL to the offline teacher in the actor's loss [default: 0.05]
     #[arg(long)]
     pub(super) kl_loss: Option<f64>,

@@ -1,9 +1,11 @@
 //! A small builder over the ONNX protobuf messages (`onnx-protobuf`): named initializers
 //! (also straight from burn layers), nodes and typed inputs/outputs with symbolic batch and
-//! time axes.
+//! time axes; and [`Initializers`], which reads the weights of such a model back.
 
+use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
+use burn::tensor::TensorData;
 use onnx_protobuf::tensor_proto::DataType;
 use onnx_protobuf::tensor_shape_proto::{Dimension, dimension};
 use onnx_protobuf::type_proto::{self, Tensor as TensorType};
@@ -151,6 +153,40 @@ fn value_info(name: &str, elem: DataType, dims: &[Dim]) -> ValueInfoProto {
 /// The values of a float tensor, row-major.
 pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().convert::<f32>().try_to_vec::<f32>().expect("float parameters")
+}
+
+/// The float initializers of a model this builder wrote, by name: a shipped model's weights
+/// back in burn (post-training a model whose training checkpoint is gone).
+pub struct Initializers(std::collections::HashMap<String, TensorProto>);
+
+impl Initializers {
+    pub fn read(model: &[u8]) -> Result<Initializers, String> {
+        let model = ModelProto::parse_from_bytes(model).map_err(|e| format!("not an ONNX model: {e}"))?;
+        let graph = model.graph.into_option().ok_or("the ONNX model has no graph")?;
+        Ok(Initializers(graph.initializer.into_iter().map(|t| (t.name.clone(), t)).collect()))
+    }
+
+    /// The initializer `name`, which must be a float tensor of `shape`.
+    pub fn tensor<const D: usize>(&self, name: &str, shape: [usize; D], device: &Device) -> Result<Tensor<D>, String> {
+        let t = self.0.get(name).ok_or_else(|| format!("the model has no weight {name}"))?;
+        let dims: Vec<usize> = t.dims.iter().map(|&d| usize::try_from(d).unwrap_or(usize::MAX)).collect();
+        if t.data_type != DataType::FLOAT as i32
+            || dims != shape
+            || t.raw_data.len() != 4 * shape.iter().product::<usize>()
+        {
+            return Err(format!("weight {name} is not float {shape:?} (dims {dims:?}, {} bytes)", t.raw_data.len()));
+        }
+        let values: Vec<f32> =
+            t.raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        Ok(Tensor::from_data(TensorData::new(values, shape), device))
+    }
+
+    /// The linear layer `[inputs, outputs]` that [`linear`] wrote as `name`.
+    pub fn linear(&self, name: &str, [i, o]: [usize; 2], device: &Device) -> Result<Linear, String> {
+        let weight = Param::from_tensor(self.tensor(&format!("{name}.weight"), [i, o], device)?);
+        let bias = Some(Param::from_tensor(self.tensor(&format!("{name}.bias"), [o], device)?));
+        Ok(Linear { weight, bias })
+    }
 }
 
 /// Weight `[in, out]` and bias `[out]` of a linear layer as initializers.

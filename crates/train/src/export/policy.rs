@@ -3,14 +3,20 @@
 //! Inputs `token: int64[batch]`, `state: float[layers, batch, hidden]`; outputs
 //! `logits: float[batch, vocab]`, `new_state: float[layers, batch, hidden]` (names from
 //! [`StepIo`]). The graph mirrors [`GruPolicy::step`] op for op; the parity test holds them
-//! together.
+//! together. [`policy_from_step_onnx`] reads the weights back.
 
-use super::graph::{Dim, GraphBuilder, int_attr, linear, values};
-use crate::models::gru::GruLayer;
+use super::graph::{Dim, GraphBuilder, Initializers, int_attr, linear, values};
+use crate::models::gru::{Gru, GruLayer};
 use crate::models::policy::{GruPolicy, PolicyConfig};
+use burn::module::Param;
+use burn::nn::Embedding;
 use burn::prelude::*;
+use comper_inference::ModelCard;
 use comper_inference::card::StepIo;
+use comper_inference::runtime::MODEL_BYTES;
+use comper_music::Part;
 use onnx_protobuf::tensor_proto::DataType;
+use std::path::Path;
 
 /// One GRU layer's step: `h' = n + z * (h - n)` with PyTorch's gates.
 fn gru_step(g: &mut GraphBuilder, name: &str, layer: &GruLayer, x: &str, h: &str, split: &str) -> String {
@@ -61,6 +67,43 @@ pub fn policy_step_onnx(policy: &GruPolicy, config: &PolicyConfig, io: &StepIo) 
         &[Dim::Fixed(config.layers as i64), Dim::Batch, Dim::Fixed(hidden as i64)],
     );
     g.into_model_bytes("comper", "Comper online policy: one GRU step over the chord-first interleaved token stream")
+}
+
+/// The policy whose step graph [`policy_step_onnx`] wrote: a shipped model's weights, to
+/// post-train it when its training checkpoint is gone. `config` (from its card) gives every
+/// shape, and each weight must have it.
+pub fn policy_from_step_onnx(model: &[u8], config: &PolicyConfig, device: &Device) -> Result<GruPolicy, String> {
+    let weights = Initializers::read(model)?;
+    let (e, h) = (config.embedding, config.hidden);
+    let layer = |l: usize| {
+        let input = if l == 0 { e } else { h };
+        let ih = weights.linear(&format!("gru.{l}.ih"), [input, 3 * h], device)?;
+        Ok(GruLayer { ih, hh: weights.linear(&format!("gru.{l}.hh"), [h, 3 * h], device)? })
+    };
+    let table = weights.tensor("embedding.weight", [config.vocab, e], device)?;
+    Ok(GruPolicy {
+        embedding: Embedding { weight: Param::from_tensor(table) },
+        gru: Gru { layers: (0..config.layers).map(layer).collect::<Result<_, String>>()? },
+        head: weights.linear("head", [h, config.vocab], device)?,
+    })
+}
+
+/// The policy of a shipped model folder (`card.json` and `model.onnx`) that plays `part`, with
+/// the config its card gives: what post-training starts from when no checkpoint is at hand.
+pub fn policy_from_model_folder(
+    folder: &Path,
+    part: Part,
+    device: &Device,
+) -> Result<(PolicyConfig, GruPolicy), String> {
+    let card = ModelCard::load(&folder.join("card.json")).map_err(|e| e.to_string())?;
+    card.check_compatible().and_then(|()| card.check_plays(part)).map_err(|e| e.to_string())?;
+    let a = &card.architecture;
+    let config =
+        PolicyConfig { vocab: card.tokens.vocab_size, embedding: a.embedding, hidden: a.hidden, layers: a.layers };
+    let path = folder.join("model.onnx");
+    let model = comper_files::read_limited(&path, MODEL_BYTES).map_err(|e| format!("{}: {e}", path.display()))?;
+    let policy = policy_from_step_onnx(&model, &config, device).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((config, policy))
 }
 
 /// What trained a checkpoint: its record holds the policy alone, or the RL models.

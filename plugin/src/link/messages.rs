@@ -1,9 +1,13 @@
-//! What the audio thread and the inference worker tell each other. All `Copy`, sent
-//! through wait-free `rtrb` queues, so the audio thread never allocates or waits.
+//! What the audio thread and the inference worker tell each other, and the audio thread's
+//! ends of the queues. All `Copy`, sent through wait-free `rtrb` queues, so the audio thread
+//! never allocates or waits.
 
-use crate::realtime::ChordTable;
+use super::chord_table::ChordTable;
+use super::status::Status;
 use comper_inference::PlannedChord;
 use comper_music::Token;
+use rtrb::{Consumer, Producer};
+use std::sync::Arc;
 
 /// Audio thread → worker.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -39,3 +43,10 @@ pub enum FromWorker {
 /// Queue sizes: a plan is at most 32 frames, and a report goes out every frame.
 pub const TO_WORKER_CAPACITY: usize = 256;
 pub const FROM_WORKER_CAPACITY: usize = 1024;
+
+/// The audio thread's ends of the worker's queues.
+pub struct WorkerLink {
+    pub to_worker: Producer<ToWorker>,
+    pub from_worker: Consumer<FromWorker>,
+    pub status: Arc<Status>,
+}

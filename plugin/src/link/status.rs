@@ -3,10 +3,21 @@
 //! others share.
 
 use super::timeline::Timeline;
-use crate::realtime::{RENDER_LEAD, Render, STALL_LIMIT};
 use atomic_float::{AtomicF32, AtomicF64};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::time::Duration;
+
+// The audio thread's rules for renders (`realtime` applies them), here because the window
+// and the log state them.
+
+/// A host's lead over the wall clock above this is a render, not a live host's buffering
+/// (the deepest live buffers, such as a DAW's anticipative processing, stay well below it).
+pub const RENDER_LEAD: Duration = Duration::from_secs(1);
+/// How long a render waits for a worker that answers nothing (no plan, no model) before it
+/// goes on without it; it waits again once the worker answers. This bounds what a stuck
+/// worker costs a bounce: the chords it did not plan, and this much time.
+pub const STALL_LIMIT: Duration = Duration::from_secs(10);
 
 /// How the host runs the blocks, as the window and the log tell it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,14 +30,6 @@ pub enum Rendering {
 }
 
 impl Rendering {
-    fn of(render: Render) -> Rendering {
-        match render {
-            Render::Live => Rendering::Live,
-            Render::Offline => Rendering::Flagged,
-            Render::Ahead(_) => Rendering::Detected,
-        }
-    }
-
     /// What it means for the chords, in the musician's words (none while live).
     pub fn describe(self) -> Option<String> {
         match self {
@@ -112,8 +115,8 @@ impl Status {
     }
 
     /// Audio thread: how the host runs this block.
-    pub fn set_rendering(&self, render: Render) {
-        self.rendering.store(Rendering::of(render) as u8, Ordering::Relaxed);
+    pub fn set_rendering(&self, rendering: Rendering) {
+        self.rendering.store(rendering as u8, Ordering::Relaxed);
     }
 
     pub fn rendering(&self) -> Rendering {
