@@ -13,6 +13,7 @@ pub mod export;
 pub mod loss;
 pub mod metrics;
 pub mod models;
+pub mod recipes;
 pub mod rl;
 pub mod schedule;
 pub mod tasks;

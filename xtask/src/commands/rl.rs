@@ -19,21 +19,10 @@ use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::discriminative::DiscriminativeConfig;
 use comper_train::models::policy::PolicyConfig;
 use comper_train::models::teacher::TeacherConfig;
-use comper_train::rl::penalties::PenaltySettings;
-use comper_train::rl::schedule::DiscriminatorSchedule;
-use comper_train::rl::trainer::{Frozen, RewardWeights, RlModels, RlSettings, train_rl};
+use comper_train::recipes::silence_rate;
+use comper_train::rl::trainer::{Frozen, RlModels, RlSettings, train_rl};
 use serde::de::DeserializeOwned;
 use std::path::Path;
-
-/// RL updates, rollouts and window sized so one arm takes about 20 minutes on one CPU core
-/// (measured: 12 to 17 s per update on one thread). Measured against 32 rollouts of 128
-/// frames at the same cost: more, shorter rollouts (four PPO steps per update, and GAE
-/// reaching further back from the sequence reward) gave the harmony gain the longer ones
-/// did not (models/README.md).
-const UPDATES: u64 = 80;
-const ROLLOUTS: usize = 64;
-const MINIBATCH: usize = 16;
-const WINDOW: usize = 64;
 
 /// The config and latest checkpoint of a finished training run.
 pub(super) fn trained<C: DeserializeOwned>(run: &Path, model: &str) -> anyhow::Result<(C, std::path::PathBuf)> {
@@ -44,22 +33,6 @@ pub(super) fn trained<C: DeserializeOwned>(run: &Path, model: &str) -> anyhow::R
     anyhow::ensure!(info.model == model, "{} trained '{}', not '{model}'", run.display(), info.model);
     let dir = checkpoint::latest(run).with_context(|| format!("{} has no checkpoint", run.display()))?;
     Ok((serde_json::from_value(info.config)?, dir))
-}
-
-/// Share of frames where the partner sounds and `part` does not, over `songs`: the silence
-/// penalty's threshold (the paper's 4% is its own data's rate).
-fn silence_rate(songs: &[FrameTracks], part: Part) -> f64 {
-    let (mut silent, mut frames) = (0usize, 0usize);
-    for song in songs {
-        frames += song.len();
-        silent += song
-            .track(part.partner())
-            .iter()
-            .zip(song.track(part))
-            .filter(|(partner, own)| partner.is_sounding() && !own.is_sounding())
-            .count();
-    }
-    silent as f64 / frames.max(1) as f64
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
@@ -76,9 +49,17 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&out)?;
     let corpus = corpus::load_or_build(&args.data.clone().unwrap_or_else(paths::default_cache_dir))?;
     let frames = SplitFrames::from_corpus(&corpus);
-    let window = args.window.unwrap_or(WINDOW);
-    let seed = args.seed.unwrap_or(17);
     let threshold = silence_rate(&frames.train, part);
+    let mut settings = RlSettings::recipe(part, adversarial, threshold);
+    if let Some(updates) = args.steps {
+        settings = settings.with_updates(updates);
+    }
+    settings.rollouts = args.batch.unwrap_or(settings.rollouts);
+    settings.window = args.window.unwrap_or(settings.window);
+    settings.seed = args.seed.unwrap_or(settings.seed);
+    settings.actor_lr = args.lr.unwrap_or(settings.actor_lr);
+    settings.kl_loss = args.kl_loss.unwrap_or(settings.kl_loss);
+    let (window, seed) = (settings.window, settings.seed);
     let long_enough: Vec<FrameTracks> = frames.train.into_iter().filter(|s| s.len() >= window).collect();
     let sampler = WindowSampler::new(long_enough, window, Augment::TRAINING, seed);
 
@@ -100,37 +81,6 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             let policy = checkpoint::load_weights(&dir, config.init(&device))?;
             (config, policy)
         }
-    };
-    let updates = args.steps.unwrap_or(UPDATES);
-    let settings = RlSettings {
-        part,
-        updates,
-        rollouts: args.batch.unwrap_or(ROLLOUTS),
-        minibatch: MINIBATCH,
-        window,
-        actor_lr: args.lr.unwrap_or(1e-4),
-        critic_lr: 1e-3,
-        discriminator_lr: 1e-3,
-        warmup_updates: (updates / 10).max(1),
-        kl: 0.001,
-        // Measured: with the KL only in the reward the policy drifted from its teacher
-        // (0.02 of reward: entropy and harmony fell over 60 updates).
-        kl_loss: args.kl_loss.unwrap_or(0.05),
-        entropy: if adversarial { 0.01 } else { 0.0 },
-        clip: 0.2,
-        gae_lambda: 0.95,
-        temperature: 1.0,
-        adversarial,
-        schedule: DiscriminatorSchedule::scaled(updates),
-        // 4 passes: phase 1 then takes about as many discriminator steps as the paper's
-        // (15 updates × 4 minibatches × 4 = 240; the paper: 40 × 8 = 320).
-        discriminator_epochs: if adversarial { 4 } else { 1 },
-        label_smoothing: 0.1,
-        weights: RewardWeights::default(),
-        penalties: PenaltySettings { silence_threshold: threshold, ..PenaltySettings::default() },
-        grad_clip_norm: 1.0,
-        seed,
-        checkpoint_every: 5,
     };
     let info = RunInfo {
         model: "rl".into(),

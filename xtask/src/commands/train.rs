@@ -10,6 +10,7 @@ use comper_train::models::discriminative::DiscriminativeConfig;
 use comper_train::models::policy::PolicyConfig;
 use comper_train::models::teacher::TeacherConfig;
 use comper_train::models::transformer::TransformerConfig;
+use comper_train::recipes::Pretrained;
 use comper_train::tasks::contrastive::ContrastiveTask;
 use comper_train::tasks::discriminative::DiscriminativeTask;
 use comper_train::tasks::policy::PolicyTask;
@@ -57,28 +58,17 @@ impl Model {
         }
     }
 
-    /// Settings sized for the 2-core CPU (see the model card for their measured cost); the
-    /// policy trains 10 epochs (86 steps each) at batch 64, the batch the README's throughput
-    /// table picks. `None` for the RL arms, which `commands::rl` sizes.
-    fn default_settings(self) -> Option<TrainSettings> {
-        let (steps, batch_size, learning_rate) = match self {
-            Model::Policy => (860, 64, 2e-3),
-            Model::MelodyAgent => (160, 16, 2e-3),
-            Model::Transformer => (60, 8, 5e-4),
-            Model::Teacher | Model::MelodyTeacher => (400, 16, 2e-3),
-            Model::Contrastive => (200, 32, 1e-3),
-            Model::Discriminative => (200, 16, 1e-3),
+    /// The model's recipe, if it trains from scratch (the RL arms start from a trained one).
+    fn pretrained(self) -> Option<Pretrained> {
+        Some(match self {
+            Model::Policy => Pretrained::Policy,
+            Model::MelodyAgent => Pretrained::MelodyAgent,
+            Model::Transformer => Pretrained::Transformer,
+            Model::Teacher => Pretrained::Teacher,
+            Model::MelodyTeacher => Pretrained::MelodyTeacher,
+            Model::Contrastive => Pretrained::Contrastive,
+            Model::Discriminative => Pretrained::Discriminative,
             Model::Rl | Model::Gapt | Model::MelodyRl => return None,
-        };
-        Some(TrainSettings {
-            steps,
-            batch_size,
-            learning_rate,
-            warmup_steps: (steps / 20).max(1),
-            weight_decay: 0.01,
-            grad_clip_norm: 1.0,
-            seed: 17,
-            checkpoint_every: 25,
         })
     }
 }
@@ -123,14 +113,16 @@ pub struct TrainArgs {
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    let Some(mut settings) = args.model.default_settings() else {
+    let Some(recipe) = args.model.pretrained() else {
         return super::rl::run(args);
     };
-    settings.steps = args.steps.unwrap_or(settings.steps);
+    let mut settings = TrainSettings::recipe(recipe);
+    if let Some(steps) = args.steps {
+        settings = settings.with_steps(steps);
+    }
     settings.batch_size = args.batch.unwrap_or(settings.batch_size);
     settings.learning_rate = args.lr.unwrap_or(settings.learning_rate);
     settings.seed = args.seed.unwrap_or(settings.seed);
-    settings.warmup_steps = settings.warmup_steps.min(settings.steps / 2).max(1);
     let out = args.out.unwrap_or_else(|| paths::workspace_root().join("target/comper/runs").join(args.model.name()));
     if args.fresh {
         comper_train::checkpoint::clear_run(&out)?;
