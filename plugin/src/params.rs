@@ -1,11 +1,12 @@
 //! The plugin's parameters (host-automatable, stable ids) and its persisted model choice.
 
 use comper_inference::{ChordGrid, ReactSettings};
-use comper_music::{FRAMES_PER_BEAT, Voicing};
+use comper_music::spelling::Spelling;
+use comper_music::{FRAMES_PER_BEAT, PitchClass, Voicing};
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::realtime::{Rhythm, Settings, Touch};
 
@@ -34,6 +35,10 @@ pub struct ComperParams {
     /// Where the model may change the chord.
     #[id = "grid"]
     pub changes_on: EnumParam<ChangesOn>,
+    /// The key lock: 0 lets the model choose any chord, 1–12 keep new chords in the major
+    /// key on pitch class 0–11 and its relative minor ([`Spelling::holds`]).
+    #[id = "key"]
+    pub key: IntParam,
     #[id = "octave"]
     pub octave: IntParam,
     #[id = "bass"]
@@ -87,6 +92,14 @@ impl ChangesOn {
             ChangesOn::Beats => ChordGrid::Beats,
         }
     }
+}
+
+/// The `Key` parameter's value when no key is locked.
+const ANY_KEY: &str = "Any";
+
+/// The key the `Key` parameter's `value` locks, if any.
+fn locked_key(value: i32) -> Option<Spelling> {
+    (1..=12).contains(&value).then(|| Spelling::major(PitchClass::new(value - 1)))
 }
 
 /// A float parameter's value, or its default where the host sent something that is not a
@@ -152,6 +165,16 @@ impl Default for ComperParams {
                 .with_step_size(1.0)
                 .with_unit(" ms"),
             changes_on: EnumParam::new("Changes on", ChangesOn::Beats),
+            key: IntParam::new("Key", 0, IntRange::Linear { min: 0, max: 12 })
+                .with_value_to_string(Arc::new(|value| {
+                    locked_key(value).map_or_else(|| ANY_KEY.into(), Spelling::name)
+                }))
+                .with_string_to_value(Arc::new(|text| {
+                    if text.trim().eq_ignore_ascii_case(ANY_KEY) {
+                        return Some(0);
+                    }
+                    Spelling::parse(text).map(|key| i32::from(key.tonic().index()) + 1)
+                })),
             octave: IntParam::new("Octave", 4, IntRange::Linear { min: 1, max: 7 }),
             bass: BoolParam::new("Bass note", true),
             spread: BoolParam::new("Spread", false),
@@ -210,6 +233,7 @@ impl ComperParams {
             react: self.react.value().then(ReactSettings::default),
             temperature: finite(&self.temperature),
             grid: self.changes_on.value().grid(),
+            key: locked_key(self.key.value()),
         }
     }
 }

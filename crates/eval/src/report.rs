@@ -95,6 +95,7 @@ impl Protocol {
             temperature: self.temperature,
             react: self.react,
             grid: self.grid,
+            key: None,
         }
     }
 }

@@ -15,8 +15,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The paper's protocol: a chord per frame straight from the policy (no lookahead beyond
 /// the frame, no listening), temperature 1.
-pub const PAPER_PROTOCOL: PlanSettings =
-    PlanSettings { lookahead: 1, commit: 0, listen: 0, temperature: 1.0, react: None, grid: ChordGrid::Sixteenths };
+pub const PAPER_PROTOCOL: PlanSettings = PlanSettings {
+    lookahead: 1,
+    commit: 0,
+    listen: 0,
+    temperature: 1.0,
+    react: None,
+    grid: ChordGrid::Sixteenths,
+    key: None,
+};
 
 /// The chord track the planner plays against `melody`, from a new session seeded `seed`;
 /// with `settings.react`, each chord hears the note of its own frame.
@@ -137,6 +144,7 @@ mod tests {
                 temperature: 0.0,
                 react: None,
                 grid: ChordGrid::Sixteenths,
+                key: None,
             },
             PlanSettings {
                 lookahead: 16,
@@ -145,6 +153,7 @@ mod tests {
                 temperature: 0.0,
                 react: None,
                 grid: ChordGrid::Sixteenths,
+                key: None,
             },
             PlanSettings { react: Some(ReactSettings::default()), ..PAPER_PROTOCOL },
         ] {

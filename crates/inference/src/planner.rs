@@ -21,7 +21,8 @@ mod react;
 
 use crate::runtime::InferenceError;
 use crate::sampler::{Draws, Sampler, Track};
-use comper_music::{Chord, ChordId, PitchClass, Quality, Token};
+use comper_music::spelling::Spelling;
+use comper_music::{Chord, ChordId, PitchClass, Quality, Token, TokenKind};
 use std::collections::VecDeque;
 
 pub use grid::ChordGrid;
@@ -58,6 +59,8 @@ pub struct PlanSettings {
     pub react: Option<ReactSettings>,
     /// Where a chord may change; between its lines the sounding chord holds.
     pub grid: ChordGrid,
+    /// The key lock: new chords only from this key ([`Spelling::holds`]); none: any chord.
+    pub key: Option<Spelling>,
 }
 
 /// One frame of a plan.
@@ -141,6 +144,25 @@ impl<M: StepModel> Planner<M> {
         }
     }
 
+    /// The chords session frame `frame` may take after `before`, with their logits: the
+    /// tokens of its track, and under a key lock only onsets of chords in the key.
+    fn chord_candidates(
+        &self,
+        frame: u32,
+        settings: &PlanSettings,
+        logits: &[f32],
+        before: Token,
+    ) -> Vec<(Token, f32)> {
+        let mut candidates = self.track_at(frame, settings).candidates(logits, before);
+        if let Some(key) = settings.key {
+            candidates.retain(|&(token, _)| match token.kind() {
+                TokenKind::ChordOn(chord) => key.holds(chord.chord()),
+                _ => true,
+            });
+        }
+        candidates
+    }
+
     /// The melody token of the last observed frame (SILENCE before any).
     pub fn last_melody(&self) -> Token {
         self.history.last().map_or(Token::SILENCE, |f| f.1)
@@ -201,8 +223,8 @@ impl<M: StepModel> Planner<M> {
                 let chord = repair(Track::Chord, chord_before, self.plan[i]);
                 (chord, chord)
             } else {
-                let chord =
-                    self.sampler.sample(&logits, settings.temperature, self.track_at(frame, settings), chord_before);
+                let candidates = self.chord_candidates(frame, settings, &logits, chord_before);
+                let chord = self.sampler.choose(&candidates, settings.temperature);
                 (chord, chord)
             };
             plan.push_back(chord);
@@ -345,7 +367,15 @@ mod tests {
     }
 
     fn settings(lookahead: u32, commit: u32, listen: u32) -> PlanSettings {
-        PlanSettings { lookahead, commit, listen, temperature: 1.0, react: None, grid: ChordGrid::Sixteenths }
+        PlanSettings {
+            lookahead,
+            commit,
+            listen,
+            temperature: 1.0,
+            react: None,
+            grid: ChordGrid::Sixteenths,
+            key: None,
+        }
     }
 
     fn planner() -> Planner<Scripted> {
@@ -380,6 +410,28 @@ mod tests {
             first[1..4].iter().map(|p| p.token).collect::<Vec<_>>(),
             second[..3].iter().map(|p| p.token).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_key_lock_keeps_every_new_chord_in_the_key() {
+        let key = Spelling::parse("C").unwrap();
+        let mut onsets = std::collections::BTreeSet::new();
+        for seed in 0..20 {
+            let mut planner = Planner::new(Scripted { steps: 0 }, 256, seed).unwrap();
+            planner.start(seed, 0).unwrap();
+            let locked = PlanSettings { temperature: 50.0, key: Some(key), ..settings(16, 0, 0) };
+            let plan = planner.plan(&locked).unwrap();
+            let react = PlanSettings { react: Some(ReactSettings::default()), ..locked };
+            let table = planner.conditional(&react).unwrap();
+            let answers = (0..128u8).map(|key| table.choose(Token::note_on(key)));
+            for token in plan.iter().map(|p| p.token).chain(answers) {
+                if let TokenKind::ChordOn(chord) = token.kind() {
+                    assert!(key.holds(chord.chord()), "{:?} is not in C", chord.chord());
+                    onsets.insert(token);
+                }
+            }
+        }
+        assert!(onsets.len() > 5, "hot sampling still varies inside the key: {onsets:?}");
     }
 
     #[test]

@@ -85,9 +85,13 @@ impl Sampler {
     /// A token for `track` after `previous`, drawn from `softmax(logits / temperature)`
     /// restricted to the tokens the track allows (every track allows some token).
     pub fn sample(&mut self, logits: &[f32], temperature: f32, track: Track, previous: Token) -> Token {
-        let candidates = track.candidates(logits, previous);
+        self.choose(&track.candidates(logits, previous), temperature)
+    }
+
+    /// One of `candidates` (token, logit), drawn from `softmax(logit / temperature)`.
+    pub fn choose(&mut self, candidates: &[(Token, f32)], temperature: f32) -> Token {
         let draw = if temperature <= GREEDY_BELOW { 0.0 } else { self.draw() };
-        pick(&candidates, temperature, draw)
+        pick(candidates, temperature, draw)
     }
 
     /// A uniform number in [0, 1) from the seeded generator.

@@ -96,6 +96,30 @@ impl Spelling {
     pub fn chord(self, chord: Chord) -> String {
         format!("{}{}", self.pitch(chord.root), chord.quality.suffix())
     }
+
+    /// The key a musician names: "F", "F major", "D minor" or this key's [`Spelling::name`]
+    /// (a minor key is its relative major's).
+    pub fn parse(text: &str) -> Option<Spelling> {
+        let text = text.trim();
+        let text = text.split_once(" / ").map_or(text, |(major, _)| major);
+        let (note, mode) = text.split_once(' ').unwrap_or((text, "major"));
+        let tonic = PitchClass::parse(note)?;
+        match mode.trim() {
+            "major" => Some(Spelling::major(tonic)),
+            "minor" => Some(Spelling::major(tonic.transposed(3))),
+            _ => None,
+        }
+    }
+
+    /// Whether `chord` is in this key: its tones lie in the major scale, or in the relative
+    /// minor's harmonic scale (the minor key's own dominant: E and E7 in C major / A minor).
+    pub fn holds(self, chord: Chord) -> bool {
+        let major = MAJOR_SCALE.iter().fold(0u16, |set, degree| set | 1 << degree);
+        // The relative minor's leading tone (G# in A minor) in place of the major's fifth degree.
+        let harmonic = major & !(1 << 7) | 1 << 8;
+        let tones = chord.pitch_classes().relative_to(self.tonic).bits();
+        tones & !major == 0 || tones & !harmonic == 0
+    }
 }
 
 #[cfg(test)]
@@ -126,6 +150,33 @@ mod tests {
         assert_eq!(key("B").pitch(pc("G")), "G");
         assert_eq!(key("F").name(), "F major / D minor");
         assert_eq!(key("Eb").name(), "E♭ major / C minor");
+    }
+
+    #[test]
+    fn a_key_holds_its_scales_chords_and_its_minors_dominant() {
+        let chord = |root: &str, quality| Chord::new(pc(root), quality);
+        let c = key("C");
+        for held in [chord("C", Quality::Major), chord("A", Quality::Minor7), chord("G", Quality::Dominant7)] {
+            assert!(c.holds(held), "{held:?}");
+        }
+        assert!(c.holds(chord("E", Quality::Dominant7)), "A minor's dominant");
+        for foreign in [chord("F#", Quality::Major), chord("D", Quality::Major), chord("Eb", Quality::Major)] {
+            assert!(!c.holds(foreign), "{foreign:?}");
+        }
+        assert!(key("F").holds(chord("Bb", Quality::Major)));
+        assert!(!key("F").holds(chord("B", Quality::Major)));
+    }
+
+    #[test]
+    fn keys_parse_as_musicians_name_them() {
+        for text in ["F", "F major", "D minor", "F major / D minor", " Dm"] {
+            let expected = if text == " Dm" { None } else { Some(key("F")) };
+            assert_eq!(Spelling::parse(text), expected, "{text:?}");
+        }
+        for k in 0..12 {
+            let k = Spelling::major(PitchClass::new(k));
+            assert_eq!(Spelling::parse(&k.name()), Some(k), "{}", k.name());
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub fn show(ui: &mut Ui, params: &ComperParams, setter: &ParamSetter) {
             toggle(ui, &params.react, setter);
             slider(ui, &params.react_window, setter);
             slider(ui, &params.changes_on, setter);
+            slider(ui, &params.key, setter);
             slider(ui, &params.seed, setter);
         });
         group(&mut columns[1], "Sound", |ui| {

@@ -130,7 +130,7 @@ impl<M: StepModel> Planner<M> {
             };
             return Ok(fixed);
         }
-        let mut allowed = self.track_at(frame, settings).candidates(logits, chord_before);
+        let mut allowed = self.chord_candidates(frame, settings, logits, chord_before);
         allowed.retain(|c| c.0 != Token::SILENCE || chord_before == Token::SILENCE);
         let prior = log_softmax(&allowed.iter().map(|c| c.1).collect::<Vec<_>>());
         allowed.iter_mut().zip(prior).for_each(|(c, p)| c.1 = p);
@@ -194,6 +194,7 @@ mod tests {
             temperature,
             react: Some(ReactSettings::default()),
             grid: ChordGrid::Sixteenths,
+            key: None,
         }
     }
 

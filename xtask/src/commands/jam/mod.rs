@@ -37,6 +37,9 @@ pub struct JamArgs {
     /// Sampling temperature (default: the plugin's).
     #[arg(long)]
     pub temperature: Option<f64>,
+    /// Keep new chords in this key (the plugin's `Key`: F, F major or D minor) [default: any chord]
+    #[arg(long)]
+    pub key: Option<String>,
     /// A model folder (model.onnx + card.json) instead of the shipped default.
     #[arg(long)]
     pub model: Option<PathBuf>,
@@ -65,6 +68,12 @@ pub fn run(args: JamArgs) -> anyhow::Result<()> {
     set_param(&mut host, "Seed", f64::from(args.seed))?;
     if let Some(t) = args.temperature {
         set_param(&mut host, "Temperature", t)?;
+    }
+    if let Some(key) = &args.key {
+        let id = host.param_id("Key")?;
+        let value =
+            host.text_to_value(id, key).with_context(|| format!("--key {key}: name a key, such as F or D minor"))?;
+        host.set_param(id, value)?;
     }
     if args.live {
         std::thread::sleep(LOAD_WAIT);
