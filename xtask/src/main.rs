@@ -3,11 +3,16 @@
 mod commands;
 mod corpus;
 mod paths;
+mod training;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Comper's toolchain: data, training, evaluation, bundling")]
+#[command(
+    name = "cargo xtask",
+    about = "Comper's toolchain: data, training, evaluation, bundling",
+    after_help = "`train`, `export` and `eval --teacher` build the training toolchain (burn) the first time."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -18,8 +23,10 @@ enum Command {
     /// Import the datasets, split them, write the cache and the data report.
     Data(commands::data::DataArgs),
     /// Train one model (resumes from its run folder's checkpoint).
+    #[cfg(feature = "training")]
     Train(commands::train::TrainArgs),
     /// Export the trained online policy to ONNX with its model card (into models/).
+    #[cfg(feature = "training")]
     Export(commands::export::ExportArgs),
     /// Evaluate checkpoints online on held-out melodies: harmony, diversity, rhythm, adaptation.
     Eval(commands::eval::EvalArgs),
@@ -48,9 +55,14 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    if let Some(code) = training::rerun_if_needed()? {
+        std::process::exit(code);
+    }
     match Cli::parse().command {
         Command::Data(args) => commands::data::run(args),
+        #[cfg(feature = "training")]
         Command::Train(args) => commands::train::run(args),
+        #[cfg(feature = "training")]
         Command::Export(args) => commands::export::run(args),
         Command::Eval(args) => commands::eval::run(args),
         Command::Bundle { args } => commands::bundle::run(args),

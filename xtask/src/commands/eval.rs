@@ -6,13 +6,19 @@
 use super::ort;
 use crate::{corpus, paths};
 use comper_data::Split;
-use comper_eval::evaluation::{self, OfflineTeacher, Settings};
+#[cfg(feature = "training")]
+use comper_eval::evaluation::OfflineTeacher;
+use comper_eval::evaluation::{self, Settings};
 use comper_eval::listening;
 use comper_eval::songs::Songs;
 use comper_inference::{ChordGrid, ReactSettings};
+#[cfg(feature = "training")]
 use comper_music::Part;
+#[cfg(feature = "training")]
 use comper_train::checkpoint;
+#[cfg(feature = "training")]
 use comper_train::device::training_device;
+#[cfg(feature = "training")]
 use comper_train::models::teacher::TeacherConfig;
 use std::path::PathBuf;
 
@@ -146,7 +152,11 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         react,
         also_strict: args.also_strict,
         grid: args.grid,
+        #[cfg(feature = "training")]
         teacher: args.teacher.map(offline_teacher),
+        // `main` runs `eval --teacher` again with the training toolchain.
+        #[cfg(not(feature = "training"))]
+        teacher: None,
         melody_agent: args.melody_agent,
         duets: args.duets,
         encoder: args.encoder,
@@ -161,6 +171,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
 }
 
 /// The teacher trained in `run`, as the evaluation's offline ceiling.
+#[cfg(feature = "training")]
 fn offline_teacher(run: PathBuf) -> OfflineTeacher {
     Box::new(move |melodies, protocol| {
         let (config, dir): (TeacherConfig, _) = super::rl::trained(&run, "teacher")?;

@@ -7,9 +7,10 @@ use std::process::Command;
 pub fn run(extra: Vec<String>) -> anyhow::Result<()> {
     let library = ort::provision()?;
     bundle::debug_bundles()?;
-    // The same plugin features as the debug bundle, so the plugin's dependencies build once.
+    // The same plugin features as the debug bundle, so the plugin's dependencies build once;
+    // the training toolchain too, so its commands compile with every test run.
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["test", "--workspace", "--features", "comper/assert_process_allocs"])
+        .args(["test", "--workspace", "--features", "comper/assert_process_allocs,xtask/training"])
         .args(extra)
         .env(comper_inference::runtime::LIBRARY_ENV, &library)
         .status()?;
