@@ -159,32 +159,20 @@ fn a_stopped_and_resumed_run_retraces_an_uninterrupted_one() {
     assert!(err.to_string().contains("other settings"));
 }
 
+/// The RL recipe, shrunk to a few tiny updates.
 fn rl_settings(adversarial: bool) -> RlSettings {
     RlSettings {
-        part: Part::Chords,
         updates: 4,
         rollouts: 4,
         minibatch: 2,
         window: WINDOW,
         actor_lr: 1e-3,
-        critic_lr: 1e-3,
-        discriminator_lr: 1e-3,
         warmup_updates: 1,
-        kl: 0.001,
-        kl_loss: 0.05,
-        entropy: if adversarial { 0.01 } else { 0.0 },
-        clip: 0.2,
-        gae_lambda: 0.95,
-        temperature: 1.0,
-        adversarial,
         schedule: DiscriminatorSchedule { warmup: 3, interval: 1, window: 1, threshold: 1.0 },
         discriminator_epochs: 2,
-        label_smoothing: 0.1,
-        weights: RewardWeights::default(),
-        penalties: PenaltySettings::default(),
-        grad_clip_norm: 1.0,
         seed: 3,
         checkpoint_every: 1,
+        ..RlSettings::recipe(Part::Chords, adversarial, PenaltySettings::default().silence_threshold)
     }
 }
 
