@@ -99,6 +99,13 @@ impl RlSettings {
         }
     }
 
+    /// On-policy distillation, the "Distilled" arm: the policy's own rollouts, with the
+    /// per-frame KL to the offline teacher as the whole loss (no reward, no adversary).
+    pub fn distilled(part: Part, silence_threshold: f64) -> RlSettings {
+        let no_reward = RewardWeights { contrastive: 0.0, discriminative: 0.0, rules: 0.0, adversarial: 0.0 };
+        RlSettings { kl: 0.0, kl_loss: 1.0, weights: no_reward, ..RlSettings::recipe(part, false, silence_threshold) }
+    }
+
     /// These settings run for `updates`: the warm-up and the discriminator's schedule scale
     /// with them.
     pub fn with_updates(self, updates: u64) -> RlSettings {

@@ -12,7 +12,7 @@ use comper_train::models::teacher::TeacherConfig;
 use comper_train::models::transformer::TransformerConfig;
 use comper_train::rl::penalties::PenaltySettings;
 use comper_train::rl::schedule::DiscriminatorSchedule;
-use comper_train::rl::trainer::{Frozen, RewardWeights, RlModels, RlSettings, RlState, train_rl};
+use comper_train::rl::trainer::{Frozen, RlModels, RlSettings, RlState, train_rl};
 use comper_train::tasks::contrastive::ContrastiveTask;
 use comper_train::tasks::discriminative::DiscriminativeTask;
 use comper_train::tasks::policy::PolicyTask;
@@ -240,19 +240,20 @@ fn rl_arms_log_every_term_and_resume_where_they_stopped() {
 }
 
 #[test]
-fn ppo_moves_the_policy_towards_what_the_reward_asks_for() {
+fn distillation_moves_the_policy_towards_its_teacher() {
     let _serial = serial();
     let networks = rl_networks();
-    // The only objective: the KL to the (random) teacher, weighted to outweigh the advantages of
-    // an untrained critic (whitened noise while every reward is zero). PPO must shrink it.
+    // The Distilled arm's objective: the KL to the (random) teacher, with no reward. The loop
+    // must shrink it.
+    let distilled = RlSettings::distilled(Part::Chords, PenaltySettings::default().silence_threshold);
     let settings = RlSettings {
         updates: 40,
         rollouts: 8,
         minibatch: 4,
         actor_lr: 3e-3,
-        kl: 0.0,
-        kl_loss: 20.0,
-        weights: RewardWeights { contrastive: 0.0, discriminative: 0.0, rules: 0.0, adversarial: 0.0 },
+        kl: distilled.kl,
+        kl_loss: distilled.kl_loss,
+        weights: distilled.weights,
         ..rl_settings(false)
     };
     let device = comper_train::device::training_device();

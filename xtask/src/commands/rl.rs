@@ -1,6 +1,8 @@
 //! `cargo xtask train rl|gapt`: RL post-training of the pre-trained online policy, without
 //! (`rl`, the ReaLchords arm) or with (`gapt`) the co-evolving discriminator. Both arms
 //! share seeds and settings; only the adversary and the entropy bonus differ (`docs/method.md` §4.3).
+//! `cargo xtask train distilled`: on-policy distillation through the same loop, with the KL
+//! to the teacher as the whole loss.
 //! `cargo xtask train melody-rl`: the melody agent through the `rl` arm's recipe with the
 //! roles swapped (its teacher hears the chords; the chord tracks come from the data).
 
@@ -50,7 +52,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let corpus = corpus::load_or_build(&args.data.clone().unwrap_or_else(paths::default_cache_dir))?;
     let frames = SplitFrames::from_corpus(&corpus);
     let threshold = silence_rate(&frames.train, part);
-    let mut settings = RlSettings::recipe(part, adversarial, threshold);
+    let mut settings = match args.model {
+        Model::Distilled => RlSettings::distilled(part, threshold),
+        _ => RlSettings::recipe(part, adversarial, threshold),
+    };
     if let Some(updates) = args.steps {
         settings = settings.with_updates(updates);
     }
@@ -96,6 +101,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         "{} on {}: {} updates × {} rollouts of {window} frames from {} songs (silence threshold {:.4}) → {}",
         match args.model {
             Model::Gapt => "GAPT",
+            Model::Distilled => "On-policy distillation",
             Model::MelodyRl => "the melody agent's RL (roles swapped)",
             _ => "RL without the adversary",
         },

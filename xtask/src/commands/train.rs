@@ -38,6 +38,8 @@ pub(super) enum Model {
     Rl,
     /// RL post-training with the co-evolving discriminator (GAPT).
     Gapt,
+    /// On-policy distillation: the policy's own rollouts, the KL to the teacher as the loss.
+    Distilled,
     /// RL post-training of the melody agent: the RL-only recipe with the roles swapped.
     MelodyRl,
 }
@@ -54,6 +56,7 @@ impl Model {
             Model::Discriminative => "discriminative",
             Model::Rl => "rl",
             Model::Gapt => "gapt",
+            Model::Distilled => "distilled",
             Model::MelodyRl => "melody-rl",
         }
     }
@@ -68,7 +71,7 @@ impl Model {
             Model::MelodyTeacher => Pretrained::MelodyTeacher,
             Model::Contrastive => Pretrained::Contrastive,
             Model::Discriminative => Pretrained::Discriminative,
-            Model::Rl | Model::Gapt | Model::MelodyRl => return None,
+            Model::Rl | Model::Gapt | Model::Distilled | Model::MelodyRl => return None,
         })
     }
 }
@@ -180,7 +183,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             let config = DiscriminativeConfig::default();
             run.fit(&config, &DiscriminativeTask { config: config.clone(), sampler, valid, batch_size, window })?
         }
-        Model::Rl | Model::Gapt | Model::MelodyRl => unreachable!("the RL arms have no default settings and ran above"),
+        Model::Rl | Model::Gapt | Model::Distilled | Model::MelodyRl => {
+            unreachable!("the RL arms have no default settings and ran above")
+        }
     };
     println!(
         "done: {} parameters, {} steps in {:.0} s, {:.0} tokens/s; last validation: {:?}",

@@ -97,6 +97,16 @@ pub struct RlSettings {
     pub checkpoint_every: u64,
 }
 
+impl RlSettings {
+    /// Whether any reward reaches the policy; without one (on-policy distillation) the KL to
+    /// the teacher in the actor's loss is the whole objective.
+    pub fn rewards_anything(&self) -> bool {
+        let w = &self.weights;
+        let adversarial = self.adversarial && w.adversarial != 0.0;
+        self.kl != 0.0 || w.contrastive != 0.0 || w.discriminative != 0.0 || w.rules != 0.0 || adversarial
+    }
+}
+
 fn one_pass() -> usize {
     1
 }
@@ -373,6 +383,10 @@ fn ppo_update(
         returns.extend(r);
     }
     whiten(&mut advantages);
+    if !settings.rewards_anything() {
+        // Whitened, the advantages of no reward would be the critic's noise at full scale.
+        advantages.fill(0.0);
+    }
 
     // PPO: one epoch over shuffled minibatches.
     let mut order: Vec<usize> = (0..b).collect();
