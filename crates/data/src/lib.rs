@@ -2,6 +2,7 @@
 //! one lead-sheet type, split it reproducibly, cache it, report on it, and cut it into
 //! training windows.
 
+pub mod chord_symbols;
 pub mod corpus;
 pub mod import;
 pub mod labels;
