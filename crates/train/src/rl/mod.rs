@@ -10,6 +10,7 @@ pub mod report;
 pub mod rollout;
 pub mod schedule;
 pub mod trainer;
+mod update;
 
 use crate::checkpoint::{self, CheckpointError};
 use crate::models::chord_discriminator::ChordDiscriminatorConfig;
