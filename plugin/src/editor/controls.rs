@@ -43,12 +43,12 @@ pub fn show(ui: &mut Ui, params: &ComperParams, setter: &ParamSetter) {
 /// A titled column of rows, each a label and its control.
 fn group(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
     ui.strong(title);
-    egui::Grid::new(title).num_columns(2).spacing([8.0, 4.0]).show(ui, add);
+    egui::Grid::new(title).num_columns(2).spacing([6.0, 4.0]).show(ui, add);
 }
 
 fn slider<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter) {
     ui.label(param.name());
-    ui.add(ParamSlider::for_param(param, setter).with_width(56.0));
+    ui.add(ParamSlider::for_param(param, setter).with_width(44.0));
     ui.end_row();
 }
 
