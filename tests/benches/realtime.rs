@@ -66,6 +66,7 @@ fn bench_model(dir: &Path, library: &Path) {
         react: Some(ReactSettings::default()),
         // The costliest grid: a full table on every frame, not only on the beat.
         grid: ChordGrid::Sixteenths,
+        key: None,
     };
     let melody = [60u8, 62, 64, 65, 67, 69, 71, 72];
     let (mut plans, mut tables) = (Vec::new(), Vec::new());
