@@ -35,8 +35,8 @@ pub struct ComperParams {
     /// Where the model may change the chord.
     #[id = "grid"]
     pub changes_on: EnumParam<ChangesOn>,
-    /// The key lock: 0 lets the model choose any chord, 1–12 keep new chords in the major
-    /// key on pitch class 0–11 and its relative minor ([`Spelling::holds`]).
+    /// The key lock: `Any` lets the model choose any chord; a key keeps new chords in it
+    /// ([`Spelling::holds`]); `Auto` in the key of the last two bars heard.
     #[id = "key"]
     pub key: IntParam,
     #[id = "octave"]
@@ -94,12 +94,27 @@ impl ChangesOn {
     }
 }
 
-/// The `Key` parameter's value when no key is locked.
-const ANY_KEY: &str = "Any";
+/// The `Key` parameter's first values: no lock, and the key heard; the 12 keys follow.
+const KEY_CHOICES: [&str; 2] = ["Any", "Auto"];
+const HEARD_KEY: i32 = 1;
 
-/// The key the `Key` parameter's `value` locks, if any.
+/// The key the `Key` parameter's `value` locks, if it names one.
 fn locked_key(value: i32) -> Option<Spelling> {
-    (1..=12).contains(&value).then(|| Spelling::major(PitchClass::new(value - 1)))
+    let first = KEY_CHOICES.len() as i32;
+    (first..first + 12).contains(&value).then(|| Spelling::major(PitchClass::new(value - first)))
+}
+
+/// The `Key` parameter's text: "Any", "Auto" or the key's name.
+fn key_text(value: i32) -> String {
+    let choice = usize::try_from(value).ok().and_then(|v| KEY_CHOICES.get(v));
+    choice.map_or_else(|| locked_key(value).map_or_else(String::new, Spelling::name), |c| c.to_string())
+}
+
+/// The `Key` parameter's value for `text`: a choice, or a key as [`Spelling::parse`] reads it.
+fn key_value(text: &str) -> Option<i32> {
+    let choice = KEY_CHOICES.iter().position(|c| c.eq_ignore_ascii_case(text.trim()));
+    let key = || Spelling::parse(text).map(|key| KEY_CHOICES.len() as i32 + i32::from(key.tonic().index()));
+    choice.map(|c| c as i32).or_else(key)
 }
 
 /// A float parameter's value, or its default where the host sent something that is not a
@@ -165,16 +180,9 @@ impl Default for ComperParams {
                 .with_step_size(1.0)
                 .with_unit(" ms"),
             changes_on: EnumParam::new("Changes on", ChangesOn::Beats),
-            key: IntParam::new("Key", 0, IntRange::Linear { min: 0, max: 12 })
-                .with_value_to_string(Arc::new(|value| {
-                    locked_key(value).map_or_else(|| ANY_KEY.into(), Spelling::name)
-                }))
-                .with_string_to_value(Arc::new(|text| {
-                    if text.trim().eq_ignore_ascii_case(ANY_KEY) {
-                        return Some(0);
-                    }
-                    Spelling::parse(text).map(|key| i32::from(key.tonic().index()) + 1)
-                })),
+            key: IntParam::new("Key", 0, IntRange::Linear { min: 0, max: KEY_CHOICES.len() as i32 + 11 })
+                .with_value_to_string(Arc::new(key_text))
+                .with_string_to_value(Arc::new(key_value)),
             octave: IntParam::new("Octave", 4, IntRange::Linear { min: 1, max: 7 }),
             bass: BoolParam::new("Bass note", true),
             spread: BoolParam::new("Spread", false),
@@ -222,7 +230,12 @@ impl ComperParams {
         }
     }
 
-    /// What the planner needs, in frames.
+    /// `Key` is on `Auto`: the worker locks the key it hears.
+    pub fn follows_heard_key(&self) -> bool {
+        self.key.value() == HEARD_KEY
+    }
+
+    /// What the planner needs, in frames (a key heard is the worker's to add).
     pub fn plan_settings(&self) -> comper_inference::PlanSettings {
         let frames = |beats: i32| beats.max(0) as u32 * FRAMES_PER_BEAT as u32;
         let lookahead = frames(self.lookahead_beats.value()).max(1);

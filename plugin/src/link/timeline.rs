@@ -101,7 +101,6 @@ impl Timeline {
         self.first + self.melody.len() as u32
     }
 
-    /// The played frames from `from` on (clipped to what is kept).
     /// The key of the last two bars of melody (`None` while they are silent): chords are
     /// named in it.
     pub fn key(&self) -> Option<Spelling> {
@@ -109,6 +108,7 @@ impl Timeline {
         recent().any(|&t| sounding_pitch(t).is_some()).then(|| Spelling::of_melody(recent()))
     }
 
+    /// The played frames from `from` on (clipped to what is kept).
     pub fn played_since(&self, from: u32) -> impl Iterator<Item = PlayedFrame> + '_ {
         let skip = from.saturating_sub(self.first) as usize;
         let frames = self.melody.iter().zip(&self.chords).zip(&self.by_note);
