@@ -1,10 +1,16 @@
 //! Where things live: the workspace, the shared datasets, the generated artifacts.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The workspace root (xtask's parent folder).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives inside the workspace").to_path_buf()
+}
+
+/// A command of the cargo that runs this toolchain (`CARGO`), or of the one on PATH.
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 /// The datasets folder: `COMPER_DATA` if set, else `../shared/data` beside the workspace.

@@ -4,7 +4,6 @@
 //! with it.
 
 use crate::paths;
-use std::process::Command;
 
 /// Whether the command line (without the program's name) needs the training toolchain.
 fn needs_training(args: &[String]) -> bool {
@@ -22,8 +21,7 @@ pub fn rerun_if_needed() -> anyhow::Result<Option<i32>> {
     if cfg!(feature = "training") || !needs_training(&args) {
         return Ok(None);
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let status = paths::cargo()
         .args(["run", "--quiet", "--package", "xtask", "--features", "training", "--"])
         .args(&args)
         .current_dir(paths::workspace_root())

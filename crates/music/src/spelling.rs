@@ -23,9 +23,9 @@ const RELATIVE_MINORS: [&str; 12] = ["A", "Bb", "B", "C", "C#", "D", "D#", "E", 
 /// Pitch classes named with flats.
 const FLAT_NAMES: [&str; 12] = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"];
 
-/// Letters from C, and the pitch class of each natural.
+/// Letters from C, and the pitch class of each natural: C major's scale.
 const LETTERS: [char; 7] = ['C', 'D', 'E', 'F', 'G', 'A', 'B'];
-const NATURALS: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
+const NATURALS: [u8; 7] = MAJOR_SCALE;
 
 /// Each semitone above the tonic as scale steps above its letter: the diatonic degrees by
 /// their own letter, ♭2, ♭3, ♯4, ♭6 and ♭7 for the rest.

@@ -2,12 +2,12 @@
 //! step latency per shipped model, planning per frame, the plugin's `process()` per block).
 
 use super::{bundle, ort};
-use std::process::Command;
+use crate::paths;
 
 pub fn run() -> anyhow::Result<()> {
     let library = ort::provision()?;
     bundle::debug_bundles()?;
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let status = paths::cargo()
         // The dev profile (dependencies at opt-level 3) reuses the test build; ONNX Runtime is
         // a prebuilt library and the bundle under test is the debug one either way.
         .args(["bench", "--profile", "dev", "-p", "comper-tests", "--bench", "realtime"])

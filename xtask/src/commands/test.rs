@@ -2,14 +2,14 @@
 //! bundles the host tests load), then every test in the workspace.
 
 use super::{bundle, ort};
-use std::process::Command;
+use crate::paths;
 
 pub fn run(extra: Vec<String>) -> anyhow::Result<()> {
     let library = ort::provision()?;
     bundle::debug_bundles()?;
     // The same plugin features as the debug bundle, so the plugin's dependencies build once;
     // the training toolchain too, so its commands compile with every test run.
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let status = paths::cargo()
         .args(["test", "--workspace", "--features", "comper/assert_process_allocs,xtask/training"])
         .args(extra)
         .env(comper_inference::runtime::LIBRARY_ENV, &library)
