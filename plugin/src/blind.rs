@@ -210,14 +210,14 @@ fn key_changes(melody: &[Token]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use comper_music::{Chord, ChordId, Quality};
+    use comper_music::{BarPlace, Chord, ChordId, Meter, Quality};
     use std::collections::HashSet;
 
     fn timeline_of(melody: &[Token], chords: &[Token]) -> Timeline {
         let mut timeline = Timeline::default();
         timeline.start(1);
         for (f, (&m, &c)) in melody.iter().zip(chords).enumerate() {
-            timeline.record(f as u32, c, m, false);
+            timeline.record(f as u32, c, m, false, BarPlace::counted(Meter::COMMON, f as u32));
         }
         timeline
     }

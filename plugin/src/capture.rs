@@ -54,8 +54,8 @@ mod tests {
         rig.play(512, 1_000);
         let mut timeline = Timeline::default();
         timeline.start(1);
-        for &(frame, chord, melody) in &rig.worker.reports {
-            timeline.record(frame, chord, melody, false);
+        for (&(frame, chord, melody), &bar) in rig.worker.reports.iter().zip(&rig.worker.bars) {
+            timeline.record(frame, chord, melody, false, bar);
         }
         let reported = timeline.next_frame() as u64 * FRAME;
         assert!(reported > 40 * FRAME, "the rig played {} frames", timeline.next_frame());

@@ -18,6 +18,7 @@ pub mod realtime;
 pub mod resources;
 pub mod worker;
 
+use comper_music::Meter;
 use link::{Status, WorkerLink};
 use nice_plug::midi::{Channel, Key, VoiceID};
 use nice_plug::prelude::*;
@@ -186,6 +187,11 @@ impl Plugin for Comper {
             tempo: transport.tempo,
             position_beats: transport.pos_beats(),
             loop_beats: transport.loop_range_beats(),
+            meter: transport
+                .time_sig_numerator
+                .zip(transport.time_sig_denominator)
+                .and_then(|(n, d)| Meter::from_host(n, d)),
+            bar_start_beats: transport.bar_start_pos_beats(),
             render: if self.offline { Render::Offline } else { paced },
         };
         let settings = self.params.settings();

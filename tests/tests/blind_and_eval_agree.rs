@@ -6,7 +6,7 @@ use comper::link::Timeline;
 use comper_eval::diversity::chord_use;
 use comper_eval::harmony::harmony;
 use comper_eval::rhythm::rhythm;
-use comper_music::{ChordId, FrameTracks, Token};
+use comper_music::{BarPlace, ChordId, FrameTracks, Meter, Token};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
@@ -60,7 +60,7 @@ fn the_blind_ab_and_the_evaluation_give_the_same_numbers_for_the_same_take() {
         timeline.start(round);
         session.switch(Label::A, &timeline, 120.0).unwrap();
         for (frame, (&melody, &chord)) in take.melody.iter().zip(&take.chords).enumerate() {
-            timeline.record(frame as u32, chord, melody, false);
+            timeline.record(frame as u32, chord, melody, false, BarPlace::counted(Meter::COMMON, frame as u32));
         }
         session.end_take(&timeline, 120.0).unwrap();
         let logged = &session.takes().last().unwrap().metrics;

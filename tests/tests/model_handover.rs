@@ -7,7 +7,7 @@
 use comper::link::{FromWorker, Status, ToWorker, WorkerLink};
 use comper::params::ComperParams;
 use comper::worker::Worker;
-use comper_music::Token;
+use comper_music::{BarPlace, Meter, Token};
 use comper_tests::hostile_model_folders;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,7 +41,14 @@ fn a_model_chosen_mid_song_plans_on_from_the_current_frame() {
     for frame in 0..40 {
         let melody = if frame % 4 == 0 { Token::note_on(60 + (frame / 4 % 5) as u8) } else { Token::SILENCE };
         link.to_worker
-            .push(ToWorker::Frame { session: 1, frame, chord: Token::SILENCE, melody, by_note: false })
+            .push(ToWorker::Frame {
+                session: 1,
+                frame,
+                chord: Token::SILENCE,
+                melody,
+                by_note: false,
+                bar: BarPlace::counted(Meter::COMMON, frame),
+            })
             .unwrap();
     }
     let planned_to = |link: &mut WorkerLink, seen: &mut Vec<FromWorker>| {
@@ -98,6 +105,7 @@ fn reports_lost_while_the_worker_stalled_start_the_take_over_once() {
         chord: Token::SILENCE,
         melody: Token::SILENCE,
         by_note: false,
+        bar: BarPlace::counted(Meter::COMMON, frame),
     };
     let mut heard = Vec::new();
     let mut drain = |link: &mut WorkerLink| {

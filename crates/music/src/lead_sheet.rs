@@ -5,6 +5,7 @@
 //! (beat 0 is the first bar line, or the start of a pickup bar padded to a full bar).
 
 use crate::chord::Chord;
+use crate::meter::Meter;
 use crate::pitch::PitchClass;
 use serde::{Deserialize, Serialize};
 
@@ -53,22 +54,6 @@ impl ChordEvent {
     /// True when `next` restates this chord (same chord and bass) starting where this ends.
     pub fn is_restated_by(&self, next: &ChordEvent) -> bool {
         self.chord == next.chord && self.bass == next.bass && (next.onset - self.offset).abs() < 1e-6
-    }
-}
-
-/// A time signature.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Meter {
-    pub numerator: u8,
-    pub denominator: u8,
-}
-
-impl Meter {
-    pub const COMMON: Meter = Meter { numerator: 4, denominator: 4 };
-
-    /// Bar length in quarter-note beats (6/8 → 3).
-    pub fn beats_per_bar(self) -> f64 {
-        f64::from(self.numerator) * 4.0 / f64::from(self.denominator)
     }
 }
 
@@ -151,10 +136,5 @@ mod tests {
         let spans: Vec<_> = sheet.chords.iter().map(|c| (c.onset, c.offset)).collect();
         assert_eq!(spans, [(0.0, 2.0), (3.0, 4.0), (4.0, 5.0)]);
         assert_eq!(sheet.bars(), 2);
-    }
-
-    #[test]
-    fn compound_meters_count_quarter_note_beats() {
-        assert_eq!(Meter { numerator: 6, denominator: 8 }.beats_per_bar(), 3.0);
     }
 }

@@ -8,6 +8,7 @@
 //! - [`chord`]: chord qualities and chords (root + quality).
 //! - [`vocab`]: the fixed chord vocabulary (12 roots × qualities) and chord ids.
 //! - [`lead_sheet`]: the canonical lead-sheet type every importer produces.
+//! - [`meter`]: time signatures, and the bars and beats they put on the frame grid.
 //! - [`token`]: the frame token layout shared by melody and chords.
 //! - [`frames`]: lead sheet ↔ 16th-note frame tracks, and the interleaved model stream.
 //! - [`spans`]: the chord and note events of a track.
@@ -21,6 +22,7 @@ pub mod chord;
 pub mod frames;
 pub mod lead_sheet;
 pub mod listening;
+pub mod meter;
 pub mod metrics;
 pub mod pitch;
 pub mod spans;
@@ -32,7 +34,8 @@ pub mod voicing;
 
 pub use chord::{Chord, Quality};
 pub use frames::{FRAMES_PER_BEAT, FrameTracks, LONGEST_SONG_BEATS, Part};
-pub use lead_sheet::{ChordEvent, Key, LeadSheet, Meter, Mode, Note, Source};
+pub use lead_sheet::{ChordEvent, Key, LeadSheet, Mode, Note, Source};
+pub use meter::{BarPlace, Meter};
 pub use pitch::PitchClass;
 pub use take::Take;
 pub use token::{Token, TokenKind};

@@ -4,7 +4,7 @@
 
 use crate::spans::chord_spans;
 use crate::spelling::Spelling;
-use crate::{FRAMES_PER_BEAT, Token, TokenKind, Voicing};
+use crate::{FRAMES_PER_BEAT, Meter, Token, TokenKind, Voicing};
 use midly::num::{u4, u7, u15, u24, u28};
 use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
 
@@ -27,7 +27,8 @@ pub struct TakeEvent {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Take {
     pub tempo: f64,
-    pub time_signature: (u8, u8),
+    /// The meter from each beat on (a change falls on a bar line); the first is at 0.
+    pub meters: Vec<(f64, Meter)>,
     pub melody: Vec<TakeEvent>,
     pub chords: Vec<TakeEvent>,
     pub markers: Vec<(f64, String)>,
@@ -41,7 +42,7 @@ impl Take {
     /// start notes and HOLDs lengthen them; each chord event sounds `voicing` for its frames.
     pub fn from_frames(melody: &[Token], chords: &[Token], tempo: f64, voicing: Voicing, velocity: f32) -> Take {
         let beats = |frame: usize| frame as f64 / FRAMES_PER_BEAT as f64;
-        let mut take = Take { tempo, time_signature: (4, 4), ..Take::default() };
+        let mut take = Take { tempo, meters: vec![(0.0, Meter::COMMON)], ..Take::default() };
         let mut sounding: Option<u8> = None;
         for (f, token) in melody.iter().chain([&Token::SILENCE]).enumerate() {
             let held = match token.kind() {
@@ -87,12 +88,14 @@ impl Take {
             (tick(e.beats), TrackEventKind::Midi { channel: u4::new(channel), message })
         };
         let micros = (60_000_000.0 / self.tempo.max(1.0)).round() as u32;
-        let (numerator, denominator) = self.time_signature;
-        let tempo_track: Vec<At> = vec![
+        let mut tempo_track: Vec<At> = vec![
             (0, TrackEventKind::Meta(MetaMessage::TrackName(b"Comper take"))),
             (0, TrackEventKind::Meta(MetaMessage::Tempo(u24::new(micros)))),
-            (0, TrackEventKind::Meta(MetaMessage::TimeSignature(numerator, denominator.trailing_zeros() as u8, 24, 8))),
         ];
+        tempo_track.extend(self.meters.iter().map(|&(beats, meter)| {
+            let power = meter.denominator.max(1).ilog2() as u8;
+            (tick(beats), TrackEventKind::Meta(MetaMessage::TimeSignature(meter.numerator, power, 24, 8)))
+        }));
         let program = |channel: u8, program: u8| {
             let message = MidiMessage::ProgramChange { program: u7::new(program.min(127)) };
             (0, TrackEventKind::Midi { channel: u4::new(channel), message })

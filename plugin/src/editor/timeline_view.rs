@@ -9,7 +9,7 @@ use comper_music::token::{sounding_chord, sounding_pitch};
 use comper_music::{FRAMES_PER_BEAT, Token};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Ui, Vec2};
 
-/// Frames shown before and after now: three bars back, two ahead (the longest lookahead).
+/// Frames shown before and after now: three bars of 4/4 back, two ahead (the longest lookahead).
 const PAST: u32 = 3 * 4 * FRAMES_PER_BEAT as u32;
 const AHEAD: u32 = 2 * 4 * FRAMES_PER_BEAT as u32;
 const HEIGHT: f32 = 150.0;
@@ -30,10 +30,12 @@ pub fn show(ui: &mut Ui, timeline: &Timeline) {
     let width = rect.width() / (PAST + AHEAD) as f32;
     let x = |frame: u32| rect.left() + (frame as f32 - first as f32) * width;
 
-    for frame in (first..first + PAST + AHEAD).filter(|f| f % FRAMES_PER_BEAT as u32 == 0) {
-        let bar = frame % (4 * FRAMES_PER_BEAT as u32) == 0;
-        let stroke = Stroke::new(if bar { 1.5 } else { 0.5 }, palette::GRID);
-        painter.line_segment([Pos2::new(x(frame), rect.top()), Pos2::new(x(frame), rect.bottom())], stroke);
+    for frame in first..first + PAST + AHEAD {
+        let place = timeline.bar_place(frame);
+        if place.is_beat() {
+            let stroke = Stroke::new(if place.is_downbeat() { 1.5 } else { 0.5 }, palette::GRID);
+            painter.line_segment([Pos2::new(x(frame), rect.top()), Pos2::new(x(frame), rect.bottom())], stroke);
+        }
     }
 
     let played: Vec<_> = timeline.played_since(first).collect();

@@ -5,7 +5,7 @@
 use super::chord_table::ChordTable;
 use super::status::Status;
 use comper_inference::PlannedChord;
-use comper_music::Token;
+use comper_music::{BarPlace, Token};
 use rtrb::{Consumer, Producer};
 use std::sync::Arc;
 
@@ -16,8 +16,9 @@ pub enum ToWorker {
     /// the history and plan from frame 0, which falls at `first_frame_in_bar` of its bar.
     Start { session: u32, first_frame_in_bar: u32 },
     /// What happened in `frame` of `session`: the chord that sounded and the melody played;
-    /// `by_note`: the chord changed because of the note played on the frame.
-    Frame { session: u32, frame: u32, chord: Token, melody: Token, by_note: bool },
+    /// `by_note`: the chord changed because of the note played on the frame; `bar`: where the
+    /// frame fell in the host's bar.
+    Frame { session: u32, frame: u32, chord: Token, melody: Token, by_note: bool, bar: BarPlace },
     /// `frame` has just begun with `chord` over `melody` (its note so far): the worker
     /// prepares the next frame's chord table from it while this frame plays.
     Begun { session: u32, frame: u32, chord: Token, melody: Token },

@@ -7,7 +7,7 @@ use comper_inference::PlannedChord;
 use comper_music::metrics::FRAMES_PER_BAR;
 use comper_music::spelling::Spelling;
 use comper_music::token::{note_in_chord, sounding_chord, sounding_pitch};
-use comper_music::{ChordId, FRAMES_PER_BEAT, FrameTracks, Take, Token, Voicing};
+use comper_music::{BarPlace, ChordId, FRAMES_PER_BEAT, FrameTracks, Meter, Take, Token, Voicing};
 use std::collections::VecDeque;
 
 /// Frames kept: the last 128 bars of 4/4 (capture exports at most this much).
@@ -23,6 +23,8 @@ pub struct Timeline {
     chords: VecDeque<Token>,
     /// Per kept frame: its chord changed because of the note played on it.
     by_note: VecDeque<bool>,
+    /// Per kept frame: where it fell in the host's bar.
+    bars: VecDeque<BarPlace>,
     plan: Vec<PlannedChord>,
     /// The next frame's chord if the melody goes on as it is, from the worker's table.
     if_held: Option<(u32, Token)>,
@@ -47,9 +49,9 @@ impl Timeline {
         *self = Timeline { session: Some(session), listen_frames: self.listen_frames, ..Timeline::default() };
     }
 
-    /// What sounded in `frame` of the current session (frames arrive in order), and whether
-    /// the note played on it changed the chord.
-    pub fn record(&mut self, frame: u32, chord: Token, melody: Token, by_note: bool) {
+    /// What sounded in `frame` of the current session (frames arrive in order), whether
+    /// the note played on it changed the chord, and where it fell in its bar.
+    pub fn record(&mut self, frame: u32, chord: Token, melody: Token, by_note: bool, bar: BarPlace) {
         if self.session.is_none() || frame != self.next_frame() {
             return;
         }
@@ -57,11 +59,13 @@ impl Timeline {
             self.melody.pop_front();
             self.chords.pop_front();
             self.by_note.pop_front();
+            self.bars.pop_front();
             self.first += 1;
         }
         self.melody.push_back(melody);
         self.chords.push_back(chord);
         self.by_note.push_back(by_note);
+        self.bars.push_back(bar);
         if let Some(hit) = note_in_chord(melody, chord) {
             self.counted += 1;
             self.hits += u32::from(hit);
@@ -142,14 +146,45 @@ impl Timeline {
         (self.counted > 0).then(|| self.hits as f32 / self.counted as f32)
     }
 
-    /// At least the last `bars` bars as a MIDI take, from a bar line (bars of 4/4 counted
-    /// from the session's start) that is still kept.
+    /// Where `frame` falls in its bar: as reported, or counted from the nearest reported frame
+    /// in its meter (4/4 from the session's start before any).
+    pub fn bar_place(&self, frame: u32) -> BarPlace {
+        let (Some(&oldest), Some(&last)) = (self.bars.front(), self.bars.back()) else {
+            return BarPlace::counted(Meter::COMMON, frame);
+        };
+        let newest = self.next_frame() - 1;
+        if frame > newest {
+            last.after(frame - newest)
+        } else if frame < self.first {
+            let bar = oldest.meter.frames_per_bar();
+            let back = (self.first - frame) % bar;
+            BarPlace { meter: oldest.meter, frame: (oldest.frame + bar - back) % bar }
+        } else {
+            self.bars[(frame - self.first) as usize]
+        }
+    }
+
+    /// At least the last `bars` bars as a MIDI take, from a bar line that is still kept (the
+    /// first kept frame when none is), in the meters the host played them in.
     pub fn capture(&self, bars: u32, tempo: f64, voicing: Voicing, velocity: f32) -> Take {
-        let bar = FRAMES_PER_BAR as u32;
-        let back = self.next_frame().saturating_sub(bars * bar) / bar * bar;
-        let from = back.max(self.first.div_ceil(bar) * bar);
+        let end = self.next_frame();
+        let bar = self.bars.back().map_or(Meter::COMMON, |b| b.meter).frames_per_bar();
+        let back = end.saturating_sub(bars.saturating_mul(bar));
+        let downbeats = || self.played_since(self.first).map(|f| f.frame).filter(|&f| self.bar_place(f).is_downbeat());
+        let from = downbeats().filter(|&f| f <= back).last().or_else(|| downbeats().next()).unwrap_or(self.first);
         let tracks = self.tracks_since(from);
-        Take::from_frames(&tracks.melody, &tracks.chords, tempo, voicing, velocity)
+        let mut take = Take::from_frames(&tracks.melody, &tracks.chords, tempo, voicing, velocity);
+        let mut meters: Vec<(f64, Meter)> = Vec::new();
+        for frame in from..end {
+            let meter = self.bar_place(frame).meter;
+            if meters.last().is_none_or(|&(_, m)| m != meter) {
+                meters.push((f64::from(frame - from) / FRAMES_PER_BEAT as f64, meter));
+            }
+        }
+        if !meters.is_empty() {
+            take.meters = meters;
+        }
+        take
     }
 
     /// The melody and chord tracks played from frame `from` on (clipped to what is kept).
@@ -171,12 +206,18 @@ mod tests {
     #[test]
     fn records_in_order_and_scores_the_take() {
         let mut timeline = Timeline::default();
-        timeline.record(0, Token::chord_on(c_major()), Token::note_on(60), false);
+        timeline.record(0, Token::chord_on(c_major()), Token::note_on(60), false, BarPlace::counted(Meter::COMMON, 0));
         assert_eq!(timeline.next_frame(), 0, "nothing is kept before a session starts");
         timeline.start(7);
-        timeline.record(0, Token::chord_on(c_major()), Token::note_on(60), false);
-        timeline.record(1, Token::chord_hold(c_major()), Token::note_on(61), true);
-        timeline.record(5, Token::chord_hold(c_major()), Token::note_on(62), false);
+        timeline.record(0, Token::chord_on(c_major()), Token::note_on(60), false, BarPlace::counted(Meter::COMMON, 0));
+        timeline.record(1, Token::chord_hold(c_major()), Token::note_on(61), true, BarPlace::counted(Meter::COMMON, 1));
+        timeline.record(
+            5,
+            Token::chord_hold(c_major()),
+            Token::note_on(62),
+            false,
+            BarPlace::counted(Meter::COMMON, 5),
+        );
         assert_eq!(timeline.next_frame(), 2, "a frame out of order is ignored");
         assert_eq!(timeline.harmony(), Some(0.5));
         assert_eq!(timeline.current_chord(), Some(c_major()));
@@ -192,7 +233,13 @@ mod tests {
         let c = [60, 62, 64, 65, 67, 69, 71, 72];
         let f = [65, 67, 69, 70, 72, 74, 76, 77];
         for (frame, key) in c.iter().chain(&f).flat_map(|&k| [k; 4]).enumerate() {
-            timeline.record(frame as u32, Token::SILENCE, Token::note_on(key), false);
+            timeline.record(
+                frame as u32,
+                Token::SILENCE,
+                Token::note_on(key),
+                false,
+                BarPlace::counted(Meter::COMMON, frame as u32),
+            );
         }
         assert_eq!(timeline.key().map(|k| k.name()).as_deref(), Some("F major / D minor"));
     }
@@ -202,9 +249,15 @@ mod tests {
         let mut timeline = Timeline::default();
         timeline.start(1);
         timeline.set_if_held(1, Token::chord_on(c_major()));
-        timeline.record(0, Token::SILENCE, Token::note_on(60), false);
+        timeline.record(0, Token::SILENCE, Token::note_on(60), false, BarPlace::counted(Meter::COMMON, 0));
         assert_eq!(timeline.if_held(), Some(c_major()));
-        timeline.record(1, Token::chord_on(c_major()), Token::note_hold(60), false);
+        timeline.record(
+            1,
+            Token::chord_on(c_major()),
+            Token::note_hold(60),
+            false,
+            BarPlace::counted(Meter::COMMON, 1),
+        );
         assert_eq!(timeline.if_held(), None, "that frame has passed");
     }
 
@@ -215,7 +268,7 @@ mod tests {
         timeline.start(1);
         assert_eq!(timeline.count_in_beats(), Some(8));
         for f in 0..5 {
-            timeline.record(f, Token::SILENCE, Token::SILENCE, false);
+            timeline.record(f, Token::SILENCE, Token::SILENCE, false, BarPlace::counted(Meter::COMMON, f));
         }
         assert_eq!(timeline.count_in_beats(), Some(7));
     }
@@ -226,12 +279,49 @@ mod tests {
         timeline.start(1);
         let total = MAX_FRAMES as u32 + 40;
         for f in 0..total {
-            timeline.record(f, Token::chord_on(c_major()), Token::note_on(60), false);
+            timeline.record(
+                f,
+                Token::chord_on(c_major()),
+                Token::note_on(60),
+                false,
+                BarPlace::counted(Meter::COMMON, f),
+            );
         }
         assert_eq!(timeline.played_since(0).count(), MAX_FRAMES);
+        assert_eq!(timeline.bar_place(3), BarPlace::counted(Meter::COMMON, 3), "counted back past what is kept");
         let take = timeline.capture(2, 120.0, Voicing::default(), 0.7);
         // Two bars back from the end is frame total − 32, inside the bar that starts at total − 40.
         assert_eq!(take.markers.len(), 40);
         assert_eq!(take.markers[0].0, 0.0);
+    }
+
+    #[test]
+    fn captures_whole_bars_in_the_meters_the_host_played() {
+        let (common, waltz) = (Meter::COMMON, Meter::from_host(3, 4).unwrap());
+        let mut timeline = Timeline::default();
+        timeline.start(1);
+        // Two bars of 4/4, then four of 3/4 and a beat.
+        let places = (0..32).map(|f| BarPlace::counted(common, f)).chain((0..52).map(|f| BarPlace::counted(waltz, f)));
+        for (f, bar) in places.enumerate() {
+            timeline.record(f as u32, Token::chord_on(c_major()), Token::note_on(60), false, bar);
+        }
+        assert_eq!(timeline.bar_place(84), BarPlace::counted(waltz, 4), "counted on in the last meter");
+        assert_eq!(timeline.bar_place(40), BarPlace::counted(waltz, 8));
+        let take = timeline.capture(2, 120.0, Voicing::default(), 0.7);
+        // Two bars of three back from frame 84 is frame 60, inside the bar that starts at 56.
+        assert_eq!(take.markers.len(), 84 - 56);
+        assert_eq!(take.meters, [(0.0, waltz)]);
+        let take = timeline.capture(5, 120.0, Voicing::default(), 0.7);
+        assert_eq!(take.markers.len(), 84 - 16, "from the second bar of 4/4");
+        assert_eq!(take.meters, [(0.0, common), (4.0, waltz)]);
+        let bytes = take.to_midi_bytes().unwrap();
+        let smf = midly::Smf::parse(&bytes).unwrap();
+        let signatures: Vec<u8> = (smf.tracks[0].iter())
+            .filter_map(|e| match e.kind {
+                midly::TrackEventKind::Meta(midly::MetaMessage::TimeSignature(n, ..)) => Some(n),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(signatures, [4, 3]);
     }
 }

@@ -6,6 +6,7 @@
 //! counts as not given; a block whose sample rate cannot time anything plays nothing.
 
 use super::scheduler::Render;
+use comper_music::Meter;
 use std::ops::RangeInclusive;
 
 /// Sample rates a block can be timed at (Hz).
@@ -25,6 +26,10 @@ pub struct BlockInfo {
     pub tempo: Option<f64>,
     pub position_beats: Option<f64>,
     pub loop_beats: Option<(f64, f64)>,
+    /// The host's time signature, when a frame grid can follow it (see [`Meter::from_host`]).
+    pub meter: Option<Meter>,
+    /// Where the host's current bar starts, in beats.
+    pub bar_start_beats: Option<f64>,
     pub render: Render,
 }
 
@@ -36,6 +41,7 @@ impl BlockInfo {
             tempo: self.tempo.and_then(playable_tempo),
             position_beats: self.position_beats.filter(|&beats| followable(beats)),
             loop_beats: self.loop_beats.filter(|&(start, end)| followable(start) && followable(end) && start < end),
+            bar_start_beats: self.bar_start_beats.filter(|&beats| followable(beats)),
             ..*self
         })
     }
@@ -62,6 +68,8 @@ mod tests {
             tempo: Some(120.0),
             position_beats: Some(8.0),
             loop_beats: Some((0.0, 16.0)),
+            meter: Some(Meter::COMMON),
+            bar_start_beats: Some(8.0),
             render: Render::Live,
         }
     }
@@ -80,10 +88,16 @@ mod tests {
             assert_eq!(BlockInfo { tempo: Some(tempo), ..block() }.checked().unwrap().tempo, None, "{tempo}");
         }
         for beats in [f64::NAN, f64::NEG_INFINITY, 2.3e18, -1e10] {
-            let checked =
-                BlockInfo { position_beats: Some(beats), loop_beats: Some((0.0, beats)), ..block() }.checked();
+            let checked = BlockInfo {
+                position_beats: Some(beats),
+                loop_beats: Some((0.0, beats)),
+                bar_start_beats: Some(beats),
+                ..block()
+            }
+            .checked();
             assert_eq!(checked.unwrap().position_beats, None, "{beats}");
             assert_eq!(checked.unwrap().loop_beats, None, "{beats}");
+            assert_eq!(checked.unwrap().bar_start_beats, None, "{beats}");
         }
         assert_eq!(BlockInfo { loop_beats: Some((4.0, 4.0)), ..block() }.checked().unwrap().loop_beats, None);
     }

@@ -3,6 +3,7 @@
 //! I/O or inference here, and no waiting except in a render (see [`Render`]). Talks to the
 //! worker only through [`crate::link`].
 
+mod bars;
 mod block_info;
 mod chord_notes;
 mod clock;

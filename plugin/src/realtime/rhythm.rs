@@ -2,6 +2,7 @@
 //! decides which chord and when it changes (a change is always struck); the rhythm only adds
 //! re-strikes and shortens notes, so the model's view of what it played stays the same.
 
+use comper_music::Meter;
 use nice_plug::prelude::Enum;
 
 #[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -20,24 +21,19 @@ pub enum Rhythm {
     Charleston,
 }
 
-/// Frames (16th notes) in a bar of 4/4.
-pub const FRAMES_PER_BAR: u32 = comper_music::metrics::FRAMES_PER_BAR as u32;
-
 impl Rhythm {
-    /// The frames of a bar the pattern strikes on, as bits.
-    fn hits(self) -> u16 {
+    /// Whether the pattern strikes the sounding chord again at this frame of a bar of
+    /// `meter`: patterns count the meter's beats (three in 3/4, two dotted quarters in 6/8).
+    pub fn strikes_at(self, frame_in_bar: u32, meter: Meter) -> bool {
+        let beat = meter.beat_frames();
+        let and = beat / 2;
         match self {
-            Rhythm::Hold => 0,
-            Rhythm::Beats => 0b0001_0001_0001_0001,
-            Rhythm::Eighths => 0b0101_0101_0101_0101,
-            Rhythm::Offbeats => 0b0100_0100_0100_0100,
-            Rhythm::Charleston => 0b0000_0000_0100_0001,
+            Rhythm::Hold => false,
+            Rhythm::Beats => frame_in_bar.is_multiple_of(beat),
+            Rhythm::Eighths => frame_in_bar.is_multiple_of(2),
+            Rhythm::Offbeats => and > 0 && frame_in_bar % beat == and,
+            Rhythm::Charleston => frame_in_bar == 0 || (and > 0 && frame_in_bar == beat + and),
         }
-    }
-
-    /// Whether the pattern strikes the sounding chord again at this frame of the bar.
-    pub fn strikes_at(self, frame_in_bar: u32) -> bool {
-        self.hits() & (1 << (frame_in_bar % FRAMES_PER_BAR)) != 0
     }
 
     /// Frames a strike rings before it is released (`None`: until the next strike or change).
@@ -54,14 +50,28 @@ impl Rhythm {
 mod tests {
     use super::*;
 
+    /// The frames of one bar of `numerator`/`denominator` that `rhythm` strikes on.
+    fn strikes(rhythm: Rhythm, numerator: i32, denominator: i32) -> Vec<u32> {
+        let meter = Meter::from_host(numerator, denominator).unwrap();
+        (0..meter.frames_per_bar()).filter(|&f| rhythm.strikes_at(f, meter)).collect()
+    }
+
     #[test]
     fn patterns_strike_where_their_names_say() {
-        let strikes = |r: Rhythm| (0..FRAMES_PER_BAR).filter(|&f| r.strikes_at(f)).collect::<Vec<_>>();
-        assert!(strikes(Rhythm::Hold).is_empty());
-        assert_eq!(strikes(Rhythm::Beats), [0, 4, 8, 12]);
-        assert_eq!(strikes(Rhythm::Eighths), [0, 2, 4, 6, 8, 10, 12, 14]);
-        assert_eq!(strikes(Rhythm::Offbeats), [2, 6, 10, 14]);
-        assert_eq!(strikes(Rhythm::Charleston), [0, 6]);
-        assert!(Rhythm::Beats.strikes_at(FRAMES_PER_BAR + 4), "every bar alike");
+        assert!(strikes(Rhythm::Hold, 4, 4).is_empty());
+        assert_eq!(strikes(Rhythm::Beats, 4, 4), [0, 4, 8, 12]);
+        assert_eq!(strikes(Rhythm::Eighths, 4, 4), [0, 2, 4, 6, 8, 10, 12, 14]);
+        assert_eq!(strikes(Rhythm::Offbeats, 4, 4), [2, 6, 10, 14]);
+        assert_eq!(strikes(Rhythm::Charleston, 4, 4), [0, 6]);
+    }
+
+    #[test]
+    fn patterns_count_the_beats_of_the_meter() {
+        assert_eq!(strikes(Rhythm::Beats, 3, 4), [0, 4, 8], "a waltz");
+        assert_eq!(strikes(Rhythm::Offbeats, 3, 4), [2, 6, 10]);
+        assert_eq!(strikes(Rhythm::Beats, 6, 8), [0, 6], "two dotted quarters");
+        assert_eq!(strikes(Rhythm::Offbeats, 6, 8), [3, 9]);
+        assert_eq!(strikes(Rhythm::Charleston, 6, 8), [0, 9]);
+        assert_eq!(strikes(Rhythm::Beats, 2, 2), [0, 8]);
     }
 }

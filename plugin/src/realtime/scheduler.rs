@@ -15,15 +15,15 @@
 //! `worker::thread`) release the chord and start over. Every one
 //! of them releases the sounding chord first.
 
+use super::bars::Bars;
 use super::block_info::{BlockInfo, playable_tempo};
 use super::chord_notes::{ChordNotes, NoteSink, Touch};
 use super::clock::{BlockClock, next_beat_frame, next_frame};
 use super::melody::MelodyQuantizer;
 use super::plan::PlanRing;
-use super::rhythm::FRAMES_PER_BAR;
 use crate::link::{ChordTable, FromWorker, Rendering, STALL_LIMIT, Status, ToWorker, WorkerLink};
 use comper_music::token::sounding_chord;
-use comper_music::{ChordId, FRAMES_PER_BEAT, Token, TokenKind};
+use comper_music::{BarPlace, ChordId, FRAMES_PER_BEAT, Token, TokenKind};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use std::time::{Duration, Instant};
@@ -116,6 +116,8 @@ pub struct Scheduler {
     /// Absolute frame of the next boundary to play.
     next_boundary: i64,
     clock: BlockClock,
+    /// The bar lines on the clock.
+    bars: Bars,
     /// Host mode: where the last block ended; Free mode: the clock's position.
     continue_at: Option<f64>,
     last_melody_beats: f64,
@@ -162,6 +164,7 @@ impl Default for Scheduler {
             origin: 0,
             next_boundary: 0,
             clock: BlockClock::new(0.0, 120.0, 48_000.0, 0),
+            bars: Bars::default(),
             continue_at: None,
             last_melody_beats: 0.0,
             melody: MelodyQuantizer::default(),
@@ -241,7 +244,9 @@ impl Scheduler {
             Mode::Host => {
                 let position = info.position_beats.unwrap_or_default();
                 self.clock = BlockClock::new(position, tempo, info.sample_rate, info.samples);
-                if self.follow_host(position, info.loop_beats, link) {
+                let expected = self.bars.frame_in_bar(self.next_boundary);
+                self.bars = Bars::of_host(info.meter, info.bar_start_beats);
+                if self.follow_host(position, info.loop_beats, expected, link) {
                     self.notes.release(0, sink);
                     self.playing = Token::SILENCE;
                 }
@@ -249,6 +254,8 @@ impl Scheduler {
             Mode::Free => {
                 let position = self.continue_at.unwrap_or_default();
                 self.clock = BlockClock::new(position, tempo, info.sample_rate, info.samples);
+                // The free clock's zero is the first note played: bars count from it.
+                self.bars = Bars::of_host(info.meter, None);
                 if self.in_session && !self.melody.is_holding() && position - self.last_melody_beats > IDLE_BEATS {
                     self.end_session(sink);
                 }
@@ -352,11 +359,18 @@ impl Scheduler {
     }
 
     /// Follow the host's position; true if it jumped (the chord must be released).
+    /// `expected_in_bar`: where the next boundary fell in the bar before this block.
     ///
     /// A loop wrap that keeps the frames' places in the bar continues the session, so the
     /// model keeps what it heard; any other jump starts a new one, since the model was told
     /// where the session's bars begin.
-    fn follow_host(&mut self, position: f64, loop_beats: Option<(f64, f64)>, link: &mut WorkerLink) -> bool {
+    fn follow_host(
+        &mut self,
+        position: f64,
+        loop_beats: Option<(f64, f64)>,
+        expected_in_bar: u32,
+        link: &mut WorkerLink,
+    ) -> bool {
         match self.continue_at {
             None => {
                 self.start_session(next_beat_frame(position), link);
@@ -366,8 +380,7 @@ impl Scheduler {
                 let wrapped = loop_beats.is_some_and(|(start, end)| {
                     (position - start).abs() <= JUMP_TOLERANCE_BEATS && expected >= end - JUMP_TOLERANCE_BEATS
                 });
-                let same_bar_places =
-                    (next_frame(position) - self.next_boundary).rem_euclid(i64::from(FRAMES_PER_BAR)) == 0;
+                let same_bar_places = self.bars.frame_in_bar(next_frame(position)) == expected_in_bar;
                 if wrapped && same_bar_places && self.in_session {
                     let frames_played = self.next_boundary - self.origin;
                     self.next_boundary = next_frame(position);
@@ -396,7 +409,7 @@ impl Scheduler {
         self.current = None;
         self.melody_key = None;
         self.worker_observed = None;
-        let first_frame_in_bar = self.frame_in_bar(0);
+        let first_frame_in_bar = self.bar_place(0).frame;
         let _ = link.to_worker.push(ToWorker::Start { session: self.session, first_frame_in_bar });
     }
 
@@ -416,8 +429,9 @@ impl Scheduler {
             let melody = self.melody.finalize(i64::from(frame) - 1);
             self.last_melody = melody;
             let by_note = std::mem::take(&mut self.by_note);
-            let report =
-                ToWorker::Frame { session: self.session, frame: frame - 1, chord: self.playing, melody, by_note };
+            let bar = self.bar_place(frame - 1);
+            let (session, chord) = (self.session, self.playing);
+            let report = ToWorker::Frame { session, frame: frame - 1, chord, melody, by_note, bar };
             let _ = link.to_worker.push(report);
         }
         if frame == 0 {
@@ -435,7 +449,7 @@ impl Scheduler {
                 let silent_wait = sounding_chord(chord) == self.current
                     && !matches!(chord.kind(), TokenKind::ChordOn(_))
                     && rhythm.rings_for().is_none()
-                    && !rhythm.strikes_at(self.frame_in_bar(frame));
+                    && !rhythm.strikes_at(self.bar_place(frame).frame, self.bars.meter);
                 if self.react_window > 0.0 && !matches!(melody.kind(), TokenKind::NoteOn(_)) && silent_wait {
                     let until = self.next_boundary as f64 + self.react_window;
                     self.waiting = Some(Waiting { table, until });
@@ -466,14 +480,14 @@ impl Scheduler {
         sink: &mut impl NoteSink,
         link: &mut WorkerLink,
     ) {
-        self.play(chord, offset, self.frame_in_bar(frame), &settings.touch, sink);
+        self.play(chord, offset, self.bar_place(frame), &settings.touch, sink);
         let melody = self.melody.so_far(i64::from(frame));
         let _ = link.to_worker.push(ToWorker::Begun { session: self.session, frame, chord: self.playing, melody });
     }
 
-    /// Where session frame `frame` falls in its bar (bars of 4/4 from the clock's zero).
-    fn frame_in_bar(&self, frame: u32) -> u32 {
-        (self.origin + i64::from(frame)).rem_euclid(i64::from(FRAMES_PER_BAR)) as u32
+    /// Where session frame `frame` falls in its bar.
+    fn bar_place(&self, frame: u32) -> BarPlace {
+        BarPlace { meter: self.bars.meter, frame: self.bars.frame_in_bar(self.origin + i64::from(frame)) }
     }
 
     fn chord_for(&mut self, frame: u32, settings: &Settings, link: &mut WorkerLink) -> Chosen {
@@ -523,8 +537,8 @@ impl Scheduler {
     }
 
     /// Play a frame's chord token: the model's chord decides what sounds and when it changes,
-    /// the rhythm (counted in bars of 4/4 from the clock's zero) adds strikes and releases.
-    fn play(&mut self, token: Token, offset: u32, frame_in_bar: u32, touch: &Touch, sink: &mut impl NoteSink) {
+    /// the rhythm (counted in the bar's meter) adds strikes and releases.
+    fn play(&mut self, token: Token, offset: u32, bar: BarPlace, touch: &Touch, sink: &mut impl NoteSink) {
         let chord = sounding_chord(token);
         let changed = chord != self.current || matches!(token.kind(), TokenKind::ChordOn(_));
         self.current = chord;
@@ -536,7 +550,7 @@ impl Scheduler {
         self.playing = if changed { Token::chord_on(chord) } else { Token::chord_hold(chord) };
         // A sustained chord the host refused to start is struck again.
         let unheard = touch.rhythm.rings_for().is_none() && self.notes.chord() != Some(chord);
-        if changed || unheard || touch.rhythm.strikes_at(frame_in_bar) {
+        if changed || unheard || touch.rhythm.strikes_at(bar.frame, bar.meter) {
             let spread = touch.humanize.clamp(0.0, 1.0) * HUMANIZE_RANGE;
             let velocity = touch.velocity * (1.0 + self.humanizer.random_range(-spread..=spread));
             let touch = Touch { velocity: velocity.clamp(0.01, 1.0), ..*touch };

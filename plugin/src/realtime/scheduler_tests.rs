@@ -3,7 +3,7 @@
 use super::Rhythm;
 use super::test_rig::{FRAME, Rig, ScriptedWorker};
 use super::{IDLE_BEATS, Render};
-use comper_music::Token;
+use comper_music::{Meter, Token};
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -93,6 +93,40 @@ fn a_loop_wrap_that_moves_the_bar_lines_starts_a_new_session() {
     rig.block(500, Some(0.0), looped, &[]);
     // Carried on, the session's frame 12 would stand on a downbeat its model thinks is beat 4.
     assert_eq!(rig.worker.starts, 2);
+}
+
+#[test]
+fn a_song_in_three_four_is_comped_in_three_four() {
+    let mut rig = Rig::new(0);
+    rig.meter = Meter::from_host(3, 4);
+    rig.settings.touch.rhythm = Rhythm::Charleston;
+    rig.play(512, 600);
+    let bars: Vec<(u32, Meter)> = rig.worker.bars.iter().map(|b| (b.frame, b.meter)).collect();
+    let waltz = Meter::from_host(3, 4).unwrap();
+    let counted: Vec<(u32, Meter)> = (0..bars.len() as u32).map(|f| (f % 12, waltz)).collect();
+    assert!(bars.len() > 48);
+    assert_eq!(bars, counted, "the worker hears bars of three beats");
+    // The scripted chords change on every beat; the Charleston's second stab is on the "and"
+    // of beat 2 of each bar of three (from the first beat: the worker's first plan comes late).
+    let off_beat: BTreeSet<u64> = (rig.events.iter())
+        .filter(|e| e.1 && e.0 >= 4 * FRAME && e.0 % (4 * FRAME) != 0)
+        .map(|e| e.0 / FRAME)
+        .collect();
+    assert!(off_beat.len() >= 4);
+    assert!(off_beat.iter().all(|f| f % 12 == 6), "stabs at frame 6 of each bar: {off_beat:?}");
+}
+
+#[test]
+fn a_loop_of_one_bar_of_three_four_keeps_the_session() {
+    let mut rig = Rig::new(0);
+    rig.meter = Meter::from_host(3, 4);
+    let per_beat = 48; // blocks of 500 samples
+    let looped = Some((0.0, 3.0));
+    for i in 0..(3 * per_beat) {
+        rig.block(500, Some(i as f64 / per_beat as f64), looped, &[]);
+    }
+    rig.block(500, Some(0.0), looped, &[]);
+    assert_eq!(rig.worker.starts, 1, "the wrap lands on a downbeat, as the model expects");
 }
 
 #[test]

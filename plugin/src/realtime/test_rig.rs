@@ -5,7 +5,7 @@ use super::chord_notes::tests::Recorder;
 use super::{BlockInfo, Render, Scheduler, Settings, Touch};
 use crate::link::{ChordTable, FromWorker, Status, ToWorker, WorkerLink};
 use comper_inference::PlannedChord;
-use comper_music::{ChordId, Token, TokenKind};
+use comper_music::{BarPlace, ChordId, Meter, Token, TokenKind};
 use rtrb::{Consumer, Producer, RingBuffer};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,6 +28,8 @@ pub struct ScriptedWorker {
     pub tables: bool,
     pub starts: usize,
     pub reports: Vec<(u32, Token, Token)>,
+    /// Where each reported frame fell in its bar.
+    pub bars: Vec<BarPlace>,
     /// The frames reported as changed by their note.
     pub by_note: Vec<u32>,
 }
@@ -54,6 +56,7 @@ impl ScriptedWorker {
             tables: false,
             starts: 0,
             reports: Vec::new(),
+            bars: Vec::new(),
             by_note: Vec::new(),
         }
     }
@@ -81,8 +84,9 @@ impl ScriptedWorker {
                     (self.session, self.observed) = (session, 0);
                     self.starts += 1;
                 }
-                ToWorker::Frame { session, frame, chord, melody, by_note } if session == self.session => {
+                ToWorker::Frame { session, frame, chord, melody, by_note, bar } if session == self.session => {
                     self.reports.push((frame, chord, melody));
+                    self.bars.push(bar);
                     if by_note {
                         self.by_note.push(frame);
                     }
@@ -122,6 +126,8 @@ pub struct Rig {
     pub sample_rate: f32,
     pub tempo: f64,
     pub render: Render,
+    /// The host's time signature (none: the host gives none).
+    pub meter: Option<Meter>,
     /// Absolute sample of the next block, and the recorded events' absolute samples.
     pub now: u64,
     pub events: Vec<(u64, bool, u8, u8)>,
@@ -154,6 +160,7 @@ impl Rig {
             sample_rate: 48_000.0,
             tempo: 120.0,
             render: Render::Live,
+            meter: None,
             now: 0,
             events: Vec::new(),
         }
@@ -175,6 +182,12 @@ impl Rig {
             tempo: Some(self.tempo),
             position_beats: position,
             loop_beats,
+            meter: self.meter,
+            // As nice-plug works it out from the meter when a host gives no bar start.
+            bar_start_beats: self.meter.zip(position).map(|(meter, beats)| {
+                let bar = meter.beats_per_bar();
+                (beats / bar).floor() * bar
+            }),
             render: self.render,
         };
         self.sink.events.clear();

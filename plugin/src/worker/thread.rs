@@ -255,7 +255,7 @@ impl Loop {
                     self.follow_start(session, first_frame_in_bar);
                     started
                 }
-                ToWorker::Frame { session, frame, chord, melody, by_note } if Some(session) == self.session => {
+                ToWorker::Frame { session, frame, chord, melody, by_note, bar } if Some(session) == self.session => {
                     if frame != engine.next_frame() {
                         // Reports went missing (the queue filled while this worker stalled):
                         // the model can no longer hear the take whole, so it starts over.
@@ -264,7 +264,7 @@ impl Loop {
                         }
                         continue;
                     }
-                    self.status.update_timeline(|t| t.record(frame, chord, melody, by_note));
+                    self.status.update_timeline(|t| t.record(frame, chord, melody, by_note, bar));
                     engine.observe(chord, melody)
                 }
                 ToWorker::Begun { session, frame, chord, melody } => {
@@ -327,8 +327,8 @@ impl Loop {
         self.orphaned = true;
         match message {
             ToWorker::Start { session, first_frame_in_bar } => self.follow_start(session, first_frame_in_bar),
-            ToWorker::Frame { session, frame, chord, melody, by_note } if Some(session) == self.session => {
-                self.status.update_timeline(|t| t.record(frame, chord, melody, by_note));
+            ToWorker::Frame { session, frame, chord, melody, by_note, bar } if Some(session) == self.session => {
+                self.status.update_timeline(|t| t.record(frame, chord, melody, by_note, bar));
             }
             ToWorker::Frame { .. } | ToWorker::Begun { .. } => {}
         }
@@ -430,8 +430,8 @@ fn plan_settings(params: &ComperParams, status: &Status) -> PlanSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use comper_music::Token;
     use comper_music::spelling::Spelling;
+    use comper_music::{BarPlace, Meter, Token};
     use nice_plug::prelude::{Param, ParamPtr};
 
     /// Makes the worker's next turn panic.
@@ -457,7 +457,15 @@ mod tests {
         status.update_timeline(|t| t.start(0));
         // F, A, C, B♭: F major's notes.
         for (frame, key) in [65u8, 69, 72, 70].into_iter().enumerate() {
-            status.update_timeline(|t| t.record(frame as u32, Token::SILENCE, Token::note_on(key), false));
+            status.update_timeline(|t| {
+                t.record(
+                    frame as u32,
+                    Token::SILENCE,
+                    Token::note_on(key),
+                    false,
+                    BarPlace::counted(Meter::COMMON, frame as u32),
+                )
+            });
         }
         assert_eq!(plan_settings(&params, &status).key, Spelling::parse("F"));
     }

@@ -2,6 +2,7 @@
 
 use super::chart::{ChordChange, spelling_at};
 use comper_host::{MelodyNote, NoteKind, Performance, Played};
+use comper_music::Meter;
 use comper_music::take::{NO_CHORD, Take, TakeEvent};
 use std::path::Path;
 
@@ -13,9 +14,10 @@ pub fn write(
     performance: &Performance,
 ) -> anyhow::Result<()> {
     let (numerator, denominator) = performance.time_signature;
+    let meter = Meter::from_host(i32::from(numerator), i32::from(denominator)).unwrap_or_default();
     let take = Take {
         tempo: performance.tempo,
-        time_signature: (numerator as u8, denominator as u8),
+        meters: vec![(0.0, meter)],
         melody: melody
             .iter()
             .flat_map(|n| {
