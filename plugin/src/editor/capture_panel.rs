@@ -31,6 +31,10 @@ impl CapturePanel {
                 let saved = capture::save(status, params, self.bars, &PathBuf::from(&self.folder));
                 self.outcome = Some(saved);
             }
+            let new_take = egui::Button::new("New take");
+            if ui.add(new_take).on_hover_text("forget this take: the next play listens afresh").clicked() {
+                status.request_new_take();
+            }
         });
         ui.add(egui::TextEdit::singleline(&mut self.folder).desired_width(300.0));
         match &self.outcome {

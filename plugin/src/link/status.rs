@@ -74,6 +74,8 @@ pub struct Status {
     /// Renders that went on without chords after waiting [`STALL_LIMIT`] for a worker that
     /// answered nothing.
     pub render_stalls: AtomicU64,
+    /// The musician asked for a new take; the audio thread takes the request.
+    new_take: AtomicBool,
 }
 
 impl Default for Status {
@@ -93,6 +95,7 @@ impl Default for Status {
             tempo: AtomicF64::new(120.0),
             rendering: AtomicU8::new(Rendering::Live as u8),
             render_stalls: AtomicU64::default(),
+            new_take: AtomicBool::default(),
         }
     }
 }
@@ -143,6 +146,16 @@ impl Status {
                 STALL_LIMIT.as_secs()
             )
         })
+    }
+
+    /// The window: start the next take fresh, even where the host plays on inside this one.
+    pub fn request_new_take(&self) {
+        self.new_take.store(true, Ordering::Release);
+    }
+
+    /// Audio thread: whether a new take was asked for since it last looked.
+    pub fn take_new_take_request(&self) -> bool {
+        self.new_take.swap(false, Ordering::AcqRel)
     }
 
     pub fn count_miss(&self) {

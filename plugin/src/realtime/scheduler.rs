@@ -9,11 +9,12 @@
 //! the host's tempo (or the tempo parameter): the first note played is beat 0 of a session,
 //! which ends after [`IDLE_BEATS`] without melody.
 //!
-//! **Discontinuities.** A jump in the host position that is a loop wrapping around keeps the
-//! session going (the accompanist's time runs on while the song repeats); any other jump, a
-//! start, a stop, bypass and a model change the worker cannot carry over (see
-//! `worker::thread`) release the chord and start over. Every one
-//! of them releases the sounding chord first.
+//! **Takes.** A session is one take: the model hears it whole, once. Starting again inside
+//! the take (a loop wrapping around, a seek back, stop and play from a place it has played,
+//! up to a bar past the furthest) keeps the session going: its frames run on, so the model
+//! keeps what it heard and does not listen again. A jump away from the take, free-running, a
+//! model change the worker cannot carry over (see `worker::thread`) and the musician's
+//! `New take` start a new session. Every discontinuity releases the sounding chord first.
 
 use super::bars::Bars;
 use super::block_info::{BlockInfo, playable_tempo};
@@ -120,6 +121,9 @@ pub struct Scheduler {
     bars: Bars,
     /// Host mode: where the last block ended; Free mode: the clock's position.
     continue_at: Option<f64>,
+    /// Host mode: the host positions (beats) the take has played, from where it started to
+    /// the furthest block end; a return inside them goes on with it.
+    take_beats: Option<(f64, f64)>,
     last_melody_beats: f64,
     melody: MelodyQuantizer,
     notes: ChordNotes,
@@ -166,6 +170,7 @@ impl Default for Scheduler {
             clock: BlockClock::new(0.0, 120.0, 48_000.0, 0),
             bars: Bars::default(),
             continue_at: None,
+            take_beats: None,
             last_melody_beats: 0.0,
             melody: MelodyQuantizer::default(),
             notes: ChordNotes::default(),
@@ -244,9 +249,8 @@ impl Scheduler {
             Mode::Host => {
                 let position = info.position_beats.unwrap_or_default();
                 self.clock = BlockClock::new(position, tempo, info.sample_rate, info.samples);
-                let expected = self.bars.frame_in_bar(self.next_boundary);
                 self.bars = Bars::of_host(info.meter, info.bar_start_beats);
-                if self.follow_host(position, info.loop_beats, expected, link) {
+                if self.follow_host(position, info.loop_beats, link) {
                     self.notes.release(0, sink);
                     self.playing = Token::SILENCE;
                 }
@@ -264,10 +268,14 @@ impl Scheduler {
         let window = settings.react_window_ms / 1000.0 * f64::from(info.sample_rate) * FRAMES_PER_BEAT as f64
             / self.clock.samples_per_beat;
         self.react_window = if window.is_finite() { window.clamp(0.0, LONGEST_REACT_WINDOW) } else { 0.0 };
+        if link.status.take_new_take_request() {
+            self.take_beats = None;
+            self.restart_requested |= self.in_session;
+        }
         if std::mem::take(&mut self.restart_requested) && self.in_session {
             self.notes.release(0, sink);
-            let origin = next_beat_frame(self.clock.start_beats);
-            self.start_session(origin, link);
+            let position = self.clock.start_beats;
+            self.start_session(next_beat_frame(position), (mode == Mode::Host).then_some(position), link);
         }
         if self.notes.voiced_differently(&settings.touch)
             && let Some(chord) = self.notes.chord()
@@ -308,7 +316,7 @@ impl Scheduler {
             // The first note is beat 0: shift the free clock so it falls on this sample.
             let shift = f64::from(offset) / self.clock.samples_per_beat;
             self.clock.start_beats = -shift;
-            self.start_session(0, link);
+            self.start_session(0, None, link);
         }
         if self.in_session {
             let position = self.melody_position(offset);
@@ -356,45 +364,54 @@ impl Scheduler {
             Mode::Off => None,
             Mode::Host | Mode::Free => Some(self.clock.end_beats()),
         };
+        if let Some((_, furthest)) = self.take_beats.as_mut().filter(|_| self.in_session) {
+            *furthest = furthest.max(self.clock.end_beats());
+        }
     }
 
-    /// Follow the host's position; true if it jumped (the chord must be released).
-    /// `expected_in_bar`: where the next boundary fell in the bar before this block.
-    ///
-    /// A loop wrap that keeps the frames' places in the bar continues the session, so the
-    /// model keeps what it heard; any other jump starts a new one, since the model was told
-    /// where the session's bars begin.
-    fn follow_host(
-        &mut self,
-        position: f64,
-        loop_beats: Option<(f64, f64)>,
-        expected_in_bar: u32,
-        link: &mut WorkerLink,
-    ) -> bool {
-        match self.continue_at {
-            None => {
-                self.start_session(next_beat_frame(position), link);
-                false
-            }
+    /// Follow the host's position; true if it jumped (the chord must be released). A start
+    /// or a jump inside the take, or a loop wrapping around, goes on with the take (see the
+    /// module doc); anything else starts a new one on the next beat.
+    fn follow_host(&mut self, position: f64, loop_beats: Option<(f64, f64)>, link: &mut WorkerLink) -> bool {
+        let (jumped, wrapped) = match self.continue_at {
+            None => (false, false),
             Some(expected) if (position - expected).abs() > JUMP_TOLERANCE_BEATS => {
                 let wrapped = loop_beats.is_some_and(|(start, end)| {
                     (position - start).abs() <= JUMP_TOLERANCE_BEATS && expected >= end - JUMP_TOLERANCE_BEATS
                 });
-                let same_bar_places = self.bars.frame_in_bar(next_frame(position)) == expected_in_bar;
-                if wrapped && same_bar_places && self.in_session {
-                    let frames_played = self.next_boundary - self.origin;
-                    self.next_boundary = next_frame(position);
-                    self.origin = self.next_boundary - frames_played;
-                } else {
-                    self.start_session(next_beat_frame(position), link);
-                }
-                true
+                (true, wrapped)
             }
-            Some(_) => false,
+            Some(_) => return false,
+        };
+        let inside = self.take_beats.is_some_and(|(start, furthest)| {
+            let bar = self.bars.meter.beats_per_bar();
+            (start - JUMP_TOLERANCE_BEATS..=furthest + bar).contains(&position)
+        });
+        if (jumped && wrapped && self.in_session) || inside {
+            self.go_on_from(position);
+        } else {
+            self.start_session(next_beat_frame(position), Some(position), link);
         }
+        jumped
     }
 
-    fn start_session(&mut self, origin: i64, link: &mut WorkerLink) {
+    /// Go on with the take from host position `position`: its frames run on from the first
+    /// frame there on the same place in the beat, so the model's beat grid holds.
+    fn go_on_from(&mut self, position: f64) {
+        if !self.in_session {
+            // Played again after a stop: nothing held then is held now.
+            self.melody.clear();
+            self.in_session = true;
+        }
+        let played = self.next_boundary - self.origin;
+        let next = next_frame(position);
+        self.next_boundary = next + (self.next_boundary - next).rem_euclid(FRAMES_PER_BEAT as i64);
+        self.origin = self.next_boundary - played;
+    }
+
+    /// A new take from absolute frame `origin`; `host_beats`: where the host started it.
+    fn start_session(&mut self, origin: i64, host_beats: Option<f64>, link: &mut WorkerLink) {
+        self.take_beats = host_beats.map(|beats| (beats, beats));
         self.session = self.session.wrapping_add(1);
         self.in_session = true;
         self.origin = origin;

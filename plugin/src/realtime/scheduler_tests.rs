@@ -83,16 +83,65 @@ fn a_loop_wrap_releases_notes_but_keeps_the_session() {
 }
 
 #[test]
-fn a_loop_wrap_that_moves_the_bar_lines_starts_a_new_session() {
+fn a_loop_of_any_length_keeps_the_take_on_the_beat_grid() {
     let mut rig = Rig::new(0);
     let per_beat = 48; // blocks of 500 samples
     let looped = Some((0.0, 3.0));
     for i in 0..(3 * per_beat) {
         rig.block(500, Some(i as f64 / per_beat as f64), looped, &[]);
     }
-    rig.block(500, Some(0.0), looped, &[]);
-    // Carried on, the session's frame 12 would stand on a downbeat its model thinks is beat 4.
-    assert_eq!(rig.worker.starts, 2);
+    let wrap = rig.now;
+    for i in 0..per_beat {
+        rig.block(500, Some(i as f64 / per_beat as f64), looped, &[]);
+    }
+    assert_eq!(rig.worker.starts, 1);
+    let frames: Vec<u32> = rig.worker.reports.iter().map(|r| r.0).collect();
+    assert_eq!(frames, (0..15).collect::<Vec<_>>(), "frames run on across the wrap");
+    assert!(rig.events.iter().any(|e| e.1 && e.0 == wrap), "frame 12, the loop's first again, struck on its beat");
+}
+
+/// `beats` of the rig's take, in blocks of 500 samples (1/48 beat), from host beat `from`.
+fn play_beats(rig: &mut Rig, from: f64, beats: u32) {
+    for i in 0..beats * 48 {
+        rig.block(500, Some(from + f64::from(i) / 48.0), None, &[]);
+    }
+}
+
+#[test]
+fn a_seek_back_inside_the_take_neither_listens_again_nor_restarts() {
+    let mut rig = Rig::new(2);
+    play_beats(&mut rig, 0.0, 12);
+    let frames_before = rig.worker.reports.len() as u32;
+    let seek = rig.now;
+    // Back to beat 4.5, then stop and play again from beat 8: both inside the take.
+    play_beats(&mut rig, 4.5, 4);
+    rig.block(500, None, None, &[]);
+    play_beats(&mut rig, 8.0, 4);
+    assert_eq!(rig.worker.starts, 1, "one take");
+    let frames: Vec<u32> = rig.worker.reports.iter().map(|r| r.0).collect();
+    assert_eq!(frames, (0..frames.len() as u32).collect::<Vec<_>>(), "its frames run on");
+    assert!(frames.len() as u32 >= frames_before + 28);
+    // No listening again: the seek's first beat (4.5 → 5) already plays a chord.
+    let first_after = rig.events.iter().find(|e| e.1 && e.0 >= seek).map(|e| e.0 - seek);
+    assert_eq!(first_after, Some(2 * FRAME), "half a beat after the seek, on beat 5");
+}
+
+#[test]
+fn a_jump_away_from_the_take_or_a_new_take_starts_afresh() {
+    let mut rig = Rig::new(2);
+    play_beats(&mut rig, 0.0, 8);
+    play_beats(&mut rig, 64.0, 4);
+    assert_eq!(rig.worker.starts, 2, "a jump eight bars past the take");
+    rig.link.status.request_new_take();
+    play_beats(&mut rig, 68.0, 1);
+    assert_eq!(rig.worker.starts, 3, "the musician's new take, while the host plays on");
+    rig.block(500, None, None, &[]);
+    play_beats(&mut rig, 68.0, 1);
+    assert_eq!(rig.worker.starts, 3, "played again inside that take");
+    rig.block(500, None, None, &[]);
+    rig.link.status.request_new_take();
+    play_beats(&mut rig, 68.0, 1);
+    assert_eq!(rig.worker.starts, 4, "asked for while stopped: the next play starts afresh");
 }
 
 #[test]
