@@ -210,11 +210,12 @@ impl Plugin for Comper {
             let timing = event.timing().min(info.samples.saturating_sub(1));
             self.scheduler.advance_to(timing, &settings, &mut notes, link);
             match event {
-                NoteEvent::NoteOn { key: Key::Number(key), velocity, .. } if velocity > 0.0 => {
-                    self.scheduler.melody_on(timing, key, &settings, &mut notes, link)
-                }
-                NoteEvent::NoteOn { key: Key::Number(key), .. } | NoteEvent::NoteOff { key: Key::Number(key), .. } => {
-                    self.scheduler.melody_off(timing, key)
+                NoteEvent::NoteOn { channel, key: Key::Number(key), velocity, .. } if velocity > 0.0 => self
+                    .scheduler
+                    .melody_on(timing, (channel.number().unwrap_or(0), key, velocity), &settings, &mut notes, link),
+                NoteEvent::NoteOn { channel, key: Key::Number(key), .. }
+                | NoteEvent::NoteOff { channel, key: Key::Number(key), .. } => {
+                    self.scheduler.melody_off(timing, channel.number().unwrap_or(0), key, link)
                 }
                 _ => {}
             }

@@ -18,6 +18,7 @@ pub const NO_CHORD: &str = "N.C.";
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TakeEvent {
     pub beats: f64,
+    pub channel: u8,
     pub key: u8,
     pub on: bool,
     pub velocity: f32,
@@ -51,41 +52,52 @@ impl Take {
                 _ => None,
             };
             if let Some(key) = sounding.take() {
-                take.melody.push(TakeEvent { beats: beats(f), key, on: false, velocity: 0.0 });
+                take.melody.push(TakeEvent { beats: beats(f), channel: MELODY_CHANNEL, key, on: false, velocity: 0.0 });
             }
             if let Some(key) = held {
-                take.melody.push(TakeEvent { beats: beats(f), key, on: true, velocity });
+                take.melody.push(TakeEvent { beats: beats(f), channel: MELODY_CHANNEL, key, on: true, velocity });
                 sounding = Some(key);
             }
         }
-        let mut end_of_last = None;
-        let spelling = Spelling::of_melody(melody);
         for span in chord_spans(chords) {
-            if end_of_last.is_some_and(|end| end < span.start) {
-                take.markers.push((beats(end_of_last.unwrap_or_default()), NO_CHORD.to_string()));
-            }
             let (start, end) = (beats(span.start), beats(span.start + span.frames));
-            take.markers.push((start, spelling.chord(span.chord.chord())));
             for &key in voicing.voice(span.chord.chord()).keys() {
-                take.chords.push(TakeEvent { beats: start, key, on: true, velocity });
-                take.chords.push(TakeEvent { beats: end, key, on: false, velocity: 0.0 });
+                take.chords.push(TakeEvent { beats: start, channel: CHORD_CHANNEL, key, on: true, velocity });
+                take.chords.push(TakeEvent { beats: end, channel: CHORD_CHANNEL, key, on: false, velocity: 0.0 });
             }
+        }
+        take.markers = Take::chord_markers(melody, chords);
+        take
+    }
+
+    /// A name at every chord change of frame tracks (and [`NO_CHORD`] where a chord stops
+    /// before the next), in beats, spelled in the melody's key.
+    pub fn chord_markers(melody: &[Token], chords: &[Token]) -> Vec<(f64, String)> {
+        let beats = |frame: usize| frame as f64 / FRAMES_PER_BEAT as f64;
+        let spelling = Spelling::of_melody(melody);
+        let mut markers = Vec::new();
+        let mut end_of_last = None;
+        for span in chord_spans(chords) {
+            if let Some(end) = end_of_last.filter(|&end| end < span.start) {
+                markers.push((beats(end), NO_CHORD.to_string()));
+            }
+            markers.push((beats(span.start), spelling.chord(span.chord.chord())));
             end_of_last = Some(span.start + span.frames);
         }
-        take
+        markers
     }
 
     /// The Standard MIDI File (format 1: tempo, melody and chord tracks).
     pub fn to_midi_bytes(&self) -> std::io::Result<Vec<u8>> {
         let tick = |beats: f64| (beats * f64::from(TICKS_PER_BEAT)).round().max(0.0) as u64;
-        let note = |channel: u8, e: &TakeEvent| {
+        let note = |e: &TakeEvent| {
             let (key, velocity) = (u7::new(e.key.min(127)), ((e.velocity * 127.0).round() as u8).clamp(1, 127));
             let message = if e.on {
                 MidiMessage::NoteOn { key, vel: u7::new(velocity) }
             } else {
                 MidiMessage::NoteOff { key, vel: u7::new(0) }
             };
-            (tick(e.beats), TrackEventKind::Midi { channel: u4::new(channel), message })
+            (tick(e.beats), TrackEventKind::Midi { channel: u4::new(e.channel.min(15)), message })
         };
         let micros = (60_000_000.0 / self.tempo.max(1.0)).round() as u32;
         let mut tempo_track: Vec<At> = vec![
@@ -106,13 +118,13 @@ impl Take {
             melody_track.push(program(MELODY_CHANNEL, melody));
             chord_track.push(program(CHORD_CHANNEL, chords));
         }
-        melody_track.extend(self.melody.iter().map(|e| note(MELODY_CHANNEL, e)));
+        melody_track.extend(self.melody.iter().map(note));
         chord_track.extend(
             self.markers
                 .iter()
                 .map(|(beats, name)| (tick(*beats), TrackEventKind::Meta(MetaMessage::Marker(name.as_bytes())))),
         );
-        chord_track.extend(self.chords.iter().map(|e| note(CHORD_CHANNEL, e)));
+        chord_track.extend(self.chords.iter().map(note));
         let mut smf = Smf::new(Header::new(Format::Parallel, Timing::Metrical(u15::new(TICKS_PER_BEAT))));
         smf.tracks = [tempo_track, melody_track, chord_track].into_iter().map(with_deltas).collect();
         let mut bytes = Vec::new();

@@ -2,7 +2,6 @@
 
 use crate::capture;
 use crate::link::{Status, Timeline};
-use crate::params::ComperParams;
 use egui::{RichText, Ui};
 use std::path::PathBuf;
 
@@ -21,14 +20,14 @@ impl Default for CapturePanel {
 }
 
 impl CapturePanel {
-    pub fn show(&mut self, ui: &mut Ui, timeline: &Timeline, params: &ComperParams, status: &Status) {
+    pub fn show(&mut self, ui: &mut Ui, timeline: &Timeline, status: &Status) {
         ui.strong("Capture");
         ui.horizontal(|ui| {
             ui.label("last");
             ui.add(egui::DragValue::new(&mut self.bars).range(1..=128).suffix(" bars"));
             let played = timeline.next_frame() > 0;
             if ui.add_enabled(played, egui::Button::new("Save MIDI")).clicked() {
-                let saved = capture::save(status, params, self.bars, &PathBuf::from(&self.folder));
+                let saved = capture::save(status, self.bars, &PathBuf::from(&self.folder));
                 self.outcome = Some(saved);
             }
             let new_take = egui::Button::new("New take");

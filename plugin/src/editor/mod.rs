@@ -115,7 +115,7 @@ impl NiceEguiApp for Window {
                         } else {
                             self.models.show(&mut columns[0], &self.params.model);
                         }
-                        self.capture.show(&mut columns[1], &timeline, &self.params, &self.status);
+                        self.capture.show(&mut columns[1], &timeline, &self.status);
                     });
                 }
                 Page::BlindComparison => {

@@ -5,7 +5,7 @@
 use super::chord_table::ChordTable;
 use super::status::Status;
 use comper_inference::PlannedChord;
-use comper_music::{BarPlace, Token};
+use comper_music::{BarPlace, Part, Token};
 use rtrb::{Consumer, Producer};
 use std::sync::Arc;
 
@@ -22,6 +22,22 @@ pub enum ToWorker {
     /// `frame` has just begun with `chord` over `melody` (its note so far): the worker
     /// prepares the next frame's chord table from it while this frame plays.
     Begun { session: u32, frame: u32, chord: Token, melody: Token },
+    /// A note of the take, for capture.
+    Note { session: u32, note: TakeNote },
+}
+
+/// A note of a take as it was heard: a chord tone as it went out to the host, or a melody
+/// note as it came in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TakeNote {
+    /// Where it fell, in (fractional) frames from the session's frame 0.
+    pub at: f64,
+    pub part: Part,
+    pub channel: u8,
+    pub key: u8,
+    /// 0 for a note-off.
+    pub velocity: f32,
+    pub on: bool,
 }
 
 /// Worker → audio thread.
@@ -41,8 +57,9 @@ pub enum FromWorker {
     Restart,
 }
 
-/// Queue sizes: a plan is at most 32 frames, and a report goes out every frame.
-pub const TO_WORKER_CAPACITY: usize = 256;
+/// Queue sizes: a plan is at most 32 frames; a report goes out every frame, with the notes
+/// heard in it (a chord change sends at most 12).
+pub const TO_WORKER_CAPACITY: usize = 1024;
 pub const FROM_WORKER_CAPACITY: usize = 1024;
 
 /// The audio thread's ends of the worker's queues.

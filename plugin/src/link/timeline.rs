@@ -1,17 +1,22 @@
 //! The take so far, as the window draws it and capture writes it: every frame the audio
-//! thread reported (the melody and the chord that sounded), the worker's current plan, and the
-//! take's live note-in-chord ratio. Kept by the worker, which may allocate; the window reads
+//! thread reported (the melody and the chord that sounded), the notes heard in them (chord
+//! tones as sent, the melody as played), the worker's current plan, and the take's live
+//! note-in-chord ratio. Kept by the worker, which may allocate; the window reads
 //! it behind a mutex the audio thread never touches.
 
+use super::messages::TakeNote;
 use comper_inference::PlannedChord;
 use comper_music::metrics::FRAMES_PER_BAR;
 use comper_music::spelling::Spelling;
+use comper_music::take::TakeEvent;
 use comper_music::token::{note_in_chord, sounding_chord, sounding_pitch};
-use comper_music::{BarPlace, ChordId, FRAMES_PER_BEAT, FrameTracks, Meter, Take, Token, Voicing};
+use comper_music::{BarPlace, ChordId, FRAMES_PER_BEAT, FrameTracks, Meter, Part, Take, Token};
 use std::collections::VecDeque;
 
 /// Frames kept: the last 128 bars of 4/4 (capture exports at most this much).
 pub const MAX_FRAMES: usize = 128 * 4 * FRAMES_PER_BEAT;
+/// Notes kept: far more than those frames hold at the densest rhythm and melody.
+const MAX_NOTES: usize = 32 * MAX_FRAMES;
 
 #[derive(Clone, Debug, Default)]
 pub struct Timeline {
@@ -25,6 +30,8 @@ pub struct Timeline {
     by_note: VecDeque<bool>,
     /// Per kept frame: where it fell in the host's bar.
     bars: VecDeque<BarPlace>,
+    /// The notes heard, in the order they were told.
+    notes: VecDeque<TakeNote>,
     plan: Vec<PlannedChord>,
     /// The next frame's chord if the melody goes on as it is, from the worker's table.
     if_held: Option<(u32, Token)>,
@@ -61,6 +68,9 @@ impl Timeline {
             self.by_note.pop_front();
             self.bars.pop_front();
             self.first += 1;
+            while self.notes.front().is_some_and(|n| n.at < f64::from(self.first)) {
+                self.notes.pop_front();
+            }
         }
         self.melody.push_back(melody);
         self.chords.push_back(chord);
@@ -70,6 +80,17 @@ impl Timeline {
             self.counted += 1;
             self.hits += u32::from(hit);
         }
+    }
+
+    /// A note heard in the current session (chord tones as sent, the melody as played).
+    pub fn record_note(&mut self, note: TakeNote) {
+        if self.session.is_none() {
+            return;
+        }
+        if self.notes.len() == MAX_NOTES {
+            self.notes.pop_front();
+        }
+        self.notes.push_back(note);
     }
 
     /// The plan just sent to the audio thread, and the listen setting it was made with.
@@ -165,15 +186,23 @@ impl Timeline {
     }
 
     /// At least the last `bars` bars as a MIDI take, from a bar line that is still kept (the
-    /// first kept frame when none is), in the meters the host played them in.
-    pub fn capture(&self, bars: u32, tempo: f64, voicing: Voicing, velocity: f32) -> Take {
+    /// first kept frame when none is): the notes as they were heard, in the meters the host
+    /// played them in, with the chord names as markers.
+    pub fn capture(&self, bars: u32, tempo: f64) -> Take {
         let end = self.next_frame();
         let bar = self.bars.back().map_or(Meter::COMMON, |b| b.meter).frames_per_bar();
         let back = end.saturating_sub(bars.saturating_mul(bar));
         let downbeats = || self.played_since(self.first).map(|f| f.frame).filter(|&f| self.bar_place(f).is_downbeat());
         let from = downbeats().filter(|&f| f <= back).last().or_else(|| downbeats().next()).unwrap_or(self.first);
         let tracks = self.tracks_since(from);
-        let mut take = Take::from_frames(&tracks.melody, &tracks.chords, tempo, voicing, velocity);
+        let mut take = Take {
+            tempo,
+            meters: vec![(0.0, Meter::COMMON)],
+            melody: self.heard(Part::Melody, from, end),
+            chords: self.heard(Part::Chords, from, end),
+            markers: Take::chord_markers(&tracks.melody, &tracks.chords),
+            programs: None,
+        };
         let mut meters: Vec<(f64, Meter)> = Vec::new();
         for frame in from..end {
             let meter = self.bar_place(frame).meter;
@@ -187,10 +216,69 @@ impl Timeline {
         take
     }
 
+    /// The notes of `part` heard from frame `from` to `end`, in beats from `from`: a note
+    /// sounding at `from` starts there, one still sounding at `end` ends there, and a note-off
+    /// whose note-on is not kept is left out.
+    fn heard(&self, part: Part, from: u32, end: u32) -> Vec<TakeEvent> {
+        let (from, end) = (f64::from(from), f64::from(end));
+        let mut notes: Vec<&TakeNote> = self.notes.iter().filter(|n| n.part == part && n.at < end).collect();
+        notes.sort_by(|a, b| a.at.total_cmp(&b.at));
+        let split = notes.partition_point(|n| n.at < from);
+        let mut sounding = Sounding::default();
+        for note in &notes[..split] {
+            sounding.follow(note);
+        }
+        let mut events: Vec<TakeEvent> = sounding
+            .0
+            .iter()
+            .map(|&(channel, key, velocity)| TakeEvent { beats: 0.0, channel, key, on: true, velocity })
+            .collect();
+        for note in &notes[split..] {
+            if sounding.follow(note) {
+                let beats = (note.at - from) / FRAMES_PER_BEAT as f64;
+                events.push(TakeEvent {
+                    beats,
+                    channel: note.channel,
+                    key: note.key,
+                    on: note.on,
+                    velocity: note.velocity,
+                });
+            }
+        }
+        let beats = (end - from) / FRAMES_PER_BEAT as f64;
+        events.extend(sounding.0.iter().map(|&(channel, key, _)| TakeEvent {
+            beats,
+            channel,
+            key,
+            on: false,
+            velocity: 0.0,
+        }));
+        events
+    }
+
     /// The melody and chord tracks played from frame `from` on (clipped to what is kept).
     pub fn tracks_since(&self, from: u32) -> FrameTracks {
         let (melody, chords) = self.played_since(from).map(|f| (f.melody, f.chord)).unzip();
         FrameTracks { melody, chords }
+    }
+}
+
+/// The notes sounding as a take's notes are followed: (channel, key, velocity).
+#[derive(Default)]
+struct Sounding(Vec<(u8, u8, f32)>);
+
+impl Sounding {
+    /// Follow one note; false for a note-off of a note that does not sound.
+    fn follow(&mut self, note: &TakeNote) -> bool {
+        let held = self.0.iter().position(|&(channel, key, _)| (channel, key) == (note.channel, note.key));
+        match (note.on, held) {
+            (true, _) => self.0.push((note.channel, note.key, note.velocity)),
+            (false, Some(i)) => {
+                self.0.remove(i);
+            }
+            (false, None) => return false,
+        }
+        true
     }
 }
 
@@ -289,7 +377,7 @@ mod tests {
         }
         assert_eq!(timeline.played_since(0).count(), MAX_FRAMES);
         assert_eq!(timeline.bar_place(3), BarPlace::counted(Meter::COMMON, 3), "counted back past what is kept");
-        let take = timeline.capture(2, 120.0, Voicing::default(), 0.7);
+        let take = timeline.capture(2, 120.0);
         // Two bars back from the end is frame total − 32, inside the bar that starts at total − 40.
         assert_eq!(take.markers.len(), 40);
         assert_eq!(take.markers[0].0, 0.0);
@@ -307,11 +395,11 @@ mod tests {
         }
         assert_eq!(timeline.bar_place(84), BarPlace::counted(waltz, 4), "counted on in the last meter");
         assert_eq!(timeline.bar_place(40), BarPlace::counted(waltz, 8));
-        let take = timeline.capture(2, 120.0, Voicing::default(), 0.7);
+        let take = timeline.capture(2, 120.0);
         // Two bars of three back from frame 84 is frame 60, inside the bar that starts at 56.
         assert_eq!(take.markers.len(), 84 - 56);
         assert_eq!(take.meters, [(0.0, waltz)]);
-        let take = timeline.capture(5, 120.0, Voicing::default(), 0.7);
+        let take = timeline.capture(5, 120.0);
         assert_eq!(take.markers.len(), 84 - 16, "from the second bar of 4/4");
         assert_eq!(take.meters, [(0.0, common), (4.0, waltz)]);
         let bytes = take.to_midi_bytes().unwrap();

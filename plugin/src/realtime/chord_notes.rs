@@ -4,6 +4,7 @@
 //! block, so a refused send never leaves a note hanging.
 
 use super::rhythm::Rhythm;
+use super::sent::{Sent, SentNotes};
 use comper_music::{ChordId, VoicedChord, Voicing};
 
 /// Where the audio thread sends notes (the host's output queue, or a test's buffer).
@@ -61,6 +62,8 @@ pub struct ChordNotes {
     channel: u8,
     voicing: Option<Voicing>,
     unsent_offs: [Option<(u8, u8)>; UNSENT_CAPACITY],
+    /// What went out since the scheduler last looked, for capture.
+    sent: SentNotes,
 }
 
 impl ChordNotes {
@@ -78,9 +81,7 @@ impl ChordNotes {
     pub fn release(&mut self, offset: u32, sink: &mut impl NoteSink) {
         let (keys, channel) = (self.keys, self.channel);
         for &key in keys.keys() {
-            if !sink.note_off(offset, channel, key) {
-                self.keep_unsent(channel, key);
-            }
+            self.off(offset, channel, key, sink);
         }
         self.chord = None;
         self.keys = VoicedChord::default();
@@ -98,12 +99,11 @@ impl ChordNotes {
             if !sink.note_on(offset, touch.channel, key, touch.velocity) {
                 // A chord is all or nothing: take back the keys that did go out.
                 for &sent in &keys.keys()[..i] {
-                    if !sink.note_off(offset, touch.channel, sent) {
-                        self.keep_unsent(touch.channel, sent);
-                    }
+                    self.off(offset, touch.channel, sent, sink);
                 }
                 return;
             }
+            self.sent.push(Sent { offset, channel: touch.channel, key, velocity: touch.velocity, on: true });
         }
         self.chord = Some(chord);
         self.keys = keys;
@@ -116,9 +116,7 @@ impl ChordNotes {
     /// so each of the two keeps a note-on and a note-off of its own at the instrument.
     pub fn make_way(&mut self, offset: u32, channel: u8, key: u8, sink: &mut impl NoteSink) {
         if self.chord.is_some() && self.channel == channel && self.keys.keys().contains(&key) {
-            if !sink.note_off(offset, channel, key) {
-                self.keep_unsent(channel, key);
-            }
+            self.off(offset, channel, key, sink);
             self.keys.retain(|k| k != key);
         }
     }
@@ -130,6 +128,7 @@ impl ChordNotes {
                 && sink.note_off(0, channel, key)
             {
                 *slot = None;
+                self.sent.push(Sent { offset: 0, channel, key, velocity: 0.0, on: false });
             }
         }
     }
@@ -149,6 +148,20 @@ impl ChordNotes {
     /// True when no note of ours sounds and no note-off is owed.
     pub fn is_silent(&self) -> bool {
         self.chord.is_none() && self.unsent_offs.iter().all(Option::is_none)
+    }
+
+    /// The notes sent since the last call, in order.
+    pub fn take_sent(&mut self) -> impl Iterator<Item = Sent> + '_ {
+        self.sent.take()
+    }
+
+    /// A note-off, kept for the next block if the host refuses it.
+    fn off(&mut self, offset: u32, channel: u8, key: u8, sink: &mut impl NoteSink) {
+        if sink.note_off(offset, channel, key) {
+            self.sent.push(Sent { offset, channel, key, velocity: 0.0, on: false });
+        } else {
+            self.keep_unsent(channel, key);
+        }
     }
 
     fn keep_unsent(&mut self, channel: u8, key: u8) {

@@ -13,6 +13,7 @@ mod pace;
 mod plan;
 mod rhythm;
 mod scheduler;
+mod sent;
 
 pub use block_info::BlockInfo;
 pub use chord_notes::{NoteSink, Touch};

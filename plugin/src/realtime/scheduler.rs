@@ -22,9 +22,9 @@ use super::chord_notes::{ChordNotes, NoteSink, Touch};
 use super::clock::{BlockClock, next_beat_frame, next_frame};
 use super::melody::MelodyQuantizer;
 use super::plan::PlanRing;
-use crate::link::{ChordTable, FromWorker, Rendering, STALL_LIMIT, Status, ToWorker, WorkerLink};
+use crate::link::{ChordTable, FromWorker, Rendering, STALL_LIMIT, Status, TakeNote, ToWorker, WorkerLink};
 use comper_music::token::sounding_chord;
-use comper_music::{BarPlace, ChordId, FRAMES_PER_BEAT, Token, TokenKind};
+use comper_music::{BarPlace, ChordId, FRAMES_PER_BEAT, Part, Token, TokenKind};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use std::time::{Duration, Instant};
@@ -282,6 +282,7 @@ impl Scheduler {
         {
             self.notes.strike(0, chord, &settings.touch, self.melody_key, sink);
         }
+        self.tell_sent(link);
     }
 
     /// Play every frame boundary, and the end of every react window, before `offset`
@@ -300,6 +301,7 @@ impl Scheduler {
                 self.next_boundary += 1;
             }
         }
+        self.tell_sent(link);
     }
 
     /// A melody note-on at `offset`; in free-running mode it may start a session. A strike
@@ -307,7 +309,7 @@ impl Scheduler {
     pub fn melody_on(
         &mut self,
         offset: u32,
-        key: u8,
+        (channel, key, velocity): (u8, u8, f32),
         settings: &Settings,
         sink: &mut impl NoteSink,
         link: &mut WorkerLink,
@@ -322,9 +324,11 @@ impl Scheduler {
             let position = self.melody_position(offset);
             self.melody.note_on(position, key);
             self.melody_key = Some(key);
+            self.tell_melody(link, TakeNote { at: position, part: Part::Melody, channel, key, velocity, on: true });
             let frame = position.round() as i64;
             if self.waiting.is_some_and(|w| i64::from(w.table.frame) == frame) {
                 self.strike_waiting(offset, settings, sink, link);
+                self.tell_sent(link);
             }
         }
     }
@@ -336,10 +340,35 @@ impl Scheduler {
     }
 
     /// A melody note-off at `offset`.
-    pub fn melody_off(&mut self, offset: u32, key: u8) {
+    pub fn melody_off(&mut self, offset: u32, channel: u8, key: u8, link: &mut WorkerLink) {
         if self.in_session {
             let position = self.melody_position(offset);
             self.melody.note_off(position, key);
+            let note = TakeNote { at: position, part: Part::Melody, channel, key, velocity: 0.0, on: false };
+            self.tell_melody(link, note);
+        }
+    }
+
+    /// Tell the worker a melody note of the take, for capture.
+    fn tell_melody(&mut self, link: &mut WorkerLink, note: TakeNote) {
+        let _ = link.to_worker.push(ToWorker::Note { session: self.session, note });
+    }
+
+    /// Tell the worker the chord notes sent since the last call, placed on the take's frames
+    /// (before the session or its origin changes, so they land where they were heard).
+    fn tell_sent(&mut self, link: &mut WorkerLink) {
+        let (clock, origin, session) = (self.clock, self.origin as f64, self.session);
+        for sent in self.notes.take_sent() {
+            let (channel, key, velocity, on) = (sent.channel, sent.key, sent.velocity, sent.on);
+            let note = TakeNote {
+                at: clock.frame_position(sent.offset) - origin,
+                part: Part::Chords,
+                channel,
+                key,
+                velocity,
+                on,
+            };
+            let _ = link.to_worker.push(ToWorker::Note { session, note });
         }
     }
 
@@ -387,6 +416,7 @@ impl Scheduler {
             let bar = self.bars.meter.beats_per_bar();
             (start - JUMP_TOLERANCE_BEATS..=furthest + bar).contains(&position)
         });
+        self.tell_sent(link);
         if (jumped && wrapped && self.in_session) || inside {
             self.go_on_from(position);
         } else {
@@ -411,6 +441,7 @@ impl Scheduler {
 
     /// A new take from absolute frame `origin`; `host_beats`: where the host started it.
     fn start_session(&mut self, origin: i64, host_beats: Option<f64>, link: &mut WorkerLink) {
+        self.tell_sent(link);
         self.take_beats = host_beats.map(|beats| (beats, beats));
         self.session = self.session.wrapping_add(1);
         self.in_session = true;

@@ -166,19 +166,6 @@ fn a_song_in_three_four_is_comped_in_three_four() {
 }
 
 #[test]
-fn a_loop_of_one_bar_of_three_four_keeps_the_session() {
-    let mut rig = Rig::new(0);
-    rig.meter = Meter::from_host(3, 4);
-    let per_beat = 48; // blocks of 500 samples
-    let looped = Some((0.0, 3.0));
-    for i in 0..(3 * per_beat) {
-        rig.block(500, Some(i as f64 / per_beat as f64), looped, &[]);
-    }
-    rig.block(500, Some(0.0), looped, &[]);
-    assert_eq!(rig.worker.starts, 1, "the wrap lands on a downbeat, as the model expects");
-}
-
-#[test]
 fn the_melody_reaches_the_worker_frame_by_frame() {
     let mut rig = Rig::new(1);
     // C4 on beat 0 for one beat, E4 slightly early for beat 1 (rounded onto it).

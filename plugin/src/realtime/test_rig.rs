@@ -3,7 +3,7 @@
 
 use super::chord_notes::tests::Recorder;
 use super::{BlockInfo, Render, Scheduler, Settings, Touch};
-use crate::link::{ChordTable, FromWorker, Status, ToWorker, WorkerLink};
+use crate::link::{ChordTable, FromWorker, Status, TakeNote, ToWorker, WorkerLink};
 use comper_inference::PlannedChord;
 use comper_music::{BarPlace, ChordId, Meter, Token, TokenKind};
 use rtrb::{Consumer, Producer, RingBuffer};
@@ -13,6 +13,9 @@ use std::time::Duration;
 
 /// Samples per frame at the rig's default 120 BPM and 48 kHz.
 pub const FRAME: u64 = 6_000;
+/// The channel and velocity the rig plays its melody with.
+pub const MELODY_CHANNEL: u8 = 0;
+pub const MELODY_VELOCITY: f32 = 0.6;
 
 /// Plans a new chord every beat (C, F, G, C, …) after the listen period, held in between,
 /// `ahead` frames ahead, answering synchronously between blocks.
@@ -30,6 +33,8 @@ pub struct ScriptedWorker {
     pub reports: Vec<(u32, Token, Token)>,
     /// Where each reported frame fell in its bar.
     pub bars: Vec<BarPlace>,
+    /// The notes of the take told for capture.
+    pub notes: Vec<TakeNote>,
     /// The frames reported as changed by their note.
     pub by_note: Vec<u32>,
 }
@@ -57,6 +62,7 @@ impl ScriptedWorker {
             starts: 0,
             reports: Vec::new(),
             bars: Vec::new(),
+            notes: Vec::new(),
             by_note: Vec::new(),
         }
     }
@@ -96,7 +102,8 @@ impl ScriptedWorker {
                     let table = self.table(frame + 1, melody);
                     self.to_audio.push(FromWorker::Table { session, table }).unwrap();
                 }
-                ToWorker::Frame { .. } | ToWorker::Begun { .. } => {}
+                ToWorker::Note { session, note } if session == self.session => self.notes.push(note),
+                ToWorker::Frame { .. } | ToWorker::Begun { .. } | ToWorker::Note { .. } => {}
             }
         }
         if !heard {
@@ -195,9 +202,10 @@ impl Rig {
         for &(offset, on, key) in melody {
             self.scheduler.advance_to(offset, &self.settings, &mut self.sink, &mut self.link);
             if on {
-                self.scheduler.melody_on(offset, key, &self.settings, &mut self.sink, &mut self.link);
+                let played = (MELODY_CHANNEL, key, MELODY_VELOCITY);
+                self.scheduler.melody_on(offset, played, &self.settings, &mut self.sink, &mut self.link);
             } else {
-                self.scheduler.melody_off(offset, key);
+                self.scheduler.melody_off(offset, MELODY_CHANNEL, key, &mut self.link);
             }
         }
         self.scheduler.end_block(&info, &self.settings, &mut self.sink, &mut self.link);

@@ -2,7 +2,7 @@
 
 use super::latency::Timed;
 use crate::link::{
-    ChordTable, FROM_WORKER_CAPACITY, FromWorker, Rendering, Status, TO_WORKER_CAPACITY, ToWorker, WorkerLink,
+    ChordTable, FROM_WORKER_CAPACITY, FromWorker, Rendering, Status, TO_WORKER_CAPACITY, TakeNote, ToWorker, WorkerLink,
 };
 use crate::params::ComperParams;
 use crate::resources;
@@ -290,6 +290,10 @@ impl Loop {
                     self.restart(Some(session));
                     continue;
                 }
+                ToWorker::Note { session, note } => {
+                    self.keep_note(session, note);
+                    continue;
+                }
             };
             match result.and_then(|()| self.plan()) {
                 Ok(plan) => latest = plan,
@@ -330,7 +334,15 @@ impl Loop {
             ToWorker::Frame { session, frame, chord, melody, by_note, bar } if Some(session) == self.session => {
                 self.status.update_timeline(|t| t.record(frame, chord, melody, by_note, bar));
             }
+            ToWorker::Note { session, note } => self.keep_note(session, note),
             ToWorker::Frame { .. } | ToWorker::Begun { .. } => {}
+        }
+    }
+
+    /// A note of the running take goes into the timeline, for capture.
+    fn keep_note(&self, session: u32, note: TakeNote) {
+        if Some(session) == self.session {
+            self.status.update_timeline(|t| t.record_note(note));
         }
     }
 

@@ -22,8 +22,14 @@ pub fn write(
             .iter()
             .flat_map(|n| {
                 [
-                    TakeEvent { beats: n.start, key: n.key, on: true, velocity: n.velocity },
-                    TakeEvent { beats: n.end, key: n.key, on: false, velocity: 0.0 },
+                    TakeEvent {
+                        beats: n.start,
+                        channel: performance.channel,
+                        key: n.key,
+                        on: true,
+                        velocity: n.velocity,
+                    },
+                    TakeEvent { beats: n.end, channel: performance.channel, key: n.key, on: false, velocity: 0.0 },
                 ]
             })
             .collect(),
@@ -31,6 +37,7 @@ pub fn write(
             .iter()
             .map(|p| TakeEvent {
                 beats: performance.beats_of(p.sample),
+                channel: p.event.channel,
                 key: p.event.key,
                 on: p.event.kind == NoteKind::On,
                 velocity: p.event.velocity,
