@@ -210,9 +210,10 @@ impl Plugin for Comper {
             let timing = event.timing().min(info.samples.saturating_sub(1));
             self.scheduler.advance_to(timing, &settings, &mut notes, link);
             match event {
-                NoteEvent::NoteOn { channel, key: Key::Number(key), velocity, .. } if velocity > 0.0 => self
-                    .scheduler
-                    .melody_on(timing, (channel.number().unwrap_or(0), key, velocity), &settings, &mut notes, link),
+                NoteEvent::NoteOn { channel, key: Key::Number(key), velocity, .. } if velocity > 0.0 => {
+                    let played = (channel.number().unwrap_or(0), key, velocity);
+                    self.scheduler.melody_on(timing, played, &settings, &mut notes, link)
+                }
                 NoteEvent::NoteOn { channel, key: Key::Number(key), .. }
                 | NoteEvent::NoteOff { channel, key: Key::Number(key), .. } => {
                     self.scheduler.melody_off(timing, channel.number().unwrap_or(0), key, link)
