@@ -1,5 +1,6 @@
 //! The plugin's parameters (host-automatable, stable ids) and its persisted model choice.
 
+use atomic_float::AtomicF32;
 use comper_inference::{ChordGrid, ReactSettings};
 use comper_music::spelling::Spelling;
 use comper_music::{FRAMES_PER_BEAT, PitchClass, Voicing};
@@ -73,6 +74,9 @@ pub struct ComperParams {
     /// The model folder this instance plays; empty for the shipped default.
     #[persist = "model"]
     pub model: ModelChoice,
+    /// The window's scale, saved with the project.
+    #[persist = "window-scale"]
+    pub window_scale: WindowScale,
 }
 
 /// Where the model may change the chord, as the host lists it.
@@ -122,6 +126,38 @@ fn key_value(text: &str) -> Option<i32> {
 fn finite(param: &FloatParam) -> f32 {
     let value = param.value();
     if value.is_finite() { value } else { param.default_plain_value() }
+}
+
+/// The window's scale (1 is 100%), persisted with the plugin state; a saved value outside
+/// [`WindowScale::RANGE`], or not a number, is held to it.
+pub struct WindowScale(AtomicF32);
+
+impl WindowScale {
+    pub const RANGE: std::ops::RangeInclusive<f32> = 0.75..=2.0;
+
+    pub fn get(&self) -> f32 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Default for WindowScale {
+    fn default() -> Self {
+        WindowScale(AtomicF32::new(1.0))
+    }
+}
+
+impl PersistentField<'_, f32> for WindowScale {
+    fn set(&self, scale: f32) {
+        let scale = if scale.is_finite() { scale.clamp(*Self::RANGE.start(), *Self::RANGE.end()) } else { 1.0 };
+        self.0.store(scale, Ordering::Relaxed);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&f32) -> R,
+    {
+        f(&self.get())
+    }
 }
 
 /// The model choice, persisted with the plugin state. Every change (a restored state, the
@@ -199,6 +235,7 @@ impl Default for ComperParams {
             seed: IntParam::new("Seed", 1, IntRange::Linear { min: 0, max: 9999 }),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             model: ModelChoice::default(),
+            window_scale: WindowScale::default(),
         }
     }
 }
@@ -303,5 +340,14 @@ mod tests {
             assert!(value.is_finite(), "{settings:?}");
         }
         assert!(params.plan_settings().temperature.is_finite());
+    }
+
+    #[test]
+    fn a_saved_window_scale_is_held_to_what_the_window_can_show() {
+        let params = ComperParams::default();
+        for (saved, shown) in [(1.5, 1.5), (40.0, 2.0), (0.1, 0.75), (f32::NAN, 1.0), (f32::NEG_INFINITY, 1.0)] {
+            params.window_scale.set(saved);
+            assert_eq!(params.window_scale.get(), shown, "{saved}");
+        }
     }
 }

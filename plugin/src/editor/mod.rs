@@ -5,6 +5,7 @@
 mod blind_panel;
 mod capture_panel;
 mod controls;
+mod keyboard;
 mod model_picker;
 mod now_playing;
 mod palette;
@@ -15,17 +16,22 @@ use crate::link::Status;
 use crate::params::ComperParams;
 use blind_panel::BlindPanel;
 use capture_panel::CapturePanel;
+use comper_music::Part;
 use model_picker::ModelPicker;
 use nice_plug::context::gui::GuiContext;
+use nice_plug::editor::ResizeHint;
 use nice_plug::editor::dpi::LogicalSize;
+use nice_plug::params::persist::PersistentField;
 use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier, create_egui_editor};
 use status_panel::Watchdog;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The window's size in logical pixels.
+/// The window's size in logical pixels at 100%: also the least it can be resized to.
 pub const WIDTH: f64 = 800.0;
-pub const HEIGHT: f64 = 680.0;
+pub const HEIGHT: f64 = 780.0;
+/// The scales the window offers.
+const SCALES: [f32; 5] = [1.0, 1.25, 1.5, 1.75, 2.0];
 /// How often the window redraws while open (the timeline moves with the music).
 const REDRAW: Duration = Duration::from_millis(40);
 
@@ -50,7 +56,11 @@ pub fn create(
         blind: BlindPanel::default(),
         page: Page::default(),
     };
-    create_egui_editor(state, RepaintNotifier::default(), EguiNiceSettings::new().with_tile("Comper"), window)
+    let least = LogicalSize::new(WIDTH as f32, HEIGHT as f32);
+    let settings = EguiNiceSettings::new()
+        .with_tile("Comper")
+        .with_resize_hint(ResizeHint::resizable().with_min_logical_size(least));
+    create_egui_editor(state, RepaintNotifier::default(), settings, window)
 }
 
 pub struct Window {
@@ -73,6 +83,22 @@ enum Page {
     BlindComparison,
 }
 
+impl Window {
+    /// The scale control: the window grows with it, and the project keeps it.
+    fn scale(&mut self, ui: &mut egui::Ui) {
+        let current = self.params.window_scale.get();
+        egui::ComboBox::from_id_salt("scale").selected_text(format!("{:.0}%", current * 100.0)).show_ui(ui, |ui| {
+            for scale in SCALES {
+                if ui.selectable_label(scale == current, format!("{:.0}%", scale * 100.0)).clicked() {
+                    self.params.window_scale.set(scale);
+                    ui.ctx().set_zoom_factor(scale);
+                }
+            }
+        });
+        ui.label("Scale");
+    }
+}
+
 impl NiceEguiApp for Window {
     fn build(
         &mut self,
@@ -81,6 +107,7 @@ impl NiceEguiApp for Window {
         _frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         egui_ctx.set_visuals(egui::Visuals::dark());
+        egui_ctx.set_zoom_factor(self.params.window_scale.get());
         self.gui = Some(gui);
         self.models.refresh();
         Ok(())
@@ -99,10 +126,14 @@ impl NiceEguiApp for Window {
                 ui.separator();
                 status_panel::show(ui, &self.status, &timeline);
             });
+            let chord_colour = timeline.current_chord().map_or(palette::GRID, |c| palette::chord(c, 1.0));
+            let (melody, chord) = (timeline.sounding_keys(Part::Melody), timeline.sounding_keys(Part::Chords));
+            keyboard::show(ui, &melody, &chord, chord_colour);
             timeline_view::show(ui, &timeline);
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut self.page, Page::Controls, "Controls");
                 ui.selectable_value(&mut self.page, Page::BlindComparison, "Blind A/B");
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| self.scale(ui));
             });
             ui.separator();
             match self.page {

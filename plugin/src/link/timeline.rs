@@ -111,6 +111,24 @@ impl Timeline {
         self.if_held.filter(|&(frame, _)| frame >= self.next_frame()).and_then(|(_, chord)| sounding_chord(chord))
     }
 
+    /// The next chord change the plan holds, and the frames until it: the window's "F in 2
+    /// beats". A plan that only silences or holds the chord has none.
+    pub fn next_change(&self) -> Option<(ChordId, u32)> {
+        let (now, current) = (self.next_frame(), self.current_chord());
+        self.plan.iter().filter(|c| c.frame >= now).find_map(|c| {
+            sounding_chord(c.token).filter(|&chord| Some(chord) != current).map(|chord| (chord, c.frame - now))
+        })
+    }
+
+    /// The keys sounding now, per part: chord tones as sent, the melody as played.
+    pub fn sounding_keys(&self, part: Part) -> Vec<u8> {
+        let mut sounding = Sounding::default();
+        for note in self.notes.iter().filter(|n| n.part == part) {
+            sounding.follow(note);
+        }
+        sounding.0.iter().map(|&(_, key, _)| key).collect()
+    }
+
     /// The session the take belongs to.
     pub fn session(&self) -> Option<u32> {
         self.session
@@ -411,5 +429,31 @@ mod tests {
             })
             .collect();
         assert_eq!(signatures, [4, 3]);
+    }
+
+    #[test]
+    fn tells_the_next_change_and_the_keys_that_sound() {
+        let f_major = ChordId::of(Chord::new(PitchClass::new(5), Quality::Major));
+        let mut timeline = Timeline::default();
+        timeline.start(1);
+        timeline.record(0, Token::chord_on(c_major()), Token::note_on(60), false, BarPlace::default());
+        let planned = |frame, token| PlannedChord { frame, token, committed: true };
+        let plan = [
+            planned(1, Token::chord_hold(c_major())),
+            planned(4, Token::chord_on(c_major())),
+            planned(9, Token::chord_on(f_major)),
+        ];
+        timeline.set_plan(&plan, 0);
+        assert_eq!(timeline.next_change(), Some((f_major, 8)), "a restruck C is no change");
+
+        let note = |at, part, key, on| TakeNote { at, part, channel: 0, key, velocity: 0.5, on };
+        for n in
+            [note(0.0, Part::Chords, 48, true), note(0.0, Part::Chords, 52, true), note(0.0, Part::Melody, 60, true)]
+        {
+            timeline.record_note(n);
+        }
+        timeline.record_note(note(0.5, Part::Chords, 48, false));
+        assert_eq!(timeline.sounding_keys(Part::Chords), [52]);
+        assert_eq!(timeline.sounding_keys(Part::Melody), [60]);
     }
 }
