@@ -2,6 +2,7 @@
 //! MIDI file the musician drops into the arrangement. Runs on the window's thread.
 
 use crate::link::Status;
+use crate::params::ComperParams;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -10,6 +11,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// folder (a shared temporary folder is no place for someone's music).
 pub fn default_folder() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|home| PathBuf::from(home).join("Music").join("Comper"))
+}
+
+/// The folder captures go to: the one the musician chose, else [`default_folder`].
+pub fn folder(params: &ComperParams) -> Option<PathBuf> {
+    let chosen = params.capture_folder.lock().map(|f| f.clone()).unwrap_or_default();
+    if chosen.is_empty() { default_folder() } else { Some(PathBuf::from(chosen)) }
 }
 
 /// What to say when there is no folder to save into.

@@ -71,9 +71,15 @@ pub struct ComperParams {
     pub seed: IntParam,
     #[id = "bypass"]
     pub bypass: BoolParam,
+    /// Save the take into the capture folder whenever playback stops.
+    #[id = "savetakes"]
+    pub save_takes: BoolParam,
     /// The model folder this instance plays; empty for the shipped default.
     #[persist = "model"]
     pub model: ModelChoice,
+    /// Where captures go ("" for `~/Music/Comper`), saved with the project.
+    #[persist = "capture-folder"]
+    pub capture_folder: Mutex<String>,
     /// The window's scale, saved with the project.
     #[persist = "window-scale"]
     pub window_scale: WindowScale,
@@ -233,8 +239,10 @@ impl Default for ComperParams {
                 .with_step_size(0.1)
                 .with_unit(" BPM"),
             seed: IntParam::new("Seed", 1, IntRange::Linear { min: 0, max: 9999 }),
+            save_takes: BoolParam::new("Save takes", false),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             model: ModelChoice::default(),
+            capture_folder: Mutex::default(),
             window_scale: WindowScale::default(),
         }
     }

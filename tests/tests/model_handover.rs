@@ -4,10 +4,10 @@
 //! (`plugin/src/editor/status_panel.rs` tests that it does), and the model it had plays on.
 //! Drives the plugin's worker directly, with the real ONNX Runtime and the shipped models.
 
-use comper::link::{FromWorker, Status, ToWorker, WorkerLink};
+use comper::link::{FromWorker, Status, TakeNote, ToWorker, WorkerLink};
 use comper::params::ComperParams;
 use comper::worker::Worker;
-use comper_music::{BarPlace, Meter, Token};
+use comper_music::{BarPlace, Meter, Part, Token};
 use comper_tests::hostile_model_folders;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -129,4 +129,59 @@ fn reports_lost_while_the_worker_stalled_start_the_take_over_once() {
     let heard = drain(&mut link);
     assert_eq!(heard.iter().filter(|m| **m == FromWorker::Restart).count(), 2, "once for each broken session");
     assert!(!heard.iter().any(|m| matches!(m, FromWorker::Planned { session: 1, observed } if *observed > 8)));
+}
+
+#[test]
+fn with_save_takes_on_a_stop_saves_the_take_as_it_was_heard() {
+    let params = Arc::new(ComperParams::default());
+    params.model.choose(model("online-mle"));
+    let folder = tempfile::tempdir().unwrap();
+    *params.capture_folder.lock().unwrap() = folder.path().join("takes").display().to_string();
+    let status = Arc::new(Status::default());
+    let (_worker, mut link) = Worker::spawn(params.clone(), status.clone()).unwrap();
+    assert!(eventually(|| status.is_ready()), "{:?}", status.problem());
+    let saved = || std::fs::read_dir(folder.path().join("takes")).map_or(0, |files| files.count());
+
+    let note = |at: f64, part, key, on| TakeNote { at, part, channel: 3, key, velocity: 0.5, on };
+    let take = |link: &mut WorkerLink, session| {
+        link.to_worker.push(ToWorker::Start { session, first_frame_in_bar: 0 }).unwrap();
+        for frame in 0..16 {
+            let (chord, melody) = (Token::SILENCE, Token::SILENCE);
+            let bar = BarPlace::counted(Meter::COMMON, frame);
+            link.to_worker.push(ToWorker::Frame { session, frame, chord, melody, by_note: false, bar }).unwrap();
+        }
+        for n in
+            [note(4.0, Part::Chords, 48, true), note(8.0, Part::Chords, 48, false), note(4.0, Part::Melody, 72, true)]
+        {
+            link.to_worker.push(ToWorker::Note { session, note: n }).unwrap();
+        }
+        link.to_worker.push(ToWorker::Stopped { session }).unwrap();
+    };
+    take(&mut link, 1);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(saved(), 0, "Save takes is off");
+
+    set_on(&params.save_takes);
+    take(&mut link, 2);
+    assert!(eventually(|| saved() == 1), "{:?}", status.last_fault());
+    let file = std::fs::read_dir(folder.path().join("takes")).unwrap().next().unwrap().unwrap().path();
+    let smf_bytes = std::fs::read(&file).unwrap();
+    let smf = midly::Smf::parse(&smf_bytes).unwrap();
+    let ons: Vec<(u8, u8)> = (smf.tracks.iter().flatten())
+        .filter_map(|e| match e.kind {
+            midly::TrackEventKind::Midi { channel, message: midly::MidiMessage::NoteOn { key, .. } } => {
+                Some((channel.as_int(), key.as_int()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ons, [(3, 72), (3, 48)], "the melody and the chord tone as they were heard");
+}
+
+/// Turn a boolean parameter on, as the host would.
+fn set_on(param: &nice_plug::prelude::BoolParam) {
+    use nice_plug::prelude::{Param, ParamPtr};
+    let on = param.preview_normalized(true);
+    // SAFETY: a parameter of the test's `ComperParams`, which outlives the call.
+    unsafe { ParamPtr::BoolParam(param as *const _ as *mut _)._internal_set_normalized_value(on) };
 }

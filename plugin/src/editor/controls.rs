@@ -36,6 +36,7 @@ pub fn show(ui: &mut Ui, params: &ComperParams, setter: &ParamSetter) {
             toggle(ui, &params.free_run, setter);
             slider(ui, &params.free_tempo, setter);
             toggle(ui, &params.bypass, setter);
+            toggle(ui, &params.save_takes, setter);
         });
     });
 }

@@ -146,7 +146,7 @@ impl NiceEguiApp for Window {
                         } else {
                             self.models.show(&mut columns[0], &self.params.model);
                         }
-                        self.capture.show(&mut columns[1], &timeline, &self.status);
+                        self.capture.show(&mut columns[1], &timeline, &self.params, &self.status);
                     });
                 }
                 Page::BlindComparison => {

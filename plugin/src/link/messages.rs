@@ -24,6 +24,8 @@ pub enum ToWorker {
     Begun { session: u32, frame: u32, chord: Token, melody: Token },
     /// A note of the take, for capture.
     Note { session: u32, note: TakeNote },
+    /// Playback of `session` stopped (the take may go on if it starts again inside it).
+    Stopped { session: u32 },
 }
 
 /// A note of a take as it was heard: a chord tone as it went out to the host, or a melody

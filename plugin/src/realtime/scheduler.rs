@@ -236,7 +236,12 @@ impl Scheduler {
             Some(_) => Mode::Off,
         };
         if mode != self.mode {
+            let stopped = self.in_session;
             self.end_session(sink);
+            self.tell_sent(link);
+            if stopped {
+                let _ = link.to_worker.push(ToWorker::Stopped { session: self.session });
+            }
             self.mode = mode;
             self.continue_at = None;
         }

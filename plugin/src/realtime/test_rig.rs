@@ -103,7 +103,7 @@ impl ScriptedWorker {
                     self.to_audio.push(FromWorker::Table { session, table }).unwrap();
                 }
                 ToWorker::Note { session, note } if session == self.session => self.notes.push(note),
-                ToWorker::Frame { .. } | ToWorker::Begun { .. } | ToWorker::Note { .. } => {}
+                ToWorker::Frame { .. } | ToWorker::Begun { .. } | ToWorker::Note { .. } | ToWorker::Stopped { .. } => {}
             }
         }
         if !heard {

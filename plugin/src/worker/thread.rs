@@ -1,6 +1,7 @@
 //! The worker thread's loop and its model loading.
 
 use super::latency::Timed;
+use crate::capture;
 use crate::link::{
     ChordTable, FROM_WORKER_CAPACITY, FromWorker, Rendering, Status, TO_WORKER_CAPACITY, TakeNote, ToWorker, WorkerLink,
 };
@@ -294,6 +295,10 @@ impl Loop {
                     self.keep_note(session, note);
                     continue;
                 }
+                ToWorker::Stopped { session } => {
+                    self.stopped(session);
+                    continue;
+                }
             };
             match result.and_then(|()| self.plan()) {
                 Ok(plan) => latest = plan,
@@ -335,7 +340,22 @@ impl Loop {
                 self.status.update_timeline(|t| t.record(frame, chord, melody, by_note, bar));
             }
             ToWorker::Note { session, note } => self.keep_note(session, note),
+            ToWorker::Stopped { session } => self.stopped(session),
             ToWorker::Frame { .. } | ToWorker::Begun { .. } => {}
+        }
+    }
+
+    /// Playback stopped: with `Save takes` on, the take so far goes into the capture folder
+    /// (a failure is shown as the last fault; nothing is overwritten).
+    fn stopped(&self, session: u32) {
+        if Some(session) != self.session || !self.params.save_takes.value() {
+            return;
+        }
+        let saved = capture::folder(&self.params)
+            .ok_or_else(|| capture::NO_HOME.to_string())
+            .and_then(|folder| capture::save(&self.status, u32::MAX, &folder));
+        if let Err(why) = saved {
+            self.status.set_fault(format!("could not save the take: {why}"));
         }
     }
 
