@@ -1,4 +1,5 @@
--- Comper in Ardour, headless: `ardour7-lua comper_session.lua WORK VST3_DIR MELODY END_BEAT`.
+-- Comper in Ardour, headless:
+-- `ardour7-lua comper_session.lua WORK VST3_DIR MELODY END_BEAT BEATS_PER_BAR RHYTHM`.
 --
 -- Driven by tests/tests/ardour.rs, which prepares MELODY (one note a line: start beat, end beat,
 -- MIDI key, velocity), judges what this script leaves in WORK, and bounces the snapshots it
@@ -9,10 +10,11 @@
 --                        last line before the session is closed
 --   chords.mid           Comper's output recorded in real time (pass 1)
 --   melody.mid           the melody as the Comper track recorded it (pass 1)
+--   home/Music/Comper/   Comper's own capture of the take, saved when pass 1 stops (`Save takes`)
 --   session/with.ardour  that take through Comper into ACE Reasonable Synth, for the bounce
 --   session/without.ardour  the same with Comper deactivated
 --
--- The session: 48 kHz, Ardour's default tempo map (120 BPM, 4/4), three MIDI tracks:
+-- The session: 48 kHz, 120 BPM (Ardour's default) in BEATS_PER_BAR/4, three MIDI tracks:
 --
 --   Keys ──► Comper [Comper.vst3, then ACE Reasonable Synth] ──► Chords
 --
@@ -20,8 +22,9 @@
 -- the melody it hears (the take the bounces play back), Chords records what Comper sends.
 
 local work, vst3_dir, melody_file, end_beat = arg[1], arg[2], arg[3], tonumber(arg[4])
-assert(work and vst3_dir and melody_file and end_beat,
-	"usage: ardour7-lua comper_session.lua WORK VST3_DIR MELODY END_BEAT")
+local beats_per_bar, rhythm = tonumber(arg[5]), tonumber(arg[6])
+assert(work and vst3_dir and melody_file and end_beat and beats_per_bar and rhythm,
+	"usage: ardour7-lua comper_session.lua WORK VST3_DIR MELODY END_BEAT BEATS_PER_BAR RHYTHM")
 
 local RATE = 48000
 local SAMPLES_PER_BEAT = RATE / 2 -- 120 BPM, Ardour's default tempo
@@ -68,14 +71,21 @@ local function scan_vst3()
 	end
 end
 
+-- The session's meter, BEATS_PER_BAR/4 from its start.
+local function set_meter()
+	local map = Temporal.TempoMap.fetch_writable()
+	map:set_meter(Temporal.Meter(beats_per_bar, 4), Temporal.timepos_t(0))
+	Temporal.TempoMap.update(map)
+end
+
 -- Everything here counts in samples at 120 BPM.
 local function check_tempo()
 	local map = Temporal.TempoMap.read()
 	local tempo = map:tempo_at(Temporal.timepos_t(0)):quarter_notes_per_minute()
-	local beats_per_bar = map:meter_at(Temporal.timepos_t(0)):divisions_per_bar()
-	if tempo ~= 120 or beats_per_bar ~= 4 then
-		fail(string.format("the session runs at %g BPM, %d/4, not Ardour's default 120 BPM, 4/4",
-			tempo, beats_per_bar))
+	local meter = map:meter_at(Temporal.timepos_t(0))
+	if tempo ~= 120 or meter:divisions_per_bar() ~= beats_per_bar or meter:note_value() ~= 4 then
+		fail(string.format("the session runs at %g BPM, %d/%d, not 120 BPM, %d/4",
+			tempo, meter:divisions_per_bar(), meter:note_value(), beats_per_bar))
 	end
 end
 
@@ -249,6 +259,7 @@ ARDOUR.config():set_plugin_path_vst3(vst3_dir)
 if not create_session(work .. "/session", "comper", RATE) then
 	fail("could not create the session")
 end
+set_meter()
 check_tempo()
 record("stage", "session")
 
@@ -258,7 +269,8 @@ wire(comper_track, chords)
 local comper = insert_comper(comper_track)
 set_param(comper, "Melody thru", 0) -- Chords records Comper's chords only
 set_param(comper, "Listen", 8) -- two bars of listening: their silence is checked too
-set_param(comper, "Rhythm", 1) -- Every beat: a chord held for bars still sounds in every bar of the bounce
+set_param(comper, "Rhythm", rhythm) -- 1, Every beat: a chord held for bars still sounds in every bar of the bounce
+set_param(comper, "Save takes", 1) -- Comper's own capture of pass 1, to compare with what Chords records
 record("stage", "plugin")
 
 arm(comper_track, true)
@@ -277,6 +289,7 @@ record("stage", "recorded")
 -- the second snapshot has Comper deactivated (the melody alone).
 add_synth(comper_track)
 set_param(comper, "Melody thru", 1)
+set_param(comper, "Save takes", 0)
 set_session_range(math.floor(end_beat * SAMPLES_PER_BEAT))
 save_snapshot("with")
 comper:deactivate()

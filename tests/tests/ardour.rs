@@ -11,6 +11,11 @@
 //!    The script sets `Rhythm` to `Every beat`, so a chord the model holds for bars is struck
 //!    again in each and does not fade out of the check.
 //!
+//! In both passes `Save takes` is on for the live take: Comper's own capture, saved when the
+//! transport stops, must hold the chord notes Ardour recorded from its output. A second
+//! session runs the live pass in 3/4 with the `Charleston` rhythm: its stabs on the "and" of
+//! beat 2 must fall in bars of three.
+//!
 //! Without Ardour on PATH the test says so and passes, unless `COMPER_ARDOUR=required` (CI)
 //! makes that a failure.
 
@@ -52,19 +57,29 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 const CHORDS_OVER_SILENCE: f64 = 10.0;
 const CHORDS_OVER_MELODY: f64 = 0.01;
 
+/// `Rhythm` as the script sets it: the index of the choice.
+const EVERY_BEAT: u32 = 1;
+const CHARLESTON: u32 = 4;
+
+/// One Ardour session at a time: each runs in real time, and two at once on a 2-core machine
+/// would each be played late.
+static ONE_SESSION: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn ardour_records_the_chords_live_and_bounces_them() {
     let Some(ardour) = Ardour::find() else { return };
-    let work = work_dir();
+    let _alone = ONE_SESSION.lock().unwrap_or_else(|e| e.into_inner());
+    let work = work_dir("ardour");
     let melody = ode_to_joy();
     write_melody(&work.join("melody.txt"), &melody);
     let end_beat = f64::from(BARS * 4) + TAIL_BEATS;
-    let session = ardour.run_session(&work, end_beat);
+    let session = ardour.run_session(&work, end_beat, 4, EVERY_BEAT);
     session.assert_complete();
 
     let chords = recorded_chords(&work, &session);
     report_chords(&chords);
     assert_on_the_grid(&chords);
+    assert_the_capture_holds_what_ardour_recorded(&work, &chords, end_beat);
 
     let keys = keys_below(&melody);
     let frames = (end_beat * SAMPLES_PER_BEAT) as usize;
@@ -72,6 +87,31 @@ fn ardour_records_the_chords_live_and_bounces_them() {
     let without = ardour.bounce(&work, "without", frames);
     ardour.assert_bundle_unchanged();
     assert_the_bounce_carries_the_chords(&with, &without, &keys, &melody);
+}
+
+#[test]
+fn ardour_comps_a_song_in_three_four_in_bars_of_three() {
+    let Some(ardour) = Ardour::find() else { return };
+    let _alone = ONE_SESSION.lock().unwrap_or_else(|e| e.into_inner());
+    let work = work_dir("ardour-3-4");
+    write_melody(&work.join("melody.txt"), &ode_to_joy());
+    let end_beat = f64::from(BARS * 4) + TAIL_BEATS;
+    let session = ardour.run_session(&work, end_beat, 3, CHARLESTON);
+    session.assert_complete();
+
+    let chords = recorded_chords(&work, &session);
+    report_chords(&chords);
+    assert_on_the_grid(&chords);
+    assert_the_capture_holds_what_ardour_recorded(&work, &chords, end_beat);
+    // Chord changes fall on beats (or a 16th after one, when a late live note chooses the
+    // chord); the Charleston's second stab, the one strike on an "and", is on the "and" of beat
+    // 2 of a bar of three: 1.5 beats into it, where bars of four would put none after bar 1.
+    let on_an_and = |sample: u64| distance_to_beat(sample + SAMPLES_PER_BEAT as u64 / 2) <= GRID_TOLERANCE;
+    let ands: BTreeSet<u64> = chords.iter().map(|p| p.sample).filter(|&s| on_an_and(s)).collect();
+    let into_bar = |sample: u64| (sample as f64 / SAMPLES_PER_BEAT).rem_euclid(3.0);
+    assert!(ands.len() >= 3, "Charleston stabs on the \"and\"s: {ands:?}");
+    let misplaced: Vec<f64> = ands.iter().map(|&s| into_bar(s)).filter(|b| (b - 1.5).abs() > 0.01).collect();
+    assert!(misplaced.is_empty(), "stabs on an \"and\" other than beat 2's of 3/4 (beats into the bar): {misplaced:?}");
 }
 
 /// Ardour's headless tools, and where they find Comper.
@@ -130,10 +170,12 @@ impl Ardour {
         command
     }
 
-    /// Runs the session script: the real-time pass and the snapshots to bounce.
-    fn run_session(&self, work: &Path, end_beat: f64) -> Session {
+    /// Runs the session script in `beats_per_bar`/4 with `Rhythm` set to `rhythm`: the
+    /// real-time pass and the snapshots to bounce.
+    fn run_session(&self, work: &Path, end_beat: f64, beats_per_bar: u32, rhythm: u32) -> Session {
         let mut command = self.command(&self.lua, work);
         command.arg(SCRIPT).arg(work).arg(&self.vst3_dir).arg(work.join("melody.txt")).arg(end_beat.to_string());
+        command.arg(beats_per_bar.to_string()).arg(rhythm.to_string());
         let done = || results(work).iter().any(|(k, v)| k == "error" || (k == "stage" && v == "complete"));
         let outcome = run(command, &work.join("session"), SESSION_TIMEOUT, done);
         Session { outcome, results: results(work) }
@@ -177,10 +219,10 @@ impl Ardour {
     }
 }
 
-/// `target/tmp/ardour`, emptied first and kept afterwards: the session, Ardour's output and
+/// `target/tmp/{name}`, emptied first and kept afterwards: the session, Ardour's output and
 /// the exports of the last run stay there to listen to and inspect.
-fn work_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ardour");
+fn work_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     eprintln!("Ardour's session, output and exports: {}", dir.display());
@@ -381,6 +423,35 @@ fn assert_on_the_grid(chords: &[Played]) {
 fn distance_to_grid(sample: u64) -> u64 {
     let r = sample % FRAME;
     r.min(FRAME - r)
+}
+
+fn distance_to_beat(sample: u64) -> u64 {
+    let beat = SAMPLES_PER_BEAT as u64;
+    let r = sample % beat;
+    r.min(beat - r)
+}
+
+/// Comper's own capture of the live take (`Save takes`, in `work/home/Music/Comper`) holds
+/// the chord notes Ardour recorded from its output: the same keys struck on the same 16ths,
+/// up to the last beat before the stop (the capture ends with the last frame Comper finished).
+fn assert_the_capture_holds_what_ardour_recorded(work: &Path, recorded: &[Played], end_beat: f64) {
+    let folder = work.join("home/Music/Comper");
+    let files: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .unwrap_or_else(|e| panic!("no capture in {}: {e}", folder.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "one take saved when the transport stopped: {files:?}");
+    let file = MidiFile::read(&files[0]).expect("Comper's capture");
+    let chords = file.tracks.iter().find(|t| t.name == "Chords").expect("the capture's chord track");
+    let until = ((end_beat - 1.0) * SAMPLES_PER_BEAT) as u64;
+    let frames = |played: &mut dyn Iterator<Item = (u64, u8)>| -> BTreeSet<(u64, u8)> {
+        played.filter(|&(sample, _)| sample < until).map(|(sample, key)| ((sample + FRAME / 2) / FRAME, key)).collect()
+    };
+    let captured =
+        frames(&mut chords.notes.iter().map(|n| ((file.beats(n.start) * SAMPLES_PER_BEAT).round() as u64, n.key)));
+    let heard = frames(&mut recorded.iter().map(|p| (p.sample, p.key)));
+    assert!(!heard.is_empty());
+    assert_eq!(captured, heard, "(16th, key) of every chord note-on: the capture against what Ardour recorded");
 }
 
 /// Every key from C1 up to the melody's lowest: there the bounce without Comper has nothing

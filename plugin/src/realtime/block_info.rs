@@ -3,7 +3,9 @@
 //! Hosts send what they send: a sample rate of 0, a tempo of +∞ or 10¹² BPM, a position of
 //! NaN or 10¹⁹ beats. Timed by such values every frame boundary falls on sample 0 and the
 //! block never ends, or frame numbers overflow. So a value that is not a number, or absurd,
-//! counts as not given; a block whose sample rate cannot time anything plays nothing.
+//! counts as not given; a block whose sample rate cannot time anything plays nothing. A bar
+//! start that is not the start of the bar the position is in (Ardour 7.3 sends four beats
+//! per bar number, whatever the meter) is not given either: bars then count from zero.
 
 use super::scheduler::Render;
 use comper_music::Meter;
@@ -41,11 +43,22 @@ impl BlockInfo {
             tempo: self.tempo.and_then(playable_tempo),
             position_beats: self.position_beats.filter(|&beats| followable(beats)),
             loop_beats: self.loop_beats.filter(|&(start, end)| followable(start) && followable(end) && start < end),
-            bar_start_beats: self.bar_start_beats.filter(|&beats| followable(beats)),
+            bar_start_beats: self.bar_start_beats.filter(|&beats| followable(beats) && self.holds_position(beats)),
             ..*self
         })
     }
 }
+
+impl BlockInfo {
+    /// Whether the bar starting at `bar_start` (beats) holds the block's position.
+    fn holds_position(&self, bar_start: f64) -> bool {
+        let bar = self.meter.unwrap_or_default().beats_per_bar();
+        self.position_beats.is_some_and(|at| (bar_start - BAR_SLACK..bar_start + bar + BAR_SLACK).contains(&at))
+    }
+}
+
+/// How far (beats) a host's bar start and position may disagree by rounding.
+const BAR_SLACK: f64 = 1e-6;
 
 /// `tempo` if a block can be timed at it.
 pub fn playable_tempo(tempo: f64) -> Option<f64> {
@@ -100,5 +113,20 @@ mod tests {
             assert_eq!(checked.unwrap().bar_start_beats, None, "{beats}");
         }
         assert_eq!(BlockInfo { loop_beats: Some((4.0, 4.0)), ..block() }.checked().unwrap().loop_beats, None);
+    }
+
+    #[test]
+    fn a_bar_start_that_is_not_the_start_of_the_positions_bar_is_not_believed() {
+        let waltz = |position, bar_start| BlockInfo {
+            meter: Meter::from_host(3, 4),
+            position_beats: Some(position),
+            bar_start_beats: Some(bar_start),
+            ..block()
+        };
+        assert_eq!(waltz(4.5, 3.0).checked().unwrap().bar_start_beats, Some(3.0));
+        // Ardour 7.3: four beats per bar number, from bar 1.
+        assert_eq!(waltz(0.5, 4.0).checked().unwrap().bar_start_beats, None);
+        assert_eq!(waltz(4.5, 8.0).checked().unwrap().bar_start_beats, None);
+        assert_eq!(waltz(6.5, 3.0).checked().unwrap().bar_start_beats, None);
     }
 }
