@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "cargo xtask",
     about = "Comper's toolchain: data, training, evaluation, bundling",
-    after_help = "`train`, `export` and `eval --teacher` build the training toolchain (burn) the first time."
+    after_help = "`train`, `export`, `harmonize` and `eval --teacher` build the training toolchain (burn) the first time."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -28,6 +28,9 @@ enum Command {
     /// Export the trained online policy to ONNX with its model card (into models/).
     #[cfg(feature = "training")]
     Export(commands::export::ExportArgs),
+    /// Write the offline teacher's chords for a whole melody (MIDI or MusicXML) as a MIDI file.
+    #[cfg(feature = "training")]
+    Harmonize(commands::harmonize::HarmonizeArgs),
     /// Evaluate checkpoints online on held-out melodies: harmony, diversity, rhythm, adaptation.
     Eval(commands::eval::EvalArgs),
     /// Build the plugin bundles (Comper.clap, Comper.vst3) with the runtime and the models.
@@ -38,7 +41,7 @@ enum Command {
     },
     /// Benchmark the policy step latency and the plugin's process() per block.
     Bench,
-    /// Bundle in release mode and install into ~/.clap and ~/.vst3.
+    /// Bundle in release mode and install where hosts look for plugins (~/.clap and ~/.vst3 on Linux).
     Install,
     /// Play a MIDI melody into the built plugin and print the chords it answers with.
     Jam(commands::jam::JamArgs),
@@ -64,6 +67,8 @@ fn main() -> anyhow::Result<()> {
         Command::Train(args) => commands::train::run(args),
         #[cfg(feature = "training")]
         Command::Export(args) => commands::export::run(args),
+        #[cfg(feature = "training")]
+        Command::Harmonize(args) => commands::harmonize::run(args),
         Command::Eval(args) => commands::eval::run(args),
         Command::Bundle { args } => commands::bundle::run(args),
         Command::Bench => commands::bench::run(),

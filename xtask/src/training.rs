@@ -8,7 +8,7 @@ use crate::paths;
 /// Whether the command line (without the program's name) needs the training toolchain.
 fn needs_training(args: &[String]) -> bool {
     match args.first().map(String::as_str) {
-        Some("train" | "export") => true,
+        Some("train" | "export" | "harmonize") => true,
         Some("eval") => args.iter().any(|a| a == "--teacher" || a.starts_with("--teacher=")),
         _ => false,
     }
@@ -34,10 +34,16 @@ mod tests {
     use super::needs_training;
 
     #[test]
-    fn only_training_export_and_the_teacher_row_need_burn() {
+    fn only_training_export_harmonize_and_the_teacher_row_need_burn() {
         let args = |line: &str| line.split_whitespace().map(String::from).collect::<Vec<_>>();
-        for line in ["train policy", "export --run x", "eval --teacher target/comper/runs/teacher", "eval --teacher=t"]
-        {
+        let lines = [
+            "train policy",
+            "export --run x",
+            "harmonize m.mid -o h.mid",
+            "eval --teacher runs/teacher",
+            "eval --teacher=t",
+        ];
+        for line in lines {
             assert!(needs_training(&args(line)), "{line}");
         }
         for line in ["jam examples/ode-to-joy.mid", "eval --react", "bundle", "test", "data", ""] {

@@ -7,7 +7,7 @@ use comper_data::corpus::Corpus;
 use comper_data::import::files_with_extensions;
 use comper_data::import::midi::MidiFile;
 use comper_data::import::musicxml;
-use comper_music::{FrameTracks, Note};
+use comper_music::{FrameTracks, Meter, Note};
 use std::path::Path;
 
 /// The songs, and where they come from (for the report).
@@ -22,6 +22,37 @@ pub struct Song {
     /// Quarter notes per minute, where the file states it (the corpus keeps none): the
     /// listening renders play at it.
     pub tempo: Option<f64>,
+    /// The meter the file starts in, where it states one.
+    pub meter: Option<Meter>,
+}
+
+impl Song {
+    /// The melody (and chord symbols) of one of the user's files, named `id`: a MIDI file (the
+    /// track named "Melody", as in Comper's takes, else every note of every track) or a
+    /// MusicXML lead sheet, with the tempo and meter it starts at. One rule for every command
+    /// that reads a melody.
+    pub fn read(path: &Path, id: String) -> anyhow::Result<Song> {
+        let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let (tracks, tempo, meter) = match extension.as_deref() {
+            Some("mid" | "midi") => {
+                let file = MidiFile::read(path)?;
+                let melody_track = file.tracks.iter().any(|t| t.name == "Melody");
+                let notes: Vec<Note> = file
+                    .tracks
+                    .iter()
+                    .filter(|t| !melody_track || t.name == "Melody")
+                    .flat_map(|t| &t.notes)
+                    .map(|n| Note { onset: file.beats(n.start), offset: file.beats(n.end), pitch: n.key })
+                    .collect();
+                (FrameTracks::encode(&notes, &[]), Some(file.initial_tempo()), file.meter)
+            }
+            _ => {
+                let song = musicxml::import_file(path)?;
+                (FrameTracks::encode(&song.sheet.melody, &song.sheet.chords), song.tempo, Some(song.sheet.meter))
+            }
+        };
+        Ok(Song { id, tracks, tempo, meter })
+    }
 }
 
 impl Songs {
@@ -33,41 +64,22 @@ impl Songs {
                 id: format!("{}/{}", s.source.name(), s.song_id),
                 tracks: FrameTracks::encode(&s.melody, &s.chords),
                 tempo: None,
+                meter: None,
             })
             .collect();
         Songs { dataset: format!("the {} split (POP909 + Nottingham)", split.name()), songs }
     }
 
-    /// The user's songs: MIDI files (the track named "Melody", as in Comper's takes, else
-    /// every note of every track) and MusicXML lead sheets (melody and chord symbols). Files
-    /// that cannot be read are reported and left out. Each is named by its path inside `dir`
-    /// and keeps the tempo it starts at.
+    /// The user's songs in `dir` ([`Song::read`]), each named by its path inside `dir`. Files
+    /// that cannot be read are reported and left out.
     pub fn folder(dir: &Path) -> anyhow::Result<Songs> {
         let files = files_with_extensions(dir, &["mid", "midi", "musicxml", "xml", "mxl"])
             .with_context(|| format!("reading {}", dir.display()))?;
         let mut songs = Vec::new();
         for path in files {
-            let song = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-                Some("mid" | "midi") => MidiFile::read(&path).map(|file| {
-                    let melody_track = file.tracks.iter().any(|t| t.name == "Melody");
-                    let notes: Vec<Note> = file
-                        .tracks
-                        .iter()
-                        .filter(|t| !melody_track || t.name == "Melody")
-                        .flat_map(|t| &t.notes)
-                        .map(|n| Note { onset: file.beats(n.start), offset: file.beats(n.end), pitch: n.key })
-                        .collect();
-                    (FrameTracks::encode(&notes, &[]), Some(file.initial_tempo()))
-                }),
-                _ => musicxml::import_file(&path)
-                    .map(|s| (FrameTracks::encode(&s.sheet.melody, &s.sheet.chords), s.tempo)),
-            };
-            match song {
-                Ok((tracks, tempo)) => songs.push(Song {
-                    id: path.strip_prefix(dir).unwrap_or(&path).display().to_string(),
-                    tracks,
-                    tempo,
-                }),
+            let id = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+            match Song::read(&path, id) {
+                Ok(song) => songs.push(song),
                 Err(e) => eprintln!("skipping {}: {e}", path.display()),
             }
         }

@@ -10,6 +10,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod device;
 pub mod export;
+pub mod harmonize;
 pub mod loss;
 pub mod metrics;
 pub mod models;

@@ -6,6 +6,8 @@ pub mod data;
 pub mod eval;
 #[cfg(feature = "training")]
 pub mod export;
+#[cfg(feature = "training")]
+pub mod harmonize;
 pub mod install;
 pub mod jam;
 pub mod ort;

@@ -39,9 +39,10 @@ pub(super) fn trained<C: DeserializeOwned>(run: &Path, model: &str) -> anyhow::R
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let adversarial = args.model == Model::Gapt;
-    let (part, policy_run, teacher_run) = match args.model {
-        Model::MelodyRl => (Part::Melody, "melody-agent", "melody-teacher"),
-        _ => (Part::Chords, "policy", "teacher"),
+    // The policy's training run, the shipped model to start from without one, the teacher.
+    let (part, policy_run, shipped, teacher_run) = match args.model {
+        Model::MelodyRl => (Part::Melody, "melody-agent", "melody-agent", "melody-teacher"),
+        _ => (Part::Chords, "policy", "online-mle", "teacher"),
     };
     let runs = paths::workspace_root().join("target/comper/runs");
     let out = args.out.clone().unwrap_or_else(|| runs.join(args.model.name()));
@@ -70,17 +71,25 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
 
     let device = training_device();
     let inner = device.clone().inner();
-    let (teacher_config, teacher_dir): (TeacherConfig, _) = trained(&runs.join(teacher_run), teacher_run)?;
+    let (teacher_config, teacher_dir): (TeacherConfig, _) = trained(&paths::trained_run(teacher_run), teacher_run)?;
     let (contrastive_config, contrastive_dir): (ContrastiveConfig, _) =
-        trained(&runs.join("contrastive"), "contrastive")?;
-    let (pair_config, pair_dir): (DiscriminativeConfig, _) = trained(&runs.join("discriminative"), "discriminative")?;
+        trained(&paths::trained_run("contrastive"), "contrastive")?;
+    let (pair_config, pair_dir): (DiscriminativeConfig, _) =
+        trained(&paths::trained_run("discriminative"), "discriminative")?;
     let frozen = Frozen {
         teacher: checkpoint::load_weights(&teacher_dir, teacher_config.init(&inner))?,
         contrastive: checkpoint::load_weights(&contrastive_dir, contrastive_config.init(&inner))?,
         discriminative: checkpoint::load_weights(&pair_dir, pair_config.init(&inner))?,
     };
-    let (policy_config, policy) = match &args.from {
-        Some(folder) => policy_from_model_folder(folder, part, &device).map_err(anyhow::Error::msg)?,
+    let from = args.from.clone().or_else(|| {
+        let trained_here = checkpoint::latest(&runs.join(policy_run)).is_some();
+        (!trained_here).then(|| paths::workspace_root().join("models").join(shipped))
+    });
+    let (policy_config, policy) = match &from {
+        Some(folder) => {
+            println!("starting from the model in {}", folder.display());
+            policy_from_model_folder(folder, part, &device).map_err(anyhow::Error::msg)?
+        }
         None => {
             let (config, dir): (PolicyConfig, _) = trained(&runs.join(policy_run), policy_run)?;
             let policy = checkpoint::load_weights(&dir, config.init(&device))?;

@@ -107,7 +107,8 @@ pub struct TrainArgs {
     #[arg(long)]
     pub(super) until: Option<u64>,
     /// RL only: start from this model folder (card.json and model.onnx, e.g. models/online-mle)
-    /// instead of the latest checkpoint of the policy's training run.
+    /// instead of the latest checkpoint of the policy's training run [default: that run's
+    /// checkpoint, or the shipped models/online-mle (models/melody-agent) without one].
     #[arg(long)]
     pub(super) from: Option<PathBuf>,
     /// RL only: weight of the KL to the offline teacher in the actor's loss [default: 0.05]
