@@ -71,17 +71,23 @@ impl Default for Comper {
 struct HostNotes<'a, C> {
     context: &'a mut C,
     thru: &'a mut MelodyThru,
+    /// The channel the chords sound on (`None` under `Bypass`), which the player's
+    /// controllers and bends stay off.
+    chords: Option<u8>,
 }
 
 impl<C: ProcessContext<Comper>> HostNotes<'_, C> {
     /// Send the melody's note-offs the host refused in the block before.
     fn retry_refused(&mut self) {
-        let HostNotes { context, thru } = self;
+        let HostNotes { context, thru, .. } = self;
         thru.retry_refused(|channel, key| send_off(*context, 0, channel, key));
     }
 
-    /// Pass one incoming event on to the instrument after Comper when `on` (see
-    /// [`MelodyThru`]: a note-off whose note-on went out always follows it).
+    /// Pass one incoming event on to the instrument after Comper when `on`, at its sample and
+    /// on its channel (see [`MelodyThru`]: a note-off whose note-on went out always follows
+    /// it). Controllers, bends, pressure and program changes pass only off the chords'
+    /// channel, so a sustain pedal or a bend there never holds or bends the chord
+    /// ([`MelodyThru::passes`]).
     fn forward(&mut self, event: PluginNoteEvent<Comper>, on: bool) {
         let mut send = || self.context.try_send_event(event).is_ok();
         match event {
@@ -92,7 +98,13 @@ impl<C: ProcessContext<Comper>> HostNotes<'_, C> {
                 self.thru.note_off(channel.number(), key.number(), on, send)
             }
             _ if on => {
-                send();
+                let key = match event {
+                    NoteEvent::PolyPressure { key, .. } => key.number(),
+                    _ => None,
+                };
+                if self.thru.passes(event.channel().and_then(|c| c.number()), key, self.chords) {
+                    send();
+                }
             }
             _ => {}
         }
@@ -135,8 +147,10 @@ impl Plugin for Comper {
             ..AudioIOLayout::const_default()
         },
     ];
-    const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
-    const MIDI_OUTPUT: MidiConfig = MidiConfig::Basic;
+    /// Controllers, pitch bend, pressure and program changes too, to pass them on with the
+    /// melody (`HostNotes::forward`).
+    const MIDI_INPUT: MidiConfig = MidiConfig::MidiCCs;
+    const MIDI_OUTPUT: MidiConfig = MidiConfig::MidiCCs;
 
     type Editor = EguiEditor<editor::Window>;
     type SysExMessage = ();
@@ -197,7 +211,8 @@ impl Plugin for Comper {
         let settings = self.params.settings();
         self.status.tempo.store(info.tempo.unwrap_or(settings.free_tempo), Ordering::Relaxed);
         let thru = settings.bypass || self.params.melody_thru.value();
-        let mut notes = HostNotes { context, thru: &mut self.thru };
+        let chords = (!settings.bypass).then_some(settings.touch.channel);
+        let mut notes = HostNotes { context, thru: &mut self.thru, chords };
         notes.retry_refused();
         let Some((_, link)) = self.worker.as_mut() else {
             while let Some(event) = notes.context.next_event() {

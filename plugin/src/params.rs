@@ -13,7 +13,9 @@ use crate::realtime::{Rhythm, Settings, Touch};
 
 #[derive(Params)]
 pub struct ComperParams {
-    /// Forward the melody to the output, so the instrument after Comper plays it too.
+    /// Forward the melody to the output, so the instrument after Comper plays it too, with
+    /// the player's controllers, bends and pressure off the chords' channel
+    /// ([`crate::realtime::MelodyThru::passes`]).
     #[id = "thru"]
     pub melody_thru: BoolParam,
     /// Sampling temperature: low is safe, high is adventurous. The default, 1, keeps the

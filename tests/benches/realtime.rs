@@ -120,7 +120,7 @@ fn bench_process(clap: &Path) {
             events.push(NoteEvent { offset: 0, kind: NoteKind::On, channel: 0, key, velocity: 0.8 });
             events.push(NoteEvent { offset: 400, kind: NoteKind::Off, channel: 0, key, velocity: 0.0 });
         }
-        let block = Block { frames: 512, transport: Some(transport), events };
+        let block = Block { frames: 512, transport: Some(transport), events, midi: Vec::new() };
         let started = Instant::now();
         host.process(&block).unwrap();
         times.push(started.elapsed());

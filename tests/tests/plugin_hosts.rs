@@ -4,8 +4,8 @@
 
 use comper_data::import::midi::MidiFile;
 use comper_host::{
-    Block, ClapHost, HostConfig, MelodyNote, NoteEvent, NoteKind, ParamInfo, Performance, Played, PluginHost,
-    TransportInfo, Vst3Host, perform,
+    Block, ClapHost, HostConfig, MelodyNote, MidiMessage, NoteEvent, NoteKind, ParamInfo, Performance, Played,
+    PluginHost, TransportInfo, Vst3Host, perform, perform_midi,
 };
 use comper_music::PitchClass;
 use comper_tests::{bundle, example, hostile_model_folders};
@@ -94,7 +94,7 @@ fn block_with(
         time_signature: (4, 4),
         loop_beats,
     };
-    host.process(&Block { frames, transport: Some(transport), events }).unwrap()
+    host.process(&Block { frames, transport: Some(transport), events, midi: Vec::new() }).unwrap()
 }
 
 /// Keys left sounding after `events`.
@@ -235,6 +235,58 @@ fn a_chord_tone_and_a_forwarded_melody_note_never_overlap_on_one_key() {
                 "chords play"
             );
         }
+    }
+}
+
+/// What the player sends on the melody's channel (0) beside the first two bars of Ode to Joy,
+/// whose E4 sounds from sample 0 to about 24,000: the sustain pedal down, a bend up, the mod
+/// wheel, channel pressure, pressure on the held E4, a program change (not through VST3, which
+/// carries none to a plugin), the bend back and the pedal up.
+fn expression(format: Format) -> Vec<Played<MidiMessage>> {
+    let messages = [
+        (1_000, [0xB0, 64, 127]),
+        (7_777, [0xE0, 0x00, 0x60]),
+        (9_001, [0xB0, 1, 90]),
+        (10_000, [0xD0, 70, 0]),
+        (12_345, [0xA0, 64, 50]),
+        (30_000, [0xC0, 5, 0]),
+        (60_000, [0xE0, 0x00, 0x40]),
+        (90_000, [0xB0, 64, 0]),
+    ];
+    let carried = |data: &[u8; 3]| format == Format::Clap || data[0] & 0xF0 != 0xC0;
+    let messages = messages.into_iter().filter(|(_, data)| carried(data));
+    messages.map(|(sample, data)| Played { sample, event: MidiMessage { offset: 0, data } }).collect()
+}
+
+/// The player's expression that comes out of Comper with the chords on `Output channel`
+/// (1-based) and `Melody thru` on or off, as (sample, bytes); and whether chords played.
+fn expression_out(format: Format, chord_channel: u8, thru: bool) -> (Vec<(u64, [u8; 3])>, bool) {
+    let mut host = load(format);
+    // CLAP's plain value of an integer parameter counts from its lowest value.
+    let steps = f64::from(chord_channel - 1);
+    set(&mut *host, format, "Output channel", steps, steps / 15.0);
+    set(&mut *host, format, "Melody thru", f64::from(u8::from(thru)), f64::from(u8::from(thru)));
+    let melody = ode_to_joy();
+    let (notes, midi) = perform_midi(&mut *host, &melody, &expression(format), &performance(8.0, 512)).unwrap();
+    let chord_note = |e: &NoteEvent| e.channel == chord_channel - 1 && melody.iter().all(|m| m.key != e.key);
+    let chords = notes.iter().any(|p| p.event.kind == NoteKind::On && chord_note(&p.event));
+    (midi.iter().map(|p| (p.sample, p.event.data)).collect(), chords)
+}
+
+#[test]
+fn cc64_and_pitch_bend_pass_through() {
+    for format in FORMATS {
+        let sent: Vec<(u64, [u8; 3])> = expression(format).iter().map(|p| (p.sample, p.event.data)).collect();
+        let (out, chords) = expression_out(format, 2, true);
+        assert!(chords, "{format:?}: chords play on channel 2");
+        assert_eq!(out, sent, "{format:?}: with the chords on a channel of their own, all of it on its sample");
+        // On the chords' channel a pedal or bend would hold or bend the chord: only the
+        // pressure on the melody's own key passes.
+        let (out, chords) = expression_out(format, 1, true);
+        assert!(chords, "{format:?}: chords play on channel 1");
+        assert_eq!(out, vec![(12_345, [0xA0, 64, 50])], "{format:?}: on the chords' channel");
+        let (out, _) = expression_out(format, 2, false);
+        assert_eq!(out, vec![], "{format:?}: Melody thru off");
     }
 }
 
@@ -592,7 +644,9 @@ fn random_sessions_through_the_real_bundles_leave_no_note_hanging() {
                 time_signature: meter,
                 loop_beats: looped,
             };
-            let answer = host.process_any_transport(&Block { frames, transport: Some(transport), events }).unwrap();
+            let answer = host
+                .process_any_transport(&Block { frames, transport: Some(transport), events, midi: Vec::new() })
+                .unwrap();
             let offsets: Vec<u32> = answer.iter().map(|e| e.offset).collect();
             assert!(offsets.windows(2).all(|w| w[0] <= w[1]), "seed {seed}: events in order");
             assert!(offsets.iter().all(|&o| o < frames), "seed {seed}: events inside the block");
@@ -616,7 +670,10 @@ fn random_sessions_through_the_real_bundles_leave_no_note_hanging() {
         set(&mut *host, format, "Free-run when stopped", 0.0, 0.0);
         for _ in 0..2 {
             let events = releases.clone().collect();
-            out.extend(host.process_any_transport(&Block { frames: 1, transport: Some(stop), events }).unwrap());
+            out.extend(
+                host.process_any_transport(&Block { frames: 1, transport: Some(stop), events, midi: Vec::new() })
+                    .unwrap(),
+            );
         }
         assert!(sounding(&out).is_empty(), "seed {seed} ({format:?}, {config:?}): every note closed");
         if config.offline {

@@ -5,7 +5,7 @@ mod events;
 mod handler;
 
 use crate::{
-    Block, HostConfig, HostError, NoteEvent, ParamInfo, PluginDescriptorInfo, PluginHost, sorted_events,
+    Block, HostConfig, HostError, MidiMessage, NoteEvent, ParamInfo, PluginDescriptorInfo, PluginHost, sorted_events,
     validate_block, validate_config,
 };
 use audio::AudioBuffers;
@@ -40,6 +40,8 @@ pub struct ClapHost {
     audio: AudioBuffers,
     input_events: EventBuffer,
     output_events: EventBuffer,
+    /// The raw MIDI of the last block's output.
+    midi_output: Vec<MidiMessage>,
     /// Parameter changes for the start of the next block.
     pending_params: Vec<ParamValueEvent>,
     /// Samples processed so far, CLAP's `steady_time`.
@@ -105,6 +107,7 @@ impl ClapHost {
             audio,
             input_events: EventBuffer::with_capacity(256),
             output_events: EventBuffer::with_capacity(256),
+            midi_output: Vec::new(),
             pending_params: Vec::new(),
             steady_time: 0,
             audio_config,
@@ -164,10 +167,16 @@ impl PluginHost for ClapHost {
         for change in self.pending_params.drain(..) {
             self.input_events.push(&change);
         }
+        for message in &block.midi {
+            events::push_midi(&mut self.input_events, message);
+        }
         for note in sorted_events(block) {
             events::push_note(&mut self.input_events, &note);
         }
+        // Stable: parameter changes first, then MIDI before notes at one offset.
+        self.input_events.sort();
         self.output_events.clear();
+        self.midi_output.clear();
 
         let transport = block.transport.as_ref().map(events::transport_event);
         let input = InputEvents::from_buffer(&self.input_events);
@@ -180,7 +189,12 @@ impl PluginHost for ClapHost {
             .map_err(|e| HostError::Process(e.to_string()))?;
         self.steady_time += u64::from(block.frames);
 
+        self.midi_output.extend(self.output_events.iter().filter_map(events::midi_from_output));
         Ok(self.output_events.iter().filter_map(events::note_from_output).collect())
+    }
+
+    fn midi_output(&self) -> &[MidiMessage] {
+        &self.midi_output
     }
 
     fn reset(&mut self) -> Result<(), HostError> {

@@ -16,7 +16,7 @@ mod vst3_host;
 
 pub use clap_host::ClapHost;
 pub use error::HostError;
-pub use perform::{MelodyNote, Performance, Played, perform, perform_with};
+pub use perform::{MelodyNote, Performance, Played, perform, perform_midi, perform_with};
 pub use vst3_host::Vst3Host;
 
 /// What the host tells the plugin about the timeline for one block.
@@ -58,7 +58,39 @@ pub struct NoteEvent {
     pub velocity: f32,
 }
 
-/// One block of processing: its length, the timeline, and the notes going into the plugin.
+/// A raw MIDI 1.0 channel message that is not a note inside a block: a controller (such as
+/// the sustain pedal, CC64), pitch bend, channel or poly pressure, or program change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MidiMessage {
+    /// Sample offset from the start of the block (`< frames`).
+    pub offset: u32,
+    /// The bytes as MIDI sends them; a two-byte message (program change, channel pressure)
+    /// ends in an unused 0.
+    pub data: [u8; 3],
+}
+
+impl MidiMessage {
+    /// The message's channel, 0..=15.
+    pub fn channel(&self) -> u8 {
+        self.data[0] & 0x0F
+    }
+
+    /// The kind of message: the status byte without its channel (0xB0 for a controller, 0xE0
+    /// for pitch bend, ...).
+    pub fn kind(&self) -> u8 {
+        self.data[0] & 0xF0
+    }
+
+    /// A status byte of a channel message that is not a note (0xA0..=0xEF), and data bytes
+    /// below 0x80, as MIDI 1.0 requires.
+    fn is_valid(&self) -> bool {
+        let [status, data @ ..] = self.data;
+        (0xA0..=0xEF).contains(&status) && data.iter().all(|&byte| byte < 0x80)
+    }
+}
+
+/// One block of processing: its length, the timeline, and the notes and other MIDI going into
+/// the plugin.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Block {
     /// Block length in samples: `1..=max_block`.
@@ -67,6 +99,9 @@ pub struct Block {
     pub transport: Option<TransportInfo>,
     /// Input notes; offsets must be below `frames`. They need not be sorted.
     pub events: Vec<NoteEvent>,
+    /// Input controllers, bends, pressure and program changes; offsets must be below `frames`.
+    /// They need not be sorted; one at the offset of a note reaches the plugin before it.
+    pub midi: Vec<MidiMessage>,
 }
 
 /// One of the plugin's parameters as the host sees it.
@@ -126,6 +161,10 @@ pub trait PluginHost {
     /// infinite or huge tempi and positions), as a misbehaving DAW sends it. The block's length
     /// and notes are still checked.
     fn process_any_transport(&mut self, block: &Block) -> Result<Vec<NoteEvent>, HostError>;
+
+    /// The controllers, bends, pressure and program changes the plugin sent in the last
+    /// processed block, in the order it sent them, with offsets relative to that block.
+    fn midi_output(&self) -> &[MidiMessage];
 
     /// Reset the plugin between two blocks, as a DAW does on a seek or before a bounce (CLAP
     /// `reset`, VST3 `setProcessing` off and on).
@@ -205,6 +244,12 @@ fn validate_block(block: &Block, max_block: u32) -> Result<(), HostError> {
             event.channel, event.key
         )));
     }
+    if let Some(message) = block.midi.iter().find(|m| m.offset >= block.frames || !m.is_valid()) {
+        return Err(HostError::InvalidBlock(format!(
+            "MIDI message {:02X?} at offset {} in a {}-frame block: expected a channel message that is not a note",
+            message.data, message.offset, block.frames
+        )));
+    }
     Ok(())
 }
 
@@ -246,7 +291,7 @@ mod tests {
     }
 
     fn block(frames: u32, events: Vec<NoteEvent>) -> Block {
-        Block { frames, transport: None, events }
+        Block { frames, transport: None, events, midi: Vec::new() }
     }
 
     #[test]
@@ -260,6 +305,16 @@ mod tests {
         assert!(matches!(validate_block(&block(0, vec![]), 512), Err(HostError::InvalidBlock(_))));
         assert!(matches!(validate_block(&block(513, vec![]), 512), Err(HostError::InvalidBlock(_))));
         assert!(matches!(validate_block(&block(4, vec![note(4)]), 512), Err(HostError::InvalidBlock(_))));
+    }
+
+    #[test]
+    fn validate_block_accepts_controllers_and_rejects_notes_and_bad_bytes_as_midi() {
+        let with = |offset, data| Block { midi: vec![MidiMessage { offset, data }], ..block(8, vec![]) };
+        assert!(validate_block(&with(7, [0xB3, 64, 127]), 512).is_ok());
+        assert!(validate_block(&with(0, [0xE0, 0, 0x40]), 512).is_ok());
+        for (offset, data) in [(8, [0xB0, 64, 0]), (0, [0x90, 60, 100]), (0, [0xF8, 0, 0]), (0, [0xB0, 64, 128])] {
+            assert!(matches!(validate_block(&with(offset, data), 512), Err(HostError::InvalidBlock(_))), "{data:02X?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Playing a whole melody into a plugin: the transport rolls from a start beat to an end
 //! beat at a fixed tempo, block after block, with every melody note at its exact sample.
 
-use crate::{Block, HostError, NoteEvent, NoteKind, PluginHost, TransportInfo};
+use crate::{Block, HostError, MidiMessage, NoteEvent, NoteKind, PluginHost, TransportInfo};
 
 /// A melody note, in beats.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -69,11 +69,12 @@ impl Performance {
     }
 }
 
-/// An output event at an absolute sample.
+/// An event (a note, or other MIDI) at a sample counted from the performance's start; its own
+/// offset is the one in its block.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Played {
+pub struct Played<E = NoteEvent> {
     pub sample: u64,
-    pub event: NoteEvent,
+    pub event: E,
 }
 
 /// Play `melody` through `host` as `performance` describes, as fast as the plugin answers;
@@ -92,8 +93,31 @@ pub fn perform_with(
     host: &mut dyn PluginHost,
     melody: &[MelodyNote],
     performance: &Performance,
-    mut after_block: impl FnMut(u64) -> Result<bool, HostError>,
+    after_block: impl FnMut(u64) -> Result<bool, HostError>,
 ) -> Result<Vec<Played>, HostError> {
+    Ok(perform_all(host, melody, &[], performance, after_block)?.0)
+}
+
+/// [`perform`] with the player's controllers, bends, pressure and program changes going in
+/// beside the melody, each in the block that holds its `sample` (their own offsets are not
+/// read); returns the notes and then the other MIDI the plugin sent.
+pub fn perform_midi(
+    host: &mut dyn PluginHost,
+    melody: &[MelodyNote],
+    midi: &[Played<MidiMessage>],
+    performance: &Performance,
+) -> Result<(Vec<Played>, Vec<Played<MidiMessage>>), HostError> {
+    perform_all(host, melody, midi, performance, |_| Ok(true))
+}
+
+/// [`perform_with`] with `midi` going in and the plugin's MIDI coming back.
+fn perform_all(
+    host: &mut dyn PluginHost,
+    melody: &[MelodyNote],
+    midi: &[Played<MidiMessage>],
+    performance: &Performance,
+    mut after_block: impl FnMut(u64) -> Result<bool, HostError>,
+) -> Result<(Vec<Played>, Vec<Played<MidiMessage>>), HostError> {
     performance.check()?;
     let mut input: Vec<(u64, NoteEvent)> = Vec::with_capacity(melody.len() * 2);
     for note in melody.iter().filter(|n| n.end > performance.start_beats && n.start < performance.end_beats) {
@@ -104,9 +128,11 @@ pub fn perform_with(
     }
     // Offs before ons at the same sample, so a repeated key restarts cleanly.
     input.sort_by_key(|(sample, e)| (*sample, e.kind == NoteKind::On));
+    let mut midi = midi.to_vec();
+    midi.sort_by_key(|m| m.sample);
     let total = performance.sample_of(performance.end_beats);
-    let mut played = Vec::new();
-    let mut next_input = 0;
+    let (mut played, mut played_midi) = (Vec::new(), Vec::new());
+    let (mut next_input, mut next_midi) = (0, 0);
     let mut now = 0u64;
     while now < total {
         let frames = (total - now).min(u64::from(performance.block)) as u32;
@@ -117,6 +143,11 @@ pub fn perform_with(
             events.push(NoteEvent { offset: (sample - now) as u32, ..event });
             next_input += 1;
         }
+        let mut block_midi = Vec::new();
+        while let Some(Played { sample, event }) = midi.get(next_midi).filter(|m| m.sample < end) {
+            block_midi.push(MidiMessage { offset: (sample - now) as u32, ..*event });
+            next_midi += 1;
+        }
         let transport = TransportInfo {
             playing: true,
             tempo: performance.tempo,
@@ -124,17 +155,18 @@ pub fn perform_with(
             time_signature: performance.time_signature,
             loop_beats: None,
         };
-        let block = Block { frames, transport: Some(transport), events };
-        played.extend(
-            host.process(&block)?.into_iter().map(|event| Played { sample: now + u64::from(event.offset), event }),
-        );
+        let block = Block { frames, transport: Some(transport), events, midi: block_midi };
+        let at = |event: NoteEvent| Played { sample: now + u64::from(event.offset), event };
+        played.extend(host.process(&block)?.into_iter().map(at));
+        let at = |event: &MidiMessage| Played { sample: now + u64::from(event.offset), event: *event };
+        played_midi.extend(host.midi_output().iter().map(at));
         host.idle();
         now = end;
         if !after_block(now)? {
             break;
         }
     }
-    Ok(played)
+    Ok((played, played_midi))
 }
 
 #[cfg(test)]

@@ -8,21 +8,24 @@ mod param_changes;
 mod stream;
 
 use crate::{
-    Block, HostConfig, HostError, NoteEvent, ParamInfo, PluginDescriptorInfo, PluginHost, sorted_events,
+    Block, HostConfig, HostError, MidiMessage, NoteEvent, ParamInfo, PluginDescriptorInfo, PluginHost, sorted_events,
     validate_block, validate_config,
 };
 use buses::AudioBuses;
+use convert::MidiInput;
 use event_list::EventList;
 use module::Module;
 use param_changes::ParameterChanges;
 use std::path::Path;
 use std::ptr::null_mut;
 use stream::MemoryStream;
+use vst3::Steinberg::Vst::ParameterInfo_::ParameterFlags_::kIsHidden;
 use vst3::Steinberg::Vst::ProcessModes_::{kOffline, kRealtime};
 use vst3::Steinberg::Vst::SymbolicSampleSizes_::kSample32;
 use vst3::Steinberg::Vst::{
-    IAudioProcessor, IAudioProcessorTrait, IComponent, IComponentTrait, IEditController, IEditControllerTrait,
-    ParameterInfo, ProcessData, ProcessSetup, String128, TChar,
+    CtrlNumber, Event, IAudioProcessor, IAudioProcessorTrait, IComponent, IComponentTrait, IEditController,
+    IEditControllerTrait, IMidiMapping, IMidiMappingTrait, ParamID, ParamValue, ParameterInfo, ProcessData,
+    ProcessSetup, String128, TChar,
 };
 use vst3::Steinberg::{IPluginBaseTrait, kNotImplemented, kResultOk, tresult};
 use vst3::{Class, ComPtr, ComWrapper, Interface};
@@ -32,15 +35,19 @@ use vst3::{Class, ComPtr, ComWrapper, Interface};
 /// Everything runs on the calling thread, which acts as both the UI thread and the audio thread.
 /// Parameters and state go through the component's own `IEditController`, as in nice-plug's
 /// single-component plugins; a plugin with a separate controller class is processed, but lists no
-/// parameters.
+/// parameters. Controllers, pitch bend and channel pressure go in as DAWs send them, as changes
+/// of the parameters the component's `IMidiMapping` assigns to them.
 pub struct Vst3Host {
     processor: ComPtr<IAudioProcessor>,
     controller: Option<ComPtr<IEditController>>,
+    midi_mapping: Option<ComPtr<IMidiMapping>>,
     component: ComPtr<IComponent>,
     class_info: PluginDescriptorInfo,
     buses: AudioBuses,
     input_events: ComWrapper<EventList>,
     output_events: ComWrapper<EventList>,
+    /// The raw MIDI of the last block's output.
+    midi_output: Vec<MidiMessage>,
     param_changes: ComWrapper<ParameterChanges>,
     process_mode: i32,
     sample_rate: f64,
@@ -71,17 +78,20 @@ impl Vst3Host {
             return Err(HostError::Instantiate("the component is not an IAudioProcessor".into()));
         };
         let controller = component.cast::<IEditController>();
+        let midi_mapping = component.cast::<IMidiMapping>();
         let buses = AudioBuses::for_component(&component, config.max_block);
         buses::activate_event_buses(&component);
 
         let mut host = Vst3Host {
             processor,
             controller,
+            midi_mapping,
             component,
             class_info: class.info,
             buses,
             input_events: ComWrapper::new(EventList::new()),
             output_events: ComWrapper::new(EventList::new()),
+            midi_output: Vec::new(),
             param_changes: ComWrapper::new(ParameterChanges::new()),
             process_mode: if config.offline { kOffline } else { kRealtime } as i32,
             sample_rate: config.sample_rate,
@@ -135,6 +145,47 @@ impl Vst3Host {
     fn controller(&self) -> Result<&ComPtr<IEditController>, HostError> {
         self.controller.as_ref().ok_or_else(|| HostError::Params("the component is not an IEditController".into()))
     }
+
+    /// The block's input events (notes and poly pressure, in time order; MIDI before a note at
+    /// one offset), and its controllers, bends and channel pressure as the changes of the
+    /// parameters mapped to them.
+    fn block_input(&self, block: &Block) -> Result<(Vec<Event>, Vec<ParamChange>), HostError> {
+        let transport = block.transport.as_ref();
+        let (mut events, mut changes) = (Vec::new(), Vec::new());
+        for message in &block.midi {
+            match convert::midi_input(message, transport, self.sample_rate) {
+                MidiInput::Event(event) => events.push(event),
+                MidiInput::Mapped { channel, controller, offset, value } => {
+                    changes.push((self.midi_parameter(channel, controller)?, offset, value))
+                }
+                MidiInput::Unsupported => {
+                    return Err(HostError::InvalidBlock(format!(
+                        "VST3 has no way to send {:02X?} to this plugin",
+                        message.data
+                    )));
+                }
+            }
+        }
+        events.extend(sorted_events(block).iter().map(|note| convert::input_event(note, transport, self.sample_rate)));
+        events.sort_by_key(|event| event.sampleOffset);
+        Ok((events, changes))
+    }
+
+    /// The parameter the plugin's `IMidiMapping` assigns to `controller` on `channel` of event
+    /// bus 0, which a DAW asks for before it turns a controller into a parameter change.
+    fn midi_parameter(&self, channel: i16, controller: CtrlNumber) -> Result<ParamID, HostError> {
+        let no_mapping = || HostError::InvalidBlock("the plugin maps no MIDI controllers (no IMidiMapping)".into());
+        let mapping = self.midi_mapping.as_ref().ok_or_else(no_mapping)?;
+        let mut id = 0;
+        // SAFETY: `mapping` is live; `id` is a valid out-pointer.
+        let result = unsafe { mapping.getMidiControllerAssignment(0, channel, controller, &mut id) };
+        check(
+            result,
+            &format!("IMidiMapping::getMidiControllerAssignment({channel}, {controller})"),
+            HostError::InvalidBlock,
+        )?;
+        Ok(id)
+    }
 }
 
 impl PluginHost for Vst3Host {
@@ -143,9 +194,13 @@ impl PluginHost for Vst3Host {
     fn process_any_transport(&mut self, block: &Block) -> Result<Vec<NoteEvent>, HostError> {
         validate_block(block, self.max_block)?;
         let transport = block.transport.as_ref();
-        self.input_events
-            .fill(sorted_events(block).iter().map(|note| convert::input_event(note, transport, self.sample_rate)));
+        let (events, changes) = self.block_input(block)?;
+        self.input_events.fill(events);
+        for (id, offset, value) in changes {
+            self.param_changes.set(id, offset, value);
+        }
         self.output_events.fill([]);
+        self.midi_output.clear();
         let mut context = transport.map(|t| convert::process_context(t, self.sample_rate));
         let (inputs, outputs) = self.buses.prepare();
         let mut data = ProcessData {
@@ -168,7 +223,13 @@ impl PluginHost for Vst3Host {
         let result = unsafe { self.processor.process(&mut data) };
         self.param_changes.clear();
         check(result, "IAudioProcessor::process", HostError::Process)?;
-        Ok(self.output_events.drain().iter().filter_map(convert::output_note).collect())
+        let output = self.output_events.drain();
+        self.midi_output.extend(output.iter().filter_map(convert::output_midi));
+        Ok(output.iter().filter_map(convert::output_note).collect())
+    }
+
+    fn midi_output(&self) -> &[MidiMessage] {
+        &self.midi_output
     }
 
     fn reset(&mut self) -> Result<(), HostError> {
@@ -188,6 +249,8 @@ impl PluginHost for Vst3Host {
         self.set_processing(true)
     }
 
+    /// The parameters a DAW shows: hidden ones (nice-plug's 2,080 that stand for MIDI
+    /// controllers, bend and pressure) are left out.
     fn params(&mut self) -> Result<Vec<ParamInfo>, HostError> {
         let Some(controller) = &self.controller else {
             return Ok(Vec::new());
@@ -204,10 +267,14 @@ impl PluginHost for Vst3Host {
                     "IEditController::getParameterInfo",
                     HostError::Params,
                 )?;
+                if info.flags & kIsHidden != 0 {
+                    return Ok(None);
+                }
                 // SAFETY: `controller` is live; `info.id` is one of its parameters.
                 let value = unsafe { controller.getParamNormalized(info.id) };
-                Ok(ParamInfo { id: info.id, name: utf16_string(&info.title), value, range: (0.0, 1.0) })
+                Ok(Some(ParamInfo { id: info.id, name: utf16_string(&info.title), value, range: (0.0, 1.0) }))
             })
+            .filter_map(Result::transpose)
             .collect()
     }
 
@@ -224,7 +291,7 @@ impl PluginHost for Vst3Host {
             "IEditController::setParamNormalized",
             HostError::Params,
         )?;
-        self.param_changes.set(id, value);
+        self.param_changes.set(id, 0, value);
         Ok(())
     }
 
@@ -295,6 +362,9 @@ impl Drop for Vst3Host {
         }
     }
 }
+
+/// A parameter, the sample offset of its change and its new normalized value.
+type ParamChange = (ParamID, i32, ParamValue);
 
 /// Turns a VST3 result into an error that names the call.
 fn check(result: tresult, call: &str, error: impl FnOnce(String) -> HostError) -> Result<(), HostError> {

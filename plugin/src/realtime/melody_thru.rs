@@ -4,6 +4,10 @@
 //! `Melody thru` and `Bypass` can change while a key is held. A note-off goes out when its
 //! note-on did, whatever they say by then, and one the host refuses is sent again at the
 //! start of the next block (as the chords' own note-offs are, in `chord_notes`).
+//!
+//! What else the player sends (controllers such as the sustain pedal, pitch bend, pressure,
+//! program changes) goes out with the melody too, except where it would reach the chords:
+//! see [`MelodyThru::passes`].
 
 /// Forwarded keys as one bit per key and channel: fixed size, for the audio thread.
 #[derive(Clone, Copy, Debug, Default)]
@@ -44,6 +48,19 @@ impl MelodyThru {
     /// Whether a forwarded note sounds on `channel` and `key`.
     pub fn sounds(&self, channel: u8, key: u8) -> bool {
         self.open[usize::from(channel & 15)] & bit(key) != 0
+    }
+
+    /// Whether an event other than a note, on `channel` and `key` (`None`: all of them; a
+    /// controller, bend, channel pressure or program change has no key), goes out while the
+    /// chords sound on channel `chords` (`None`: no chords, as under `Bypass`).
+    ///
+    /// A channel-wide event acts on every note of its channel: on the chords' channel a
+    /// sustain pedal would hold the chord and a bend would bend it, so none passes there. A
+    /// key's own pressure passes there when the key is a forwarded melody note, which chord
+    /// tones keep clear of. On any other channel everything passes as it came.
+    pub fn passes(&self, channel: Option<u8>, key: Option<u8>, chords: Option<u8>) -> bool {
+        let Some(chords) = chords else { return true };
+        channel.is_some_and(|channel| channel != chords || key.is_some_and(|key| self.sounds(channel, key)))
     }
 
     /// Send the note-offs the host refused before; call at the start of a block.
@@ -131,6 +148,19 @@ mod tests {
         assert!(out.held().is_empty(), "{:?}", out.sent);
         thru.retry_refused(|channel, key| out.send(false, channel, key));
         assert_eq!(out.sent.len(), 2, "sent once");
+    }
+
+    #[test]
+    fn nothing_that_could_hold_or_bend_the_chord_passes_on_its_channel() {
+        let (mut thru, mut out) = (MelodyThru::default(), Out::default());
+        on(&mut thru, &mut out, 60, true);
+        let chords = Some(0);
+        assert!(!thru.passes(Some(0), None, chords), "a pedal or bend on the chords' channel");
+        assert!(!thru.passes(None, None, chords), "one on every channel");
+        assert!(!thru.passes(Some(0), Some(64), chords), "pressure on a key the melody does not hold");
+        assert!(thru.passes(Some(0), Some(60), chords), "pressure on the melody's own key");
+        assert!(thru.passes(Some(1), None, chords), "the melody on a channel of its own");
+        assert!(thru.passes(Some(0), None, None), "no chords: everything passes");
     }
 
     #[test]

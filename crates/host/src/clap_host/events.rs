@@ -1,7 +1,9 @@
 //! Conversions between this crate's block description and CLAP events.
 
-use crate::{NoteEvent, NoteKind, TransportInfo};
-use clack_host::events::event_types::{NoteOffEvent, NoteOnEvent, TransportEvent, TransportFlags};
+use crate::{MidiMessage, NoteEvent, NoteKind, TransportInfo};
+use clack_host::events::event_types::{
+    MidiEvent, NoteExpressionEvent, NoteExpressionType, NoteOffEvent, NoteOnEvent, TransportEvent, TransportFlags,
+};
 use clack_host::events::spaces::CoreEventSpace;
 use clack_host::events::{Event, EventFlags, EventHeader, Match, Pckn, UnknownEvent};
 use clack_host::prelude::EventBuffer;
@@ -15,6 +17,11 @@ pub(super) fn push_note(buffer: &mut EventBuffer, note: &NoteEvent) {
         NoteKind::On => buffer.push(&NoteOnEvent::new(note.offset, pckn, velocity)),
         NoteKind::Off => buffer.push(&NoteOffEvent::new(note.offset, pckn, velocity)),
     }
+}
+
+/// Appends `message` as a CLAP MIDI event on note port 0.
+pub(super) fn push_midi(buffer: &mut EventBuffer, message: &MidiMessage) {
+    buffer.push(&MidiEvent::new(message.offset, 0, message.data));
 }
 
 /// The CLAP transport for a block; bars and seconds are derived so the plugin sees a consistent
@@ -61,10 +68,40 @@ pub(super) fn note_from_output(event: &UnknownEvent) -> Option<NoteEvent> {
     }
 }
 
+/// Reads a controller, bend, pressure or program change from a plugin's output event: raw MIDI
+/// that is not a note, or a note's pressure expression, which nice-plug sends for poly pressure
+/// (read back as the MIDI poly pressure a DAW records). Anything else yields `None`.
+pub(super) fn midi_from_output(event: &UnknownEvent) -> Option<MidiMessage> {
+    match event.as_core_event()? {
+        CoreEventSpace::Midi(e) => {
+            let message = MidiMessage { offset: e.header().time(), data: e.data() };
+            message.is_valid().then_some(message)
+        }
+        CoreEventSpace::NoteExpression(e) => poly_pressure(e),
+        _ => None,
+    }
+}
+
+/// A pressure expression on one key and channel as MIDI poly pressure.
+fn poly_pressure(event: &NoteExpressionEvent) -> Option<MidiMessage> {
+    if event.expression_type()? != NoteExpressionType::Pressure {
+        return None;
+    }
+    let (channel, key) = channel_and_key(event.channel(), event.key())?;
+    let pressure = (event.value().clamp(0.0, 1.0) * 127.0).round() as u8;
+    Some(MidiMessage { offset: event.header().time(), data: [0xA0 | channel, key, pressure] })
+}
+
 fn note(offset: u32, kind: NoteKind, channel: Match<u16>, key: Match<u16>, velocity: f64) -> Option<NoteEvent> {
+    let (channel, key) = channel_and_key(channel, key)?;
+    Some(NoteEvent { offset, kind, channel, key, velocity: velocity as f32 })
+}
+
+/// A specific MIDI channel and key; `None` for a wildcard or one out of range.
+fn channel_and_key(channel: Match<u16>, key: Match<u16>) -> Option<(u8, u8)> {
     let channel = u8::try_from(channel.into_specific()?).ok().filter(|c| *c <= 15)?;
     let key = u8::try_from(key.into_specific()?).ok().filter(|k| *k <= 127)?;
-    Some(NoteEvent { offset, kind, channel, key, velocity: velocity as f32 })
+    Some((channel, key))
 }
 
 /// Decodes MIDI 1.0 note on (0x9n) and note off (0x8n); a note on with velocity 0 is a note off.
@@ -118,6 +155,27 @@ mod tests {
         assert_eq!(read([0x80, 61, 0]).unwrap().kind, NoteKind::Off);
         assert_eq!(read([0x90, 62, 0]).unwrap().kind, NoteKind::Off);
         assert_eq!(read([0xB0, 1, 64]), None);
+    }
+
+    #[test]
+    fn controllers_bends_and_pressure_survive_an_event_buffer() {
+        let messages = [[0xB2, 64, 127], [0xE2, 0x11, 0x50], [0xD2, 90, 0], [0xC2, 5, 0], [0xA2, 60, 33]]
+            .map(|data| MidiMessage { offset: 11, data });
+        let mut buffer = EventBuffer::new();
+        for message in &messages {
+            push_midi(&mut buffer, message);
+        }
+        let read: Vec<MidiMessage> = buffer.iter().filter_map(midi_from_output).collect();
+        assert_eq!(read, messages);
+        assert_eq!(midi_from_output(MidiEvent::new(0, 0, [0x90, 60, 100]).as_unknown()), None, "notes are notes");
+    }
+
+    #[test]
+    fn a_pressure_expression_reads_as_poly_pressure() {
+        let pckn = Pckn::new(0u16, 3u16, 61u16, Match::All);
+        let read = |kind| midi_from_output(NoteExpressionEvent::new(5, pckn, kind, 0.5).as_unknown());
+        assert_eq!(read(NoteExpressionType::Pressure), Some(MidiMessage { offset: 5, data: [0xA3, 61, 64] }));
+        assert_eq!(read(NoteExpressionType::Tuning), None);
     }
 
     #[test]

@@ -22,11 +22,11 @@ impl ParameterChanges {
         Self { queues: RefCell::new(Vec::new()) }
     }
 
-    /// Sets `id` to the normalized `value` at the start of the next block; a later change to the
-    /// same parameter before that block replaces this one.
-    pub(super) fn set(&self, id: ParamID, value: ParamValue) {
+    /// Sets `id` to the normalized `value` at `offset` in the next block; a later change to the
+    /// same parameter at the same offset before that block replaces this one.
+    pub(super) fn set(&self, id: ParamID, offset: i32, value: ParamValue) {
         let index = self.queue_index(id);
-        self.queues.borrow()[index].add_point(0, value);
+        self.queues.borrow()[index].add_point(offset, value);
     }
 
     /// Forgets all changes, once a block has delivered them.
@@ -156,9 +156,9 @@ mod tests {
     #[test]
     fn changes_are_grouped_per_parameter_and_the_last_one_wins() {
         let changes = ComWrapper::new(ParameterChanges::new());
-        changes.set(5, 0.25);
-        changes.set(7, 0.1);
-        changes.set(5, 0.75);
+        changes.set(5, 0, 0.25);
+        changes.set(7, 0, 0.1);
+        changes.set(5, 0, 0.75);
         let com = changes.to_com_ptr::<IParameterChanges>().unwrap();
         // SAFETY: `com` points to `changes`, which outlives these calls.
         unsafe {
