@@ -472,12 +472,83 @@ fn state_json(saved: &[u8]) -> (serde_json::Value, bool) {
 
 /// The plugin state of `host` with the persisted model choice set to `model`.
 fn with_model(host: &mut dyn PluginHost, model: &std::path::Path) -> Vec<u8> {
+    with_field(host, "model", &model.display().to_string())
+}
+
+/// The plugin state of `host` with its persisted text field `field` set to `value`.
+fn with_field(host: &mut dyn PluginHost, field: &str, value: &str) -> Vec<u8> {
     let (mut state, prefixed) = state_json(&host.save_state().unwrap());
-    state["fields"]["model"] = serde_json::Value::String(serde_json::to_string(&model.display().to_string()).unwrap());
+    state["fields"][field] = serde_json::Value::String(serde_json::to_string(value).unwrap());
     let json = serde_json::to_vec(&state).unwrap();
     let mut bytes = if prefixed { (json.len() as u64).to_le_bytes().to_vec() } else { Vec::new() };
     bytes.extend(json);
     bytes
+}
+
+#[test]
+fn a_saved_take_holds_the_notes_the_host_received() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in FORMATS {
+        let folder = dir.path().join(format!("{format:?}"));
+        let mut host = load(format);
+        let state = with_field(&mut *host, "capture-folder", &folder.display().to_string());
+        host.load_state(&state).unwrap();
+        // Offbeats (the fourth of five rhythms), full humanize, chords on channel 5 (CLAP's
+        // plain value of an integer parameter counts from its lowest); voice leading is on by
+        // default.
+        set(&mut *host, format, "Rhythm", 3.0, 0.75);
+        set(&mut *host, format, "Humanize", 1.0, 1.0);
+        set(&mut *host, format, "Output channel", 4.0, 4.0 / 15.0);
+        set(&mut *host, format, "Save takes", 1.0, 1.0);
+        let mut played = perform(&mut *host, &ode_to_joy(), &performance(32.0, 512)).unwrap();
+        let end = played.last().map_or(0, |p| p.sample) + 1;
+        played.extend(block(&mut *host, 512, None, None).into_iter().map(|event| Played { sample: end, event }));
+        let saved = || std::fs::read_dir(&folder).map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>());
+        let since = std::time::Instant::now();
+        while saved().map_or(true, |files| files.is_empty()) && since.elapsed().as_secs() < 30 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let files = saved().unwrap_or_else(|e| panic!("{format:?}: no take saved in {}: {e}", folder.display()));
+        assert_eq!(files.len(), 1, "{format:?}: one take, saved at the stop");
+
+        // (sample, channel, key, on, MIDI velocity) of every chord note, as the host got them
+        // and as the take holds them; the take keeps 480 ticks a beat, 50 samples each.
+        let velocity = |on: bool, v: f32| if on { ((v * 127.0).round() as u8).clamp(1, 127) } else { 0 };
+        let mut received: Vec<(u64, u8, u8, bool, u8)> = (played.iter())
+            .map(|p| {
+                let on = p.event.kind == NoteKind::On;
+                (p.sample, p.event.channel, p.event.key, on, velocity(on, p.event.velocity))
+            })
+            .collect();
+        received.sort_unstable();
+        let smf_bytes = std::fs::read(&files[0]).unwrap();
+        let smf = midly::Smf::parse(&smf_bytes).unwrap();
+        let mut tick = 0u64;
+        let mut saved_notes = Vec::new();
+        for event in &smf.tracks[2] {
+            tick += u64::from(event.delta.as_int());
+            if let midly::TrackEventKind::Midi { channel, message } = event.kind {
+                match message {
+                    midly::MidiMessage::NoteOn { key, vel } => {
+                        saved_notes.push((tick * 50, channel.as_int(), key.as_int(), true, vel.as_int()))
+                    }
+                    midly::MidiMessage::NoteOff { key, .. } => {
+                        saved_notes.push((tick * 50, channel.as_int(), key.as_int(), false, 0))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        saved_notes.sort_unstable();
+        // The take ends with the last frame the worker heard before the stop: the notes there
+        // on end with it.
+        let last = saved_notes.iter().map(|n| n.0).max().unwrap();
+        let before_the_end =
+            |notes: &[(u64, u8, u8, bool, u8)]| notes.iter().filter(|n| n.0 < last).copied().collect::<Vec<_>>();
+        assert!(received.iter().filter(|n| n.3).count() > 40, "{format:?}: chords and offbeat stabs");
+        assert!(received.iter().all(|n| n.1 == 4), "{format:?}: on the fifth channel");
+        assert_eq!(before_the_end(&saved_notes), before_the_end(&received), "{format:?}: the take holds what was sent");
+    }
 }
 
 #[test]

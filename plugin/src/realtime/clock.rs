@@ -46,6 +46,12 @@ impl BlockClock {
     pub fn end_beats(&self) -> f64 {
         self.start_beats + f64::from(self.samples) / self.samples_per_beat
     }
+
+    /// The clock at the start of the next block, had the music gone on: where what a block
+    /// sends before it knows its own timing (a stop's note-offs) took place.
+    pub fn following(&self) -> BlockClock {
+        BlockClock { start_beats: self.end_beats(), samples: 0, ..*self }
+    }
 }
 
 /// The first frame that starts on a beat at or after `beats`.

@@ -216,6 +216,7 @@ impl Scheduler {
         sink: &mut impl NoteSink,
         link: &mut WorkerLink,
     ) {
+        self.clock = self.clock.following();
         self.notes.retry_unsent(sink);
         link.status.set_rendering(info.render.into());
         self.wait_budget = match info.render {
