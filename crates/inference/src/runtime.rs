@@ -10,10 +10,31 @@ use std::sync::{Mutex, OnceLock};
 /// The environment variable that names the ONNX Runtime library (as `ort` itself reads it).
 pub const LIBRARY_ENV: &str = "ORT_DYLIB_PATH";
 
+/// The ONNX Runtime library's file name on `os` (as `std::env::consts::OS` names it) in
+/// release `version`, as the PyPI wheel ships it: each OS names its libraries its own way.
+pub fn library_file(os: &str, version: &str) -> String {
+    match os {
+        "windows" => "onnxruntime.dll".to_owned(),
+        "macos" => format!("libonnxruntime.{version}.dylib"),
+        _ => format!("libonnxruntime.so.{version}"),
+    }
+}
+
+/// Whether `name` is the ONNX Runtime library on `os`, of any release or none: a bundle
+/// holds the wheel's versioned file, a user's folder may hold the plain one.
+pub fn is_library_file(os: &str, name: &str) -> bool {
+    match os {
+        "windows" => name.eq_ignore_ascii_case("onnxruntime.dll"),
+        "macos" => name.starts_with("libonnxruntime.") && name.ends_with(".dylib"),
+        _ => name.starts_with("libonnxruntime.so"),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum InferenceError {
     #[error(
-        "ONNX Runtime library not found{0}: run `cargo xtask ort` to fetch it, or set {LIBRARY_ENV} to a libonnxruntime.so"
+        "ONNX Runtime library not found{0}: run `cargo xtask ort` to fetch it, or set {LIBRARY_ENV} to {library}",
+        library = library_file(std::env::consts::OS, "*")
     )]
     LibraryMissing(String),
     #[error("cannot load ONNX Runtime from {path}: {reason}")]
@@ -82,5 +103,29 @@ pub fn expect_tensor(outlets: &[Outlet], name: &str, ty: TensorElementType) -> R
     match outlet.dtype() {
         ValueType::Tensor { ty: found, .. } if *found == ty => Ok(()),
         other => Err(format!("'{name}' is {other:?}, expected a {ty:?} tensor")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_os_names_the_library_as_the_wheel_does() {
+        assert_eq!(library_file("linux", "1.32.0"), "libonnxruntime.so.1.32.0");
+        assert_eq!(library_file("macos", "1.32.0"), "libonnxruntime.1.32.0.dylib");
+        assert_eq!(library_file("windows", "1.32.0"), "onnxruntime.dll");
+    }
+
+    #[test]
+    fn each_os_finds_its_own_library_and_no_other() {
+        for os in ["linux", "macos", "windows"] {
+            assert!(is_library_file(os, &library_file(os, "1.32.0")), "{os}");
+        }
+        assert!(is_library_file("linux", "libonnxruntime.so"));
+        assert!(is_library_file("macos", "libonnxruntime.dylib"));
+        assert!(!is_library_file("linux", "libonnxruntime_providers_shared.so"));
+        assert!(!is_library_file("macos", "libonnxruntime.so.1.32.0"));
+        assert!(!is_library_file("windows", "onnxruntime_providers_shared.dll"));
     }
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask bundle comper [--release]`: build the plugin with nice-plug-xtask into
 //! `target/bundled/Comper.clap` and `Comper.vst3`, then put what it loads at run time where
-//! it looks (see `comper::resources`): the ONNX Runtime library and the shipped models.
+//! it looks (see `comper::resources`): the ONNX Runtime library and the shipped models, in
+//! each bundle's `Contents/Resources`, or beside a `.clap` that is one file (Linux, Windows).
 //!
 //! Debug bundles abort on any allocation inside `process()` (nice-plug's
 //! `assert_process_allocs`), so every test that drives them checks the audio thread.
@@ -11,10 +12,19 @@ use anyhow::Context;
 use comper_inference::card::policy_folders;
 use std::path::{Path, PathBuf};
 
-/// The CLAP bundle's resources folder beside `Comper.clap`: the plugin's
+/// The resources folder beside a `.clap` that is one file: the plugin's
 /// `resources::CLAP_RESOURCES` (not imported, so the toolchain does not build the plugin's
 /// dependencies a second time; the host tests load the bundles and would fail on a mismatch).
 pub const CLAP_RESOURCES: &str = "Comper";
+
+/// Where the resources of the CLAP at `clap` go on `os`: inside it on macOS, where a `.clap`
+/// is a bundle folder (`Contents/MacOS/Comper`); beside it elsewhere, where it is one file.
+fn clap_resources(clap: &Path, os: &str) -> PathBuf {
+    match os {
+        "macos" => clap.join("Contents/Resources"),
+        _ => clap.with_file_name(CLAP_RESOURCES),
+    }
+}
 
 /// The bundles and their resources folders.
 pub struct Bundles {
@@ -27,8 +37,13 @@ impl Bundles {
         Bundles { clap: dir.join("Comper.clap"), vst3: dir.join("Comper.vst3") }
     }
 
+    /// The CLAP's resources folder on this OS.
+    pub fn clap_resources(&self) -> PathBuf {
+        clap_resources(&self.clap, std::env::consts::OS)
+    }
+
     fn resource_dirs(&self) -> [PathBuf; 2] {
-        [self.clap.with_file_name(CLAP_RESOURCES), self.vst3.join("Contents/Resources")]
+        [self.clap_resources(), self.vst3.join("Contents/Resources")]
     }
 }
 
@@ -87,4 +102,22 @@ pub fn run(args: Vec<String>) -> anyhow::Result<()> {
     let bundles = bundle(&args)?;
     println!("{}\n{}", bundles.clap.display(), bundles.vst3.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clap_file_has_its_resources_beside_it() {
+        for os in ["linux", "windows"] {
+            assert_eq!(clap_resources(Path::new("/b/Comper.clap"), os), Path::new("/b/Comper"), "{os}");
+        }
+    }
+
+    #[test]
+    fn a_macos_clap_bundle_has_its_resources_inside() {
+        let resources = clap_resources(Path::new("/b/Comper.clap"), "macos");
+        assert_eq!(resources, Path::new("/b/Comper.clap/Contents/Resources"));
+    }
 }
