@@ -11,6 +11,7 @@
 mod clap_host;
 mod error;
 mod perform;
+pub mod plugin_state;
 mod transport;
 mod vst3_host;
 

@@ -160,6 +160,9 @@ pub(super) fn process_context(transport: &TransportInfo, sample_rate: f64) -> Pr
         context.cycleStartMusic = start;
         context.cycleEndMusic = end;
     }
+    // The flags are `DefaultEnumType`: u32 here, i32 on Windows.
+    #[allow(clippy::unnecessary_cast)]
+    let state = state as u32;
     context.state = state;
     context.sampleRate = sample_rate;
     context.projectTimeSamples = transport.position_samples(sample_rate);

@@ -92,10 +92,13 @@ impl IBStreamTrait for MemoryStream {
     }
 
     unsafe fn seek(&self, pos: int64, mode: int32, result: *mut int64) -> tresult {
-        let base = match u32::try_from(mode) {
-            Ok(m) if m == kIBSeekSet => 0,
-            Ok(m) if m == kIBSeekCur => self.cursor.get(),
-            Ok(m) if m == kIBSeekEnd => self.bytes.borrow().len(),
+        // The modes are `DefaultEnumType`: u32 here, i32 on Windows.
+        #[allow(clippy::unnecessary_cast)]
+        let (set, current, end) = (kIBSeekSet as int32, kIBSeekCur as int32, kIBSeekEnd as int32);
+        let base = match mode {
+            m if m == set => 0,
+            m if m == current => self.cursor.get(),
+            m if m == end => self.bytes.borrow().len(),
             _ => return kInvalidArgument,
         };
         let target = i64::try_from(base)
