@@ -10,4 +10,4 @@ out="${1:-docs/window.png}"
 melody="${2:-examples/ode-to-joy.mid}"
 at="${AT:-12}"
 . scripts/lib/xvfb.sh
-DISPLAY="$display" cargo xtask window "$melody" --screenshot "$out" --at "$at"
+DISPLAY="$display" cargo xtask window "$melody" --screenshot "$out" --at "$at" --scale "${SCALE:-1}"

@@ -5,7 +5,7 @@
 use comper_data::import::midi::MidiFile;
 use comper_host::{
     Block, ClapHost, HostConfig, MelodyNote, MidiMessage, NoteEvent, NoteKind, ParamInfo, Performance, Played,
-    PluginHost, TransportInfo, Vst3Host, perform, perform_midi,
+    PluginHost, TransportInfo, Vst3Host, perform, perform_midi, plugin_state,
 };
 use comper_music::PitchClass;
 use comper_tests::{bundle, example, hostile_model_folders};
@@ -475,14 +475,9 @@ fn with_model(host: &mut dyn PluginHost, model: &std::path::Path) -> Vec<u8> {
     with_field(host, "model", &model.display().to_string())
 }
 
-/// The plugin state of `host` with its persisted text field `field` set to `value`.
+/// The plugin state of `host` with its persisted field `field` set to `value`.
 fn with_field(host: &mut dyn PluginHost, field: &str, value: &str) -> Vec<u8> {
-    let (mut state, prefixed) = state_json(&host.save_state().unwrap());
-    state["fields"][field] = serde_json::Value::String(serde_json::to_string(value).unwrap());
-    let json = serde_json::to_vec(&state).unwrap();
-    let mut bytes = if prefixed { (json.len() as u64).to_le_bytes().to_vec() } else { Vec::new() };
-    bytes.extend(json);
-    bytes
+    plugin_state::with_field(&host.save_state().unwrap(), field, &value).unwrap()
 }
 
 #[test]

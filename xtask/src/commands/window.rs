@@ -6,7 +6,7 @@ use super::bundle;
 use super::jam::{read_melody, set_param};
 use anyhow::{Context, bail};
 use clap::Args;
-use comper_host::{ClapHost, HostConfig, HostError, perform_with};
+use comper_host::{ClapHost, HostConfig, HostError, PluginHost, perform_with, plugin_state};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -28,6 +28,9 @@ pub struct WindowArgs {
     pub screenshot: Option<PathBuf>,
     #[arg(long, default_value_t = 14.0)]
     pub at: f64,
+    /// The window's scale (1 is 100%), as a project would restore it.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f32,
 }
 
 const SAMPLE_RATE: f64 = 48_000.0;
@@ -43,6 +46,8 @@ pub fn run(args: WindowArgs) -> anyhow::Result<()> {
     let config = HostConfig { sample_rate: SAMPLE_RATE, max_block: BLOCK, offline: false };
     let mut host = ClapHost::load(&bundles.clap, &config)?;
     set_param(&mut host, "Melody thru", 0.0)?;
+    let state = plugin_state::with_field(&host.save_state()?, "window-scale", &args.scale)?;
+    host.load_state(&state)?;
     let (width, height) = host.open_window_x11(parent)?;
     println!("Comper's window is open ({width}×{height}); playing {}", args.melody.display());
     let started = Instant::now();
