@@ -111,11 +111,13 @@ impl Timeline {
         self.if_held.filter(|&(frame, _)| frame >= self.next_frame()).and_then(|(_, chord)| sounding_chord(chord))
     }
 
-    /// The next chord change the plan holds, and the frames until it: the window's "F in 2
-    /// beats". A plan that only silences or holds the chord has none.
+    /// The next chord change the plan holds after the frame playing now, and the frames until
+    /// it: the window's "F in 2 beats". A plan that only silences or holds the chord has none.
     pub fn next_change(&self) -> Option<(ChordId, u32)> {
-        let (now, current) = (self.next_frame(), self.current_chord());
-        self.plan.iter().filter(|c| c.frame >= now).find_map(|c| {
+        let now = self.next_frame();
+        let playing = self.plan.iter().find(|c| c.frame == now).map(|c| sounding_chord(c.token));
+        let current = playing.unwrap_or(self.current_chord());
+        self.plan.iter().filter(|c| c.frame > now).find_map(|c| {
             sounding_chord(c.token).filter(|&chord| Some(chord) != current).map(|chord| (chord, c.frame - now))
         })
     }

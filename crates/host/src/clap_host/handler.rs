@@ -46,13 +46,13 @@ impl SharedHandler<'_> for Shared {
     }
 }
 
-/// The window is embedded in a parent the caller sized; this host resizes nothing and shows
-/// the window once, when it is opened.
+/// The window is embedded in a parent the caller sized (a screen); the plugin may size its
+/// own window inside it (a scale it restores), and is shown once, when it is opened.
 impl HostGuiImpl for Shared {
     fn resize_hints_changed(&self) {}
 
     fn request_resize(&self, _new_size: GuiSize) -> Result<(), HostError> {
-        Err(HostError::Message("this host does not resize plugin windows"))
+        Ok(())
     }
 
     fn request_show(&self) -> Result<(), HostError> {
