@@ -1,7 +1,7 @@
 //! The plugin's parameters (host-automatable, stable ids) and its persisted model choice.
 
 use atomic_float::AtomicF32;
-use comper_inference::{ChordGrid, ReactSettings};
+use comper_inference::{ChordGrid, KeyLock, ReactSettings};
 use comper_music::spelling::Spelling;
 use comper_music::{FRAMES_PER_BEAT, PitchClass, Voicing};
 use nice_plug::params::persist::PersistentField;
@@ -116,17 +116,28 @@ fn locked_key(value: i32) -> Option<Spelling> {
     (first..first + 12).contains(&value).then(|| Spelling::major(PitchClass::new(value - first)))
 }
 
+/// The lock the `Key` parameter's `value` asks for: `Any`, `Auto` (the key heard), or a key.
+fn key_lock(value: i32) -> KeyLock {
+    match locked_key(value) {
+        Some(key) => KeyLock::Key(key),
+        None if value == HEARD_KEY => KeyLock::Heard,
+        None => KeyLock::Any,
+    }
+}
+
 /// The `Key` parameter's text: "Any", "Auto" or the key's name.
 fn key_text(value: i32) -> String {
     let choice = usize::try_from(value).ok().and_then(|v| KEY_CHOICES.get(v));
     choice.map_or_else(|| locked_key(value).map_or_else(String::new, Spelling::name), |c| c.to_string())
 }
 
-/// The `Key` parameter's value for `text`: a choice, or a key as [`Spelling::parse`] reads it.
+/// The `Key` parameter's value for `text` ([`KeyLock::parse`]).
 fn key_value(text: &str) -> Option<i32> {
-    let choice = KEY_CHOICES.iter().position(|c| c.eq_ignore_ascii_case(text.trim()));
-    let key = || Spelling::parse(text).map(|key| KEY_CHOICES.len() as i32 + i32::from(key.tonic().index()));
-    choice.map(|c| c as i32).or_else(key)
+    KeyLock::parse(text).map(|lock| match lock {
+        KeyLock::Any => 0,
+        KeyLock::Heard => HEARD_KEY,
+        KeyLock::Key(key) => KEY_CHOICES.len() as i32 + i32::from(key.tonic().index()),
+    })
 }
 
 /// A float parameter's value, or its default where the host sent something that is not a
@@ -277,12 +288,7 @@ impl ComperParams {
         }
     }
 
-    /// `Key` is on `Auto`: the worker locks the key it hears.
-    pub fn follows_heard_key(&self) -> bool {
-        self.key.value() == HEARD_KEY
-    }
-
-    /// What the planner needs, in frames (a key heard is the worker's to add).
+    /// What the planner needs, in frames.
     pub fn plan_settings(&self) -> comper_inference::PlanSettings {
         let frames = |beats: i32| beats.max(0) as u32 * FRAMES_PER_BEAT as u32;
         let lookahead = frames(self.lookahead_beats.value()).max(1);
@@ -293,7 +299,7 @@ impl ComperParams {
             react: self.react.value().then(ReactSettings::default),
             temperature: finite(&self.temperature),
             grid: self.changes_on.value().grid(),
-            key: locked_key(self.key.value()),
+            key: key_lock(self.key.value()),
         }
     }
 }
@@ -359,5 +365,17 @@ mod tests {
             params.window_scale.set(saved);
             assert_eq!(params.window_scale.get(), shown, "{saved}");
         }
+    }
+
+    #[test]
+    fn the_key_parameter_asks_for_any_chord_the_key_heard_or_a_key() {
+        let params = ComperParams::default();
+        let lock = |text: &str| {
+            let value = params.key.string_to_normalized_value(text).unwrap();
+            params.key.preview_plain(value)
+        };
+        assert_eq!(key_lock(lock("Any")), KeyLock::Any);
+        assert_eq!(key_lock(lock("Auto")), KeyLock::Heard);
+        assert_eq!(key_lock(lock("F major")), KeyLock::Key(Spelling::parse("F").unwrap()));
     }
 }

@@ -8,7 +8,8 @@ use comper::link::ChordTable;
 use comper_host::{Block, ClapHost, HostConfig, NoteEvent, NoteKind, PluginHost, TransportInfo};
 use comper_inference::card::policy_folders;
 use comper_inference::{
-    ChordGrid, ModelCard, OnnxPolicy, PlanSettings, Planner, ReactSettings, StepModel, environment, find_library,
+    ChordGrid, KeyLock, ModelCard, OnnxPolicy, PlanSettings, Planner, ReactSettings, StepModel, environment,
+    find_library,
 };
 use comper_music::Token;
 use comper_tests::bundle;
@@ -66,7 +67,7 @@ fn bench_model(dir: &Path, library: &Path) {
         react: Some(ReactSettings::default()),
         // The costliest grid: a full table on every frame, not only on the beat.
         grid: ChordGrid::Sixteenths,
-        key: None,
+        key: KeyLock::Any,
     };
     let melody = [60u8, 62, 64, 65, 67, 69, 71, 72];
     let (mut plans, mut tables) = (Vec::new(), Vec::new());

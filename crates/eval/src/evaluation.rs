@@ -17,7 +17,9 @@ use crate::{html, paired, per_song, plots, render, sounding_chord};
 use anyhow::{Context, bail};
 use comper_data::windows::{DEFAULT_WINDOW, fixed_windows};
 use comper_inference::runtime::Environment;
-use comper_inference::{ChordEncoder, ChordGrid, OnnxPolicy, PlanSettings, Planner, ReactSettings, environment};
+use comper_inference::{
+    ChordEncoder, ChordGrid, KeyLock, OnnxPolicy, PlanSettings, Planner, ReactSettings, environment,
+};
 use comper_music::{FrameTracks, Part, Token};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -59,6 +61,8 @@ pub struct Settings {
     /// Where chords may change; None: beats with `react`, as the plugin plays, else
     /// sixteenths, the paper's protocol.
     pub grid: Option<ChordGrid>,
+    /// The key lock the models play under (the plugin's `Key`).
+    pub key: KeyLock,
     pub teacher: Option<OfflineTeacher>,
     /// The melody agent of the co-adaptation duets; None: `models/melody-agent`, if there.
     pub melody_agent: Option<PathBuf>,
@@ -93,6 +97,7 @@ impl Default for Settings {
             react: None,
             also_strict: false,
             grid: None,
+            key: KeyLock::Any,
             teacher: None,
             melody_agent: None,
             duets: 64,
@@ -137,6 +142,7 @@ pub fn run(settings: Settings, songs: Songs, runtime: &Path) -> anyhow::Result<R
         jump_semitones: JUMP_SEMITONES,
         react: settings.react,
         grid: settings.grid.unwrap_or(if settings.react.is_some() { ChordGrid::Beats } else { ChordGrid::Sixteenths }),
+        key: settings.key,
     };
     let environment = environment(runtime)?;
     let encoder_dir = settings.encoder.clone().unwrap_or_else(|| root.join("models/chord-encoder"));

@@ -7,7 +7,7 @@ use crate::diversity::{ChordUse, VendiJackknife, chord_use};
 use crate::harmony::{Harmony, harmony};
 use crate::paired::{PairedDifference, VendiDifference};
 use crate::rhythm::{Rhythm, emd, rhythm};
-use comper_inference::{ChordGrid, PlanSettings, ReactSettings};
+use comper_inference::{ChordGrid, KeyLock, PlanSettings, ReactSettings};
 use comper_music::FrameTracks;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -84,6 +84,9 @@ pub struct Protocol {
     /// Where chords may change (reports from before the grid allowed any 16th).
     #[serde(default)]
     pub grid: ChordGrid,
+    /// The key lock (reports from before it had none).
+    #[serde(default, skip_serializing_if = "KeyLock::is_any")]
+    pub key: KeyLock,
 }
 
 impl Protocol {
@@ -95,7 +98,7 @@ impl Protocol {
             temperature: self.temperature,
             react: self.react,
             grid: self.grid,
-            key: None,
+            key: self.key,
         }
     }
 }
@@ -131,7 +134,7 @@ impl Report {
         let _ = writeln!(
             md,
             "{} melodies from {}, {} frames each (seed {}); online from a cold start, temperature {}, \
-             lookahead {}, commit {}, listen {} frames; {}; chords change on {}. Diversity on the {}. {:.0} s.\n\n`{}`\n",
+             lookahead {}, commit {}, listen {} frames; {}; chords change on {}{}. Diversity on the {}. {:.0} s.\n\n`{}`\n",
             self.melodies,
             self.dataset,
             p.window,
@@ -145,6 +148,7 @@ impl Report {
                 r.candidates, r.alpha
             )),
             p.grid.name(),
+            if p.key.is_any() { String::new() } else { format!("; {}", p.key.describe()) },
             self.encoder,
             self.seconds,
             self.command

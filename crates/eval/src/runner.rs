@@ -8,7 +8,7 @@
 //!   up to `f − 1` for any note, and frame `f`'s note selects it
 //!   ([`Planner::conditional`]); the model's state never holds a later frame.
 
-use comper_inference::{ChordGrid, InferenceError, PlanSettings, Planner, StepModel};
+use comper_inference::{ChordGrid, InferenceError, KeyLock, PlanSettings, Planner, StepModel};
 use comper_music::Token;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +22,7 @@ pub const PAPER_PROTOCOL: PlanSettings = PlanSettings {
     temperature: 1.0,
     react: None,
     grid: ChordGrid::Sixteenths,
-    key: None,
+    key: KeyLock::Any,
 };
 
 /// The chord track the planner plays against `melody`, from a new session seeded `seed`;
@@ -144,7 +144,7 @@ mod tests {
                 temperature: 0.0,
                 react: None,
                 grid: ChordGrid::Sixteenths,
-                key: None,
+                key: KeyLock::Any,
             },
             PlanSettings {
                 lookahead: 16,
@@ -153,7 +153,7 @@ mod tests {
                 temperature: 0.0,
                 react: None,
                 grid: ChordGrid::Sixteenths,
-                key: None,
+                key: KeyLock::Any,
             },
             PlanSettings { react: Some(ReactSettings::default()), ..PAPER_PROTOCOL },
         ] {

@@ -14,7 +14,9 @@ pub mod sampler;
 
 pub use card::{CardError, ModelCard};
 pub use encoder::{ChordEncoder, EncoderCard};
-pub use planner::{ChordGrid, ConditionalChord, PlanSettings, PlannedChord, Planner, ReactSettings, StepModel};
+pub use planner::{
+    ChordGrid, ConditionalChord, KeyLock, PlanSettings, PlannedChord, Planner, ReactSettings, StepModel,
+};
 pub use policy::OnnxPolicy;
 pub use runtime::{InferenceError, environment, find_library};
 pub use sampler::{Draws, Sampler, Track};

@@ -17,15 +17,16 @@
 //! observed, so the model never sees the melody it is accompanying in the same frame.
 
 mod grid;
+mod key_lock;
 mod react;
 
 use crate::runtime::InferenceError;
 use crate::sampler::{Draws, Sampler, Track};
-use comper_music::spelling::Spelling;
 use comper_music::{Chord, ChordId, PitchClass, Quality, Token, TokenKind};
 use std::collections::VecDeque;
 
 pub use grid::ChordGrid;
+pub use key_lock::KeyLock;
 pub use react::{ConditionalChord, ReactSettings};
 
 /// A policy that advances one token at a time from an explicit state.
@@ -59,8 +60,8 @@ pub struct PlanSettings {
     pub react: Option<ReactSettings>,
     /// Where a chord may change; between its lines the sounding chord holds.
     pub grid: ChordGrid,
-    /// The key lock: new chords only from this key ([`Spelling::holds`]); none: any chord.
-    pub key: Option<Spelling>,
+    /// The key lock: which chords a new chord may be.
+    pub key: KeyLock,
 }
 
 /// One frame of a plan.
@@ -154,7 +155,7 @@ impl<M: StepModel> Planner<M> {
         before: Token,
     ) -> Vec<(Token, f32)> {
         let mut candidates = self.track_at(frame, settings).candidates(logits, before);
-        if let Some(key) = settings.key {
+        if let Some(key) = settings.key.key_after(self.history.iter().map(|(_, melody)| melody)) {
             candidates.retain(|&(token, _)| match token.kind() {
                 TokenKind::ChordOn(chord) => key.holds(chord.chord()),
                 _ => true,
@@ -336,6 +337,7 @@ fn repair(track: Track, previous: Token, token: Token) -> Token {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use comper_music::spelling::Spelling;
     use comper_music::{ChordId, token::VOCAB_SIZE};
 
     /// A model whose state is the token history; it favours holding the last chord, else
@@ -374,7 +376,7 @@ mod tests {
             temperature: 1.0,
             react: None,
             grid: ChordGrid::Sixteenths,
-            key: None,
+            key: KeyLock::Any,
         }
     }
 
@@ -419,7 +421,7 @@ mod tests {
         for seed in 0..20 {
             let mut planner = Planner::new(Scripted { steps: 0 }, 256, seed).unwrap();
             planner.start(seed, 0).unwrap();
-            let locked = PlanSettings { temperature: 50.0, key: Some(key), ..settings(16, 0, 0) };
+            let locked = PlanSettings { temperature: 50.0, key: KeyLock::Key(key), ..settings(16, 0, 0) };
             let plan = planner.plan(&locked).unwrap();
             let react = PlanSettings { react: Some(ReactSettings::default()), ..locked };
             let table = planner.conditional(&react).unwrap();

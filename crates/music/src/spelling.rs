@@ -12,6 +12,9 @@ use crate::token::{Token, sounding_pitch};
 /// The major scale's degrees, in semitones from the tonic.
 pub const MAJOR_SCALE: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
 
+/// The frames a key is heard over: the last two bars of 4/4.
+pub const HEARD_FRAMES: usize = 2 * crate::metrics::FRAMES_PER_BAR;
+
 /// Major keys by tonic pitch class, named with the fewest accidentals (F# rather than G♭).
 const TONICS: [&str; 12] = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
 /// The signature of each, in fifths: sharps above zero, flats below.
@@ -32,7 +35,7 @@ const NATURALS: [u8; 7] = MAJOR_SCALE;
 const DEGREE_STEPS: [usize; 12] = [0, 1, 1, 2, 2, 3, 3, 4, 5, 5, 6, 6];
 
 /// The major key names are spelled in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Spelling {
     tonic: PitchClass,
 }
@@ -69,6 +72,13 @@ impl Spelling {
     /// The key's tonic.
     pub fn tonic(self) -> PitchClass {
         self.tonic
+    }
+
+    /// The key heard in `recent` frames of melody (the last [`HEARD_FRAMES`], newest first or
+    /// not); none while they are silent.
+    pub fn heard<'a>(recent: impl IntoIterator<Item = &'a Token, IntoIter: Clone>) -> Option<Spelling> {
+        let recent = recent.into_iter();
+        recent.clone().any(|&t| sounding_pitch(t).is_some()).then(|| Spelling::of_melody(recent))
     }
 
     /// The key of a melody track, each note weighed by the frames it sounds.

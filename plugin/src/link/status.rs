@@ -4,7 +4,6 @@
 
 use super::timeline::Timeline;
 use atomic_float::{AtomicF32, AtomicF64};
-use comper_music::spelling::Spelling;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
@@ -186,11 +185,6 @@ impl Status {
     /// A copy of the timeline (the worker holds the lock only to update it).
     pub fn timeline(&self) -> Timeline {
         self.timeline.lock().map(|t| t.clone()).unwrap_or_default()
-    }
-
-    /// The key of the last two bars heard (see [`Timeline::key`]).
-    pub fn heard_key(&self) -> Option<Spelling> {
-        self.timeline.lock().ok().and_then(|t| t.key())
     }
 
     pub(crate) fn update_timeline(&self, update: impl FnOnce(&mut Timeline)) {

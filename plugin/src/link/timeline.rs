@@ -6,10 +6,9 @@
 
 use super::messages::TakeNote;
 use comper_inference::PlannedChord;
-use comper_music::metrics::FRAMES_PER_BAR;
-use comper_music::spelling::Spelling;
+use comper_music::spelling::{HEARD_FRAMES, Spelling};
 use comper_music::take::TakeEvent;
-use comper_music::token::{note_in_chord, sounding_chord, sounding_pitch};
+use comper_music::token::{note_in_chord, sounding_chord};
 use comper_music::{BarPlace, ChordId, FRAMES_PER_BEAT, FrameTracks, Meter, Part, Take, Token};
 use std::collections::VecDeque;
 
@@ -149,8 +148,7 @@ impl Timeline {
     /// The key of the last two bars of melody (`None` while they are silent): chords are
     /// named in it.
     pub fn key(&self) -> Option<Spelling> {
-        let recent = || self.melody.iter().rev().take(2 * FRAMES_PER_BAR);
-        recent().any(|&t| sounding_pitch(t).is_some()).then(|| Spelling::of_melody(recent()))
+        Spelling::heard(self.melody.iter().rev().take(HEARD_FRAMES))
     }
 
     /// The played frames from `from` on (clipped to what is kept).

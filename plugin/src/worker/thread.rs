@@ -7,9 +7,7 @@ use crate::link::{
 };
 use crate::params::ComperParams;
 use crate::resources;
-use comper_inference::{
-    InferenceError, ModelCard, OnnxPolicy, PlanSettings, PlannedChord, Planner, environment, find_library,
-};
+use comper_inference::{InferenceError, ModelCard, OnnxPolicy, PlannedChord, Planner, environment, find_library};
 use comper_music::Part;
 use nice_plug::{nice_error, nice_log, nice_warn};
 use rtrb::{Consumer, Producer, RingBuffer};
@@ -269,7 +267,7 @@ impl Loop {
                     engine.observe(chord, melody)
                 }
                 ToWorker::Begun { session, frame, chord, melody } => {
-                    let settings = plan_settings(&self.params, &self.status);
+                    let settings = self.params.plan_settings();
                     if Some(session) == self.session && frame == engine.next_frame() && settings.react.is_some() {
                         let result = engine.conditional_after(&settings, chord, melody);
                         match result {
@@ -369,7 +367,7 @@ impl Loop {
     /// Plan from what the engine has observed (none without a model or a session), and
     /// when the chords hear their frame's note, the next frame's chord for every note.
     fn plan(&mut self) -> Result<Option<Plan>, InferenceError> {
-        let settings = plan_settings(&self.params, &self.status);
+        let settings = self.params.plan_settings();
         let (Some((engine, _)), Some(_)) = (self.engine.as_mut(), self.session) else { return Ok(None) };
         let chords = engine.plan(&settings)?;
         let table = match settings.react {
@@ -449,22 +447,9 @@ fn load(chosen: &str, seed: u64, status: &Status) -> Result<Engine, String> {
     Planner::new(Timed::new(policy), window, seed).map_err(|e| e.to_string())
 }
 
-/// The planner's settings; with `Key` on `Auto`, new chords stay in the key of the last two
-/// bars heard (any chord until a note is heard).
-fn plan_settings(params: &ComperParams, status: &Status) -> PlanSettings {
-    let mut settings = params.plan_settings();
-    if params.follows_heard_key() {
-        settings.key = status.heard_key();
-    }
-    settings
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use comper_music::spelling::Spelling;
-    use comper_music::{BarPlace, Meter, Token};
-    use nice_plug::prelude::{Param, ParamPtr};
 
     /// Makes the worker's next turn panic.
     pub(super) static PANIC_NEXT_TURN: AtomicBool = AtomicBool::new(false);
@@ -476,30 +461,6 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
         }
         done()
-    }
-
-    #[test]
-    fn on_auto_the_key_lock_is_the_key_heard() {
-        let (params, status) = (ComperParams::default(), Status::default());
-        let auto = params.key.string_to_normalized_value("Auto").unwrap();
-        // SAFETY: a parameter of `params`, which outlives the call.
-        unsafe { ParamPtr::IntParam(&params.key as *const _ as *mut _)._internal_set_normalized_value(auto) };
-        assert!(params.follows_heard_key());
-        assert_eq!(plan_settings(&params, &status).key, None, "nothing heard yet: any chord");
-        status.update_timeline(|t| t.start(0));
-        // F, A, C, B♭: F major's notes.
-        for (frame, key) in [65u8, 69, 72, 70].into_iter().enumerate() {
-            status.update_timeline(|t| {
-                t.record(
-                    frame as u32,
-                    Token::SILENCE,
-                    Token::note_on(key),
-                    false,
-                    BarPlace::counted(Meter::COMMON, frame as u32),
-                )
-            });
-        }
-        assert_eq!(plan_settings(&params, &status).key, Spelling::parse("F"));
     }
 
     #[test]

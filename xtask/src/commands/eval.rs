@@ -11,7 +11,7 @@ use comper_eval::evaluation::OfflineTeacher;
 use comper_eval::evaluation::{self, Settings};
 use comper_eval::listening;
 use comper_eval::songs::Songs;
-use comper_inference::{ChordGrid, ReactSettings};
+use comper_inference::{ChordGrid, KeyLock, ReactSettings};
 #[cfg(feature = "training")]
 use comper_music::Part;
 #[cfg(feature = "training")]
@@ -82,6 +82,10 @@ pub struct EvalArgs {
     /// --react, as the plugin plays; else sixteenths, the paper's protocol]
     #[arg(long)]
     grid: Option<ChordGrid>,
+    /// The key lock, as the plugin's `Key`: any, auto (the key heard over the last two bars)
+    /// or a key ("F", "D minor").
+    #[arg(long, default_value = "any", value_parser = |text: &str| KeyLock::parse(text).ok_or(format!("not a key lock: {text}")))]
+    key: KeyLock,
     /// The melody agent the co-adaptation duets play with [default: models/melody-agent, if there]
     #[arg(long)]
     melody_agent: Option<PathBuf>,
@@ -152,6 +156,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         react,
         also_strict: args.also_strict,
         grid: args.grid,
+        key: args.key,
         #[cfg(feature = "training")]
         teacher: args.teacher.map(offline_teacher),
         // `main` runs `eval --teacher` again with the training toolchain.

@@ -155,7 +155,7 @@ impl<M: StepModel> Planner<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::planner::ChordGrid;
+    use crate::planner::{ChordGrid, KeyLock};
     use comper_music::token::VOCAB_SIZE;
     use comper_music::{Chord, ChordId, PitchClass, Quality, TokenKind};
 
@@ -194,7 +194,7 @@ mod tests {
             temperature,
             react: Some(ReactSettings::default()),
             grid: ChordGrid::Sixteenths,
-            key: None,
+            key: KeyLock::Any,
         }
     }
 
