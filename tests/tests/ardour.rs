@@ -69,18 +69,10 @@ static ONE_SESSION: std::sync::Mutex<()> = std::sync::Mutex::new(());
 fn ardour_records_the_chords_live_and_bounces_them() {
     let Some(ardour) = Ardour::find() else { return };
     let _alone = ONE_SESSION.lock().unwrap_or_else(|e| e.into_inner());
-    let work = work_dir("ardour");
+    let (work, end_beat) = (work_dir("ardour"), f64::from(BARS * 4) + TAIL_BEATS);
+    live_take(&ardour, &work, end_beat, 4, EVERY_BEAT);
+
     let melody = ode_to_joy();
-    write_melody(&work.join("melody.txt"), &melody);
-    let end_beat = f64::from(BARS * 4) + TAIL_BEATS;
-    let session = ardour.run_session(&work, end_beat, 4, EVERY_BEAT);
-    session.assert_complete();
-
-    let chords = recorded_chords(&work, &session);
-    report_chords(&chords);
-    assert_on_the_grid(&chords);
-    assert_the_capture_holds_what_ardour_recorded(&work, &chords, end_beat);
-
     let keys = keys_below(&melody);
     let frames = (end_beat * SAMPLES_PER_BEAT) as usize;
     let with = ardour.bounce(&work, "with", frames);
@@ -92,17 +84,8 @@ fn ardour_records_the_chords_live_and_bounces_them() {
 #[test]
 fn ardour_comps_a_song_in_three_four_in_bars_of_three() {
     let Some(ardour) = Ardour::find() else { return };
-    let _alone = ONE_SESSION.lock().unwrap_or_else(|e| e.into_inner());
-    let work = work_dir("ardour-3-4");
-    write_melody(&work.join("melody.txt"), &ode_to_joy());
-    let end_beat = f64::from(BARS * 4) + TAIL_BEATS;
-    let session = ardour.run_session(&work, end_beat, 3, CHARLESTON);
-    session.assert_complete();
-
-    let chords = recorded_chords(&work, &session);
-    report_chords(&chords);
-    assert_on_the_grid(&chords);
-    assert_the_capture_holds_what_ardour_recorded(&work, &chords, end_beat);
+    let (work, end_beat) = (work_dir("ardour-3-4"), f64::from(BARS * 4) + TAIL_BEATS);
+    let chords = live_take(&ardour, &work, end_beat, 3, CHARLESTON);
     // Chord changes fall on beats (or a 16th after one, when a late live note chooses the
     // chord); the Charleston's second stab, the one strike on an "and", is on the "and" of beat
     // 2 of a bar of three: 1.5 beats into it, where bars of four would put none after bar 1.
@@ -112,6 +95,20 @@ fn ardour_comps_a_song_in_three_four_in_bars_of_three() {
     assert!(ands.len() >= 3, "Charleston stabs on the \"and\"s: {ands:?}");
     let misplaced: Vec<f64> = ands.iter().map(|&s| into_bar(s)).filter(|b| (b - 1.5).abs() > 0.01).collect();
     assert!(misplaced.is_empty(), "stabs on an \"and\" other than beat 2's of 3/4 (beats into the bar): {misplaced:?}");
+}
+
+/// Plays Ode to Joy live into Comper in Ardour, in `beats_per_bar`/4 with `rhythm`, until
+/// `end_beat`: the chords Ardour recorded must be on the grid, silent while Comper listens, and
+/// the same as Comper's own capture. Returns them.
+fn live_take(ardour: &Ardour, work: &Path, end_beat: f64, beats_per_bar: u32, rhythm: u32) -> Vec<Played> {
+    write_melody(&work.join("melody.txt"), &ode_to_joy());
+    let session = ardour.run_session(work, end_beat, beats_per_bar, rhythm);
+    session.assert_complete();
+    let chords = recorded_chords(work, &session);
+    report_chords(&chords);
+    assert_on_the_grid(&chords);
+    assert_the_capture_holds_what_ardour_recorded(work, &chords, end_beat);
+    chords
 }
 
 /// Ardour's headless tools, and where they find Comper.
