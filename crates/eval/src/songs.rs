@@ -36,15 +36,7 @@ impl Song {
         let (tracks, tempo, meter) = match extension.as_deref() {
             Some("mid" | "midi") => {
                 let file = MidiFile::read(path)?;
-                let melody_track = file.tracks.iter().any(|t| t.name == "Melody");
-                let notes: Vec<Note> = file
-                    .tracks
-                    .iter()
-                    .filter(|t| !melody_track || t.name == "Melody")
-                    .flat_map(|t| &t.notes)
-                    .map(|n| Note { onset: file.beats(n.start), offset: file.beats(n.end), pitch: n.key })
-                    .collect();
-                (FrameTracks::encode(&notes, &[]), Some(file.initial_tempo()), file.meter)
+                (FrameTracks::encode(&melody_notes(&file), &[]), Some(file.initial_tempo()), file.meter)
             }
             _ => {
                 let song = musicxml::import_file(path)?;
@@ -53,6 +45,17 @@ impl Song {
         };
         Ok(Song { id, tracks, tempo, meter })
     }
+}
+
+/// The melody of a MIDI file, in beats: the track named "Melody" (as in Comper's takes), else
+/// every note of every track.
+pub fn melody_notes(file: &MidiFile) -> Vec<Note> {
+    let melody_track = file.tracks.iter().any(|t| t.name == "Melody");
+    (file.tracks.iter())
+        .filter(|t| !melody_track || t.name == "Melody")
+        .flat_map(|t| &t.notes)
+        .map(|n| Note { onset: file.beats(n.start), offset: file.beats(n.end), pitch: n.key })
+        .collect()
 }
 
 impl Songs {

@@ -4,6 +4,11 @@ use burn::prelude::*;
 use burn::tensor::TensorData;
 use comper_music::{FrameTracks, Part, Token};
 
+/// The values of a float tensor, row-major: logits, rewards and weights leaving burn.
+pub fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_to_vec::<f32>().expect("a float tensor")
+}
+
 /// Token ids `[B, T]` from rows of tokens, right-padded with PAD to the longest row.
 pub fn token_tensor(rows: &[Vec<Token>], device: &Device) -> Tensor<2, Int> {
     let width = rows.iter().map(Vec::len).max().unwrap_or(0).max(1);

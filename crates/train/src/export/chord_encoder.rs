@@ -6,7 +6,8 @@
 //! PyTorch's (and our [`GruLayer`]'s) arithmetic; only the gate blocks are reordered
 //! (ours r, z, n; ONNX z, r, h). The parity test holds the graph to [`Tower::forward`].
 
-use super::graph::{Dim, GraphBuilder, int_attr, ints_attr, linear, values};
+use super::graph::{Dim, GraphBuilder, int_attr, ints_attr, linear};
+use crate::batch::floats;
 use crate::models::contrastive::{ContrastiveConfig, Tower};
 use crate::models::gru::GruLayer;
 use comper_inference::encoder::EncoderIo;
@@ -34,16 +35,16 @@ fn gate_bias(bias: &[f32], hidden: usize) -> Vec<f32> {
 fn gru_layer(g: &mut GraphBuilder, name: &str, layer: &GruLayer, x: &str, squeeze_axes: &str) -> String {
     let hidden = layer.hidden();
     let inputs = layer.ih.weight.dims()[0];
-    let bias = |l: &burn::nn::Linear| l.bias.as_ref().map(|b| values(b.val())).unwrap_or_else(|| vec![0.0; 3 * hidden]);
+    let bias = |l: &burn::nn::Linear| l.bias.as_ref().map(|b| floats(b.val())).unwrap_or_else(|| vec![0.0; 3 * hidden]);
     let w = g.floats(
         &format!("{name}.W"),
         &[1, 3 * hidden, inputs],
-        gate_weight(&values(layer.ih.weight.val()), inputs, hidden),
+        gate_weight(&floats(layer.ih.weight.val()), inputs, hidden),
     );
     let r = g.floats(
         &format!("{name}.R"),
         &[1, 3 * hidden, hidden],
-        gate_weight(&values(layer.hh.weight.val()), hidden, hidden),
+        gate_weight(&floats(layer.hh.weight.val()), hidden, hidden),
     );
     let mut b = gate_bias(&bias(&layer.ih), hidden);
     b.extend(gate_bias(&bias(&layer.hh), hidden));
@@ -59,7 +60,7 @@ pub fn chord_encoder_onnx(tower: &Tower, config: &ContrastiveConfig, io: &Encode
     g.input(&io.tokens, DataType::INT64, &[Dim::Batch, Dim::Time]);
     g.input(&io.mask, DataType::FLOAT, &[Dim::Batch, Dim::Time]);
     let [v, e] = tower.embedding.weight.dims();
-    let table = g.floats("embedding.weight", &[v, e], values(tower.embedding.weight.val()));
+    let table = g.floats("embedding.weight", &[v, e], floats(tower.embedding.weight.val()));
     let axis1 = g.ints("axis1", &[1], &[1]);
     let axis2 = g.ints("axis2", &[1], &[2]);
     let one = g.floats("one", &[1], vec![1.0]);

@@ -2,6 +2,7 @@
 //! (also straight from burn layers), nodes and typed inputs/outputs with symbolic batch and
 //! time axes; and [`Initializers`], which reads the weights of such a model back.
 
+use crate::batch::floats;
 use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
@@ -150,11 +151,6 @@ fn value_info(name: &str, elem: DataType, dims: &[Dim]) -> ValueInfoProto {
     }
 }
 
-/// The values of a float tensor, row-major.
-pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_to_vec::<f32>().expect("float parameters")
-}
-
 /// The float initializers of a model this builder wrote, by name: a shipped model's weights
 /// back in burn (post-training a model whose training checkpoint is gone).
 pub struct Initializers(std::collections::HashMap<String, TensorProto>);
@@ -192,8 +188,8 @@ impl Initializers {
 /// Weight `[in, out]` and bias `[out]` of a linear layer as initializers.
 pub fn linear(g: &mut GraphBuilder, name: &str, layer: &Linear) -> (String, String) {
     let [i, o] = layer.weight.dims();
-    let w = g.floats(&format!("{name}.weight"), &[i, o], values(layer.weight.val()));
-    let bias = layer.bias.as_ref().map(|b| values(b.val())).unwrap_or_else(|| vec![0.0; o]);
+    let w = g.floats(&format!("{name}.weight"), &[i, o], floats(layer.weight.val()));
+    let bias = layer.bias.as_ref().map(|b| floats(b.val())).unwrap_or_else(|| vec![0.0; o]);
     let b = g.floats(&format!("{name}.bias"), &[o], bias);
     (w, b)
 }

@@ -5,7 +5,8 @@
 //! [`StepIo`]). The graph mirrors [`GruPolicy::step`] op for op; the parity test holds them
 //! together. [`policy_from_step_onnx`] reads the weights back.
 
-use super::graph::{Dim, GraphBuilder, Initializers, int_attr, linear, values};
+use super::graph::{Dim, GraphBuilder, Initializers, int_attr, linear};
+use crate::batch::floats;
 use crate::models::gru::{Gru, GruLayer};
 use crate::models::policy::{GruPolicy, PolicyConfig};
 use burn::module::Param;
@@ -45,7 +46,7 @@ pub fn policy_step_onnx(policy: &GruPolicy, config: &PolicyConfig, io: &StepIo) 
     g.input(&io.token, DataType::INT64, &[Dim::Batch]);
     g.input(&io.state, DataType::FLOAT, &[Dim::Fixed(config.layers as i64), Dim::Batch, Dim::Fixed(hidden as i64)]);
     let [v, e] = policy.embedding.weight.dims();
-    let table = g.floats("embedding.weight", &[v, e], values(policy.embedding.weight.val()));
+    let table = g.floats("embedding.weight", &[v, e], floats(policy.embedding.weight.val()));
     let split = g.ints("gru.split", &[3], &[hidden as i64; 3]);
     let axes = g.ints("state.axes", &[1], &[0]);
     let mut x = g.op("Gather", &[&table, &io.token], vec![int_attr("axis", 0)]);

@@ -5,6 +5,7 @@
 
 use super::gru::Gru;
 use super::{embed_step, embed_steps};
+use crate::batch::floats;
 use crate::rl::rollout::row_samplers;
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::prelude::*;
@@ -132,7 +133,7 @@ impl Teacher {
             let fed = Tensor::<2, Int>::from_data(TensorData::new(ids(&mut previous.iter().copied()), [b, 1]), device);
             let input = Tensor::cat(vec![embed_step(&self.embedding, &fed, 0), f, r], 1);
             let logits = self.head.forward(self.decoder.step(input, &mut state));
-            let logits = logits.into_data().convert::<f32>().try_to_vec::<f32>().expect("float logits");
+            let logits = floats(logits);
             for (i, own) in played.iter_mut().enumerate() {
                 let last = own.last().copied().unwrap_or(Token::SILENCE);
                 let token = samplers[i].sample(&logits[i * VOCAB_SIZE..(i + 1) * VOCAB_SIZE], temperature, track, last);

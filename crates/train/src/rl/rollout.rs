@@ -4,6 +4,7 @@
 //! from a cold start. The chord policy plays against melodies; the melody agent against
 //! chord tracks, its own token first in every frame just the same.
 
+use crate::batch::floats;
 use crate::models::policy::GruPolicy;
 use burn::prelude::*;
 use burn::tensor::TensorData;
@@ -30,7 +31,7 @@ pub fn rollout(
         let ids: Vec<i64> = tokens.iter().map(|t| t.id() as i64).collect();
         let (logits, next) = policy.step(Tensor::from_data(TensorData::new(ids, [b]), device), state.clone());
         *state = next;
-        logits.into_data().convert::<f32>().try_to_vec::<f32>().expect("float logits")
+        floats(logits)
     };
     let mut logits = feed(&vec![Token::BOS; b], &mut state);
     let mut played: Vec<Vec<Token>> = vec![Vec::with_capacity(frames); b];

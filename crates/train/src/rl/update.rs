@@ -6,7 +6,7 @@ use super::gae::{gae, whiten};
 use super::penalties::penalties;
 use super::rollout::rollout;
 use super::trainer::{Frozen, RlModels, RlSettings, UpdateRow};
-use crate::batch::{FrameBatch, StreamBatch, length_mask};
+use crate::batch::{FrameBatch, StreamBatch, floats, length_mask};
 use crate::schedule::WarmupCosine;
 use crate::tasks::contrastive::embed;
 use burn::nn::loss::CrossEntropyLossConfig;
@@ -20,10 +20,6 @@ use comper_music::{FrameTracks, Part};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
-
-fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_to_vec::<f32>().expect("float tensor")
-}
 
 /// The outputs at each frame's own token from stream outputs `[B, 2T, …]`: positions 0, 2, …
 /// (the stream puts the policy's own token first in every frame, whichever part it plays).

@@ -12,6 +12,7 @@ use chart::ChordChange;
 use clap::Args;
 use comper_data::import::midi::MidiFile;
 use comper_eval::harmony::harmony;
+use comper_eval::songs::melody_notes;
 use comper_host::{ClapHost, HostConfig, MelodyNote, Performance, PluginHost, perform_with};
 use comper_music::{ChordEvent, FrameTracks, Note};
 use std::path::{Path, PathBuf};
@@ -108,11 +109,8 @@ pub fn read_melody(
     block: u32,
 ) -> anyhow::Result<(Vec<MelodyNote>, Performance)> {
     let file = MidiFile::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let melody: Vec<MelodyNote> = file
-        .tracks
-        .iter()
-        .flat_map(|t| &t.notes)
-        .map(|n| MelodyNote { start: file.beats(n.start), end: file.beats(n.end), key: n.key, velocity: 0.8 })
+    let melody: Vec<MelodyNote> = (melody_notes(&file).iter())
+        .map(|n| MelodyNote { start: n.onset, end: n.offset, key: n.pitch, velocity: 0.8 })
         .collect();
     if melody.is_empty() {
         bail!("{} has no notes", path.display());
