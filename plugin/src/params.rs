@@ -246,7 +246,7 @@ impl Default for ComperParams {
             rhythm: EnumParam::new("Rhythm", Rhythm::Hold),
             humanize: FloatParam::new("Humanize", 0.0, FloatRange::Linear { min: 0.0, max: 1.0 }).with_step_size(0.01),
             velocity: FloatParam::new("Velocity", 0.7, FloatRange::Linear { min: 0.0, max: 1.0 }).with_step_size(0.01),
-            channel: IntParam::new("Output channel", 1, IntRange::Linear { min: 1, max: 16 }),
+            channel: IntParam::new("Output channel", 2, IntRange::Linear { min: 1, max: 16 }),
             free_run: BoolParam::new("Free-run when stopped", true),
             free_tempo: FloatParam::new("Free-run tempo", 120.0, FloatRange::Linear { min: 40.0, max: 240.0 })
                 .with_step_size(0.1)
