@@ -1,7 +1,7 @@
 //! One row of metrics per system, and the report that gathers them: JSON for machines,
 //! Markdown for people.
 
-use crate::adaptation::{Adaptation, adaptation};
+use crate::adaptation::{Adaptation, Estimate, adaptation};
 use crate::coadaptation::CoAdaptation;
 use crate::diversity::{ChordUse, VendiJackknife, chord_use};
 use crate::harmony::{Harmony, harmony};
@@ -196,15 +196,28 @@ impl Report {
         let _ = writeln!(md, "\n## Adaptation: melody +{} semitones from beat {}\n", p.jump_semitones, p.jump_beat);
         let _ = writeln!(
             md,
-            "| system | harmony beats {}–{} | harmony 4 beats after | beats to recover |",
+            "| system | harmony beats {}–{} | harmony 4 beats after | beats to recover | beats to half the drop back (95% CI) | beats {}–{} over before (95% CI) |",
             p.jump_beat / 2,
-            p.jump_beat - 1
+            p.jump_beat - 1,
+            p.jump_beat,
+            p.jump_beat + 7
         );
-        let _ = writeln!(md, "|---|---:|---:|---:|");
+        let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|");
+        let estimate = |e: Option<Estimate>, digits: usize| {
+            e.map_or("–".into(), |e| format!("{:.digits$} [{:.digits$}, {:.digits$}]", e.value, e.low, e.high))
+        };
         for s in &self.systems {
             let a = &s.adaptation;
             let recovery = a.recovery_beats.map_or("not within the take".into(), |b| b.to_string());
-            let _ = writeln!(md, "| {} | {} | {} | {recovery} |", s.system, num(a.before, 3), num(a.after, 3));
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {recovery} | {} | {} |",
+                s.system,
+                num(a.before, 3),
+                num(a.after, 3),
+                estimate(a.half_recovery, 0),
+                estimate(a.settled, 3)
+            );
         }
         if !self.paired.is_empty() {
             let _ = writeln!(md, "\n## Paired: harmony per song, A − B\n");
@@ -244,7 +257,10 @@ impl Report {
              the songs. Chord entropy (nats) and unique chords \
              over sounding chord frames. Changes: onsets that change the chord, per 16 frames. Sync EMD: earth \
              mover's distance between histograms of frames from each chord onset back to the last melody onset. \
-             Recover: two consecutive beats at 95% of the level before the jump. Co-adaptation: the policy \
+             Recover: two consecutive beats at 95% of the level before the jump. Half the drop back: the first beat \
+             after the jump whose level has won back half of the fall from the level before to the jump beat's; \
+             beats 16–23 over before: their pooled level over the level before; both with percentile intervals of \
+             2,000 resamples of the songs. Co-adaptation: the policy \
              accompanies a learned melody agent that hears its chords, both online from a cold start at the same \
              temperature; note density is the share of frames where the agent sounds a note. Paired: the mean \
              over songs of A's harmony minus B's on the same melody; Vendi A − B: its jackknife interval leaves \
