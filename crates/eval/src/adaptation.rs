@@ -3,12 +3,11 @@
 //! bootstrap interval over the songs, since a single beat's level is noisy: the beats until half
 //! the drop is won back, and the level over the 8 beats after the jump against the one before.
 
+use crate::bootstrap;
 use crate::harmony::per_beat;
 use comper_music::frames::transpose_from;
 use comper_music::metrics::Tally;
 use comper_music::{FRAMES_PER_BEAT, FrameTracks};
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
@@ -19,8 +18,7 @@ pub const JUMP_SEMITONES: i32 = 6;
 pub const RECOVERED_SHARE: f64 = 0.95;
 /// Beats after the jump whose level is set against the level before it (beats 16–23).
 const SETTLED_BEATS: usize = 8;
-/// Resamples of the songs behind each interval, and their seed (the same for every system).
-const RESAMPLES: usize = 2_000;
+/// The seed of the songs' resamples behind each interval (the same for every system).
 const SEED: u64 = 16;
 
 /// The take with its melody jumped at `beat`; with `chords_too` the chords follow (the
@@ -96,18 +94,11 @@ impl BeatTallies {
     }
 }
 
-/// `reading` of every song, with the percentiles of its value over resamples of the songs.
+/// `reading` of every song, with its interval over resamples of the songs.
 fn estimate(songs: usize, reading: impl Fn(&[usize]) -> Option<f64>) -> Option<Estimate> {
-    let all: Vec<usize> = (0..songs).collect();
-    let value = reading(&all)?;
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
-    let mut values: Vec<f64> = (0..RESAMPLES)
-        .filter_map(|_| reading(&(0..songs).map(|_| rng.random_range(0..songs)).collect::<Vec<_>>()))
-        .collect();
-    values.sort_by(f64::total_cmp);
-    let percentile =
-        |p: f64| values.get(((p * values.len() as f64) as usize).min(values.len().saturating_sub(1))).copied();
-    Some(Estimate { value, low: percentile(0.025)?, high: percentile(0.975)? })
+    let value = reading(&(0..songs).collect::<Vec<_>>())?;
+    let (low, high) = bootstrap::interval(songs, SEED, reading)?;
+    Some(Estimate { value, low, high })
 }
 
 /// Score takes played against jumped melodies.

@@ -13,6 +13,7 @@
 //! [`chart`] names its chords bar by bar, and [`html`] gathers it all in one page.
 
 pub mod adaptation;
+pub mod bootstrap;
 pub mod chart;
 pub mod checkpoints;
 pub mod coadaptation;

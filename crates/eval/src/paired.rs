@@ -3,15 +3,11 @@
 //! separate intervals side by side, and what says whether one model beats another. Vendi is a
 //! score of a whole set of takes, so its differences get a paired jackknife instead.
 
+use crate::bootstrap;
 use crate::diversity::VendiJackknife;
 use crate::per_song::SongRow;
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// Bootstrap resamples of the songs per pair.
-const RESAMPLES: usize = 2_000;
 
 /// How much higher `a`'s harmony is than `b`'s on the same songs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -103,19 +99,15 @@ fn compare(a: &str, b: &str, differences: &[f64], seed: u64) -> Option<PairedDif
     if n == 0 {
         return None;
     }
-    let mean = |values: &mut dyn Iterator<Item = f64>| values.sum::<f64>() / n as f64;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut means: Vec<f64> =
-        (0..RESAMPLES).map(|_| mean(&mut (0..n).map(|_| differences[rng.random_range(0..n)]))).collect();
-    means.sort_by(f64::total_cmp);
-    let percentile = |p: f64| means[((p * RESAMPLES as f64) as usize).min(RESAMPLES - 1)];
+    let mean = |songs: &[usize]| Some(songs.iter().map(|&s| differences[s]).sum::<f64>() / n as f64);
+    let (low, high) = bootstrap::interval(n, seed, mean)?;
     Some(PairedDifference {
         a: a.into(),
         b: b.into(),
         songs: n,
-        mean: mean(&mut differences.iter().copied()),
-        low: percentile(0.025),
-        high: percentile(0.975),
+        mean: differences.iter().sum::<f64>() / n as f64,
+        low,
+        high,
         a_higher: differences.iter().filter(|&&d| d > 0.0).count(),
         b_higher: differences.iter().filter(|&&d| d < 0.0).count(),
     })
