@@ -210,7 +210,8 @@ impl Timeline {
         let end = self.next_frame();
         let bar = self.bars.back().map_or(Meter::COMMON, |b| b.meter).frames_per_bar();
         let back = end.saturating_sub(bars.saturating_mul(bar));
-        let downbeats = || self.played_since(self.first).map(|f| f.frame).filter(|&f| self.bar_place(f).is_downbeat());
+        let kept = || (self.first..).zip(self.bars.iter().copied());
+        let downbeats = || kept().filter(|(_, place)| place.is_downbeat()).map(|(frame, _)| frame);
         let from = downbeats().filter(|&f| f <= back).last().or_else(|| downbeats().next()).unwrap_or(self.first);
         let tracks = self.tracks_since(from);
         let mut take = Take {
@@ -222,8 +223,7 @@ impl Timeline {
             programs: None,
         };
         let mut meters: Vec<(f64, Meter)> = Vec::new();
-        for frame in from..end {
-            let meter = self.bar_place(frame).meter;
+        for (frame, BarPlace { meter, .. }) in kept().skip((from - self.first) as usize) {
             if meters.last().is_none_or(|&(_, m)| m != meter) {
                 meters.push((f64::from(frame - from) / FRAMES_PER_BEAT as f64, meter));
             }

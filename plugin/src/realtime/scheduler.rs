@@ -288,7 +288,6 @@ impl Scheduler {
         {
             self.notes.strike(0, chord, &settings.touch, self.melody_key, sink);
         }
-        self.tell_sent(link);
     }
 
     /// Play every frame boundary, and the end of every react window, before `offset`
@@ -334,7 +333,6 @@ impl Scheduler {
             let frame = position.round() as i64;
             if self.waiting.is_some_and(|w| i64::from(w.table.frame) == frame) {
                 self.strike_waiting(offset, settings, sink, link);
-                self.tell_sent(link);
             }
         }
     }
@@ -356,12 +354,13 @@ impl Scheduler {
     }
 
     /// Tell the worker a melody note of the take, for capture.
-    fn tell_melody(&mut self, link: &mut WorkerLink, note: TakeNote) {
+    fn tell_melody(&self, link: &mut WorkerLink, note: TakeNote) {
         let _ = link.to_worker.push(ToWorker::Note { session: self.session, note });
     }
 
-    /// Tell the worker the chord notes sent since the last call, placed on the take's frames
-    /// (before the session or its origin changes, so they land where they were heard).
+    /// Tell the worker the chord notes sent since the last call, placed on the take's frames:
+    /// at the end of every `advance_to` (so every block), and before the clock, the origin or
+    /// the session changes, so they land where they were heard.
     fn tell_sent(&mut self, link: &mut WorkerLink) {
         let (clock, origin, session) = (self.clock, self.origin as f64, self.session);
         for sent in self.notes.take_sent() {
@@ -422,8 +421,8 @@ impl Scheduler {
             let bar = self.bars.meter.beats_per_bar();
             (start - JUMP_TOLERANCE_BEATS..=furthest + bar).contains(&position)
         });
-        self.tell_sent(link);
         if (jumped && wrapped && self.in_session) || inside {
+            self.tell_sent(link);
             self.go_on_from(position);
         } else {
             self.start_session(next_beat_frame(position), Some(position), link);
