@@ -47,7 +47,7 @@ pub fn onnx_runtime() -> PathBuf {
 }
 
 /// Model folders as the internet can send them, made in `dir` from the shipped Online MLE,
-/// each with the words its refusal must name: a card claiming 2⁴⁰ units, a card that is a
+/// each with the words its refusal must name: a card claiming a state of 2⁴⁰ floats, a card that is a
 /// link to `/dev/zero`, a card that is a FIFO, and a model that is a link to `/dev/zero`.
 pub fn hostile_model_folders(dir: &Path) -> Vec<(PathBuf, &'static str)> {
     let shipped = workspace().join("models/online-mle");
@@ -60,7 +60,7 @@ pub fn hostile_model_folders(dir: &Path) -> Vec<(PathBuf, &'static str)> {
     std::fs::copy(shipped.join("model.onnx"), huge.join("model.onnx")).unwrap();
     let mut card: serde_json::Value =
         serde_json::from_slice(&std::fs::read(shipped.join("card.json")).unwrap()).unwrap();
-    card["architecture"]["hidden"] = serde_json::json!(1u64 << 40);
+    card["architecture"]["state"] = serde_json::json!([1, 1u64 << 40]);
     std::fs::write(huge.join("card.json"), serde_json::to_vec(&card).unwrap()).unwrap();
     let zero_card = folder("zero-card");
     std::fs::copy(shipped.join("model.onnx"), zero_card.join("model.onnx")).unwrap();
@@ -72,7 +72,7 @@ pub fn hostile_model_folders(dir: &Path) -> Vec<(PathBuf, &'static str)> {
     std::fs::copy(shipped.join("card.json"), zero_model.join("card.json")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", zero_model.join("model.onnx")).unwrap();
     vec![
-        (huge, "1099511627776 units"),
+        (huge, "1 × 1099511627776 floats"),
         (zero_card, "regular file"),
         (fifo, "regular file"),
         (zero_model, "regular file"),

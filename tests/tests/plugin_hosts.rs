@@ -584,7 +584,7 @@ fn a_project_from_another_machine_plays_the_default_model() {
     }
 }
 
-/// Model folders as they could come from the internet: a card claiming a state of 2⁴⁰ units
+/// Model folders as they could come from the internet: a card claiming a state of 2⁴⁰ floats
 /// (allocating it would abort the host), a card that is a link to `/dev/zero`, one that is a
 /// FIFO nobody writes to, and a model file that is a link to `/dev/zero`.
 #[test]

@@ -8,25 +8,26 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The card format this build reads and writes.
-pub const CARD_FORMAT: u32 = 1;
+/// The card format this build reads and writes (2: the architecture states its step
+/// state's shape, so any family runs without this crate knowing it).
+pub const CARD_FORMAT: u32 = 2;
 /// The most a card may hold (a shipped one is about 21 KB, most of it the chord vocabulary).
 const CARD_BYTES: u64 = 1 << 20;
-/// The most layers, and units per layer, a card may claim: the state is allocated from
-/// them before the model says anything (the shipped policy: 2 × 256).
-const MOST_LAYERS: usize = 16;
-const MOST_UNITS: usize = 8192;
+/// The most floats per stream a card may claim for its step state: the state is allocated
+/// from its shape before the model says anything (the shipped GRU: 2 × 256; the
+/// transformer's key and value cache: 5 × 16,384).
+const MOST_STATE: usize = 1 << 22;
 
 /// The ONNX tensor names of a policy step model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepIo {
     /// `int64 [batch]`: the token entering the model this step.
     pub token: String,
-    /// `float [layers, batch, hidden]`: recurrent state before the step.
+    /// `float [rows, batch, columns]`: the state before the step ([`Architecture::state`]).
     pub state: String,
     /// `float [batch, vocab]`: next-token logits.
     pub logits: String,
-    /// `float [layers, batch, hidden]`: recurrent state after the step.
+    /// `float [rows, batch, columns]`: the state after the step.
     pub new_state: String,
 }
 
@@ -36,13 +37,19 @@ impl Default for StepIo {
     }
 }
 
-/// The recurrent architecture the step model implements.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The architecture behind the step model. Inference needs only the state's shape: every
+/// family keeps what it carries from step to step (a GRU's hidden states, a transformer's
+/// key and value cache) in one float tensor, zero before the first token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Architecture {
+    /// The family's name ("gru", "transformer"), which training and export read.
     pub family: String,
-    pub layers: usize,
-    pub hidden: usize,
-    pub embedding: usize,
+    /// Per stream, the state's `[rows, columns]`: the step model takes and returns
+    /// `float [rows, batch, columns]`.
+    pub state: [usize; 2],
+    /// The family's own settings, as training wrote them.
+    #[serde(flatten)]
+    pub settings: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Token ids of the special tokens and the start of each block (see `comper_music::token`).
@@ -138,17 +145,9 @@ impl ModelCard {
         if self.vocabulary != entries() {
             return fail("its chord vocabulary differs".into());
         }
-        let a = &self.architecture;
-        if a.family != "gru" {
-            return fail(format!("architecture '{}' has no step runner", a.family));
-        }
-        if !(1..=MOST_LAYERS).contains(&a.layers)
-            || ![a.hidden, a.embedding].iter().all(|n| (1..=MOST_UNITS).contains(n))
-        {
-            return fail(format!(
-                "{} layers of {} units (embedding {}): at most {MOST_LAYERS} layers of {MOST_UNITS}",
-                a.layers, a.hidden, a.embedding
-            ));
+        let [rows, columns] = self.architecture.state;
+        if rows == 0 || columns == 0 || rows.checked_mul(columns).is_none_or(|n| n > MOST_STATE) {
+            return fail(format!("a step state of {rows} × {columns} floats per stream: at most {MOST_STATE}"));
         }
         Ok(())
     }

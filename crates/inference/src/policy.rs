@@ -24,7 +24,8 @@ impl OnnxPolicy {
     pub fn load(environment: &Environment, model: &Path, card: ModelCard) -> Result<OnnxPolicy, InferenceError> {
         let session = session(environment, model)?;
         check_io(&session, &card).map_err(|reason| InferenceError::Contract { path: model.to_path_buf(), reason })?;
-        let state = Array3::zeros((card.architecture.layers, 1, card.architecture.hidden));
+        let [rows, columns] = card.architecture.state;
+        let state = Array3::zeros((rows, 1, columns));
         Ok(OnnxPolicy { session, card, path: model.to_path_buf(), state })
     }
 
@@ -38,8 +39,8 @@ impl OnnxPolicy {
 
     /// Forget the history: zero state for `batch` parallel streams.
     pub fn reset(&mut self, batch: usize) {
-        let a = &self.card.architecture;
-        self.state = Array3::zeros((a.layers, batch, a.hidden));
+        let [rows, columns] = self.card.architecture.state;
+        self.state = Array3::zeros((rows, batch, columns));
     }
 
     /// Feed one token per stream; returns logits `[batch, vocab]`.
@@ -90,8 +91,8 @@ impl StepModel for OnnxPolicy {
     type State = Array3<f32>;
 
     fn initial_state(&self) -> Array3<f32> {
-        let a = &self.card.architecture;
-        Array3::zeros((a.layers, 1, a.hidden))
+        let [rows, columns] = self.card.architecture.state;
+        Array3::zeros((rows, 1, columns))
     }
 
     fn step(&mut self, state: &mut Array3<f32>, token: Token) -> Result<Vec<f32>, InferenceError> {
@@ -102,8 +103,8 @@ impl StepModel for OnnxPolicy {
 
     /// One run of the graph with the state copied into a stream per token.
     fn step_each(&mut self, state: &Array3<f32>, tokens: &[Token]) -> Result<Vec<Vec<f32>>, InferenceError> {
-        let (layers, _, hidden) = state.dim();
-        let states = state.broadcast((layers, tokens.len(), hidden)).ok_or_else(|| {
+        let (rows, _, columns) = state.dim();
+        let states = state.broadcast((rows, tokens.len(), columns)).ok_or_else(|| {
             InferenceError::Run(format!("a state of {:?} cannot stand for {} streams", state.dim(), tokens.len()))
         })?;
         let ids: Vec<i64> = tokens.iter().map(|t| t.id() as i64).collect();

@@ -113,12 +113,12 @@ pub fn load_weights<M: Module>(dir: &Path, model: M) -> Result<M, CheckpointErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::policy::PolicyConfig;
+    use crate::models::policy::gru::{GruConfig, GruPolicy};
     use burn::optim::AdamWConfig;
     use burn::prelude::*;
 
-    fn tiny() -> crate::models::policy::GruPolicy {
-        PolicyConfig { embedding: 4, hidden: 4, layers: 1, ..PolicyConfig::default() }.init(&Device::flex())
+    fn tiny() -> GruPolicy {
+        GruConfig { embedding: 4, hidden: 4, layers: 1, ..GruConfig::default() }.init(&Device::flex())
     }
 
     #[test]
@@ -145,7 +145,7 @@ mod tests {
     fn a_corrupt_or_foreign_checkpoint_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
         save(dir.path(), &tiny(), &AdamWConfig::new().init(), &1u64).unwrap();
-        let other = PolicyConfig { embedding: 6, hidden: 4, layers: 1, ..PolicyConfig::default() };
+        let other = GruConfig { embedding: 6, hidden: 4, layers: 1, ..GruConfig::default() };
         let foreign = load_weights(&dir.path().join(CURRENT), other.init(&Device::flex()));
         assert!(matches!(foreign, Err(CheckpointError::Corrupt { .. })), "another model's shapes are refused");
         std::fs::write(dir.path().join(CURRENT).join("model.bpk"), b"garbage").unwrap();

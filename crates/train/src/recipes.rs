@@ -13,7 +13,6 @@ use comper_music::{FrameTracks, Part};
 pub enum Pretrained {
     Policy,
     MelodyAgent,
-    Transformer,
     Teacher,
     MelodyTeacher,
     Contrastive,
@@ -29,7 +28,6 @@ impl TrainSettings {
         let (steps, batch_size, learning_rate, warmup_steps) = match model {
             Pretrained::Policy => (860, 64, 2e-3, 18),
             Pretrained::MelodyAgent => (160, 16, 2e-3, 8),
-            Pretrained::Transformer => (60, 8, 5e-4, 3),
             Pretrained::Teacher | Pretrained::MelodyTeacher => (400, 16, 2e-3, 20),
             Pretrained::Contrastive => (200, 32, 1e-3, 10),
             Pretrained::Discriminative => (200, 16, 1e-3, 10),

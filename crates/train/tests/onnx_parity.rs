@@ -1,5 +1,6 @@
 //! The exported ONNX step model computes what the burn model computes: burn's
-//! full-sequence logits against ONNX Runtime run step by step with the state fed back.
+//! full-sequence logits against ONNX Runtime run step by step with the state fed back, for
+//! every policy family (the transformer's window shorter than the run, so its cache slides).
 
 use burn::prelude::*;
 use burn::tensor::TensorData;
@@ -12,6 +13,8 @@ use comper_train::export::graph::{Dim, GraphBuilder, int_attr, ints_attr};
 use comper_train::export::policy::{policy_from_step_onnx, policy_step_onnx};
 use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::policy::PolicyConfig;
+use comper_train::models::policy::gru::GruConfig;
+use comper_train::models::policy::transformer::TransformerConfig;
 use onnx_protobuf::tensor_proto::DataType;
 use std::collections::BTreeMap;
 
@@ -30,27 +33,50 @@ fn text() -> CardText {
     }
 }
 
+/// Small members of every family.
+fn families() -> [PolicyConfig; 2] {
+    [
+        PolicyConfig::Gru(GruConfig { embedding: 24, hidden: 40, layers: 2, ..GruConfig::default() }),
+        PolicyConfig::Transformer(TransformerConfig {
+            d_model: 24,
+            heads: 3,
+            layers: 2,
+            window: 10,
+            ..TransformerConfig::default()
+        }),
+    ]
+}
+
+fn tiny_gru() -> PolicyConfig {
+    PolicyConfig::Gru(GruConfig { embedding: 8, hidden: 8, layers: 1, ..GruConfig::default() })
+}
+
 fn card(config: &PolicyConfig) -> ModelCard {
     policy_card(config, comper_music::Part::Chords, text())
 }
 
 #[test]
 fn onnx_runtime_steps_match_burn_full_sequence_logits() {
+    for config in families() {
+        onnx_steps_match_burn(&config);
+    }
+}
+
+fn onnx_steps_match_burn(config: &PolicyConfig) {
     let device = Device::flex();
     device.seed(3);
-    let config = PolicyConfig { embedding: 24, hidden: 40, layers: 2, ..PolicyConfig::default() };
     let policy = config.init(&device);
-    let ids: Vec<i64> = (0..BATCH * STEPS).map(|i| ((i * 37 + 11) % config.vocab) as i64).collect();
+    let v = config.vocab();
+    let ids: Vec<i64> = (0..BATCH * STEPS).map(|i| ((i * 37 + 11) % v) as i64).collect();
     let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids.clone(), [BATCH, STEPS]), &device);
     let expected: Vec<f32> = policy.forward(tokens).into_data().try_to_vec::<f32>().unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("policy.onnx");
-    std::fs::write(&path, policy_step_onnx(&policy, &config, &card(&config).io)).unwrap();
+    std::fs::write(&path, policy_step_onnx(&policy, &card(config).io)).unwrap();
     let library = find_library(None).expect("ONNX Runtime (run `cargo xtask test`, which provisions it)");
-    let mut onnx = OnnxPolicy::load(environment(&library).unwrap(), &path, card(&config)).unwrap();
+    let mut onnx = OnnxPolicy::load(environment(&library).unwrap(), &path, card(config)).unwrap();
     onnx.reset(BATCH);
-    let v = config.vocab;
     let mut worst = 0.0f32;
     for t in 0..STEPS {
         let step_tokens: Vec<i64> = (0..BATCH).map(|b| ids[b * STEPS + t]).collect();
@@ -62,53 +88,59 @@ fn onnx_runtime_steps_match_burn_full_sequence_logits() {
             }
         }
     }
-    assert!(worst < 1e-4, "max |burn − onnx| = {worst}");
+    assert!(worst < 1e-4, "{}: max |burn − onnx| = {worst}", config.family());
 }
 
 #[test]
 fn a_step_model_reads_back_into_the_policy_that_wrote_it() {
     let device = Device::flex();
     device.seed(5);
-    let config = PolicyConfig { embedding: 24, hidden: 40, layers: 2, ..PolicyConfig::default() };
-    let policy = config.init(&device);
-    let io = card(&config).io;
-    let bytes = policy_step_onnx(&policy, &config, &io);
-    let read = policy_from_step_onnx(&bytes, &config, &device).unwrap();
-    assert_eq!(policy_step_onnx(&read, &config, &io), bytes, "every weight comes back bit for bit");
+    for config in families() {
+        let policy = config.init(&device);
+        let io = card(&config).io;
+        let bytes = policy_step_onnx(&policy, &io);
+        let read = policy_from_step_onnx(&bytes, &config, &device).unwrap();
+        assert_eq!(policy_step_onnx(&read, &io), bytes, "{}: every weight comes back bit for bit", config.family());
 
-    let other = PolicyConfig { hidden: 48, ..config.clone() };
-    let refused = policy_from_step_onnx(&bytes, &other, &device).err().unwrap();
-    assert!(refused.contains("is not float"), "a card that disagrees with the weights is refused: {refused}");
-    assert!(policy_from_step_onnx(b"not a model", &config, &device).is_err());
+        let other = match &config {
+            PolicyConfig::Gru(c) => PolicyConfig::Gru(GruConfig { hidden: 48, ..c.clone() }),
+            PolicyConfig::Transformer(c) => PolicyConfig::Transformer(TransformerConfig { d_model: 30, ..c.clone() }),
+        };
+        let refused = policy_from_step_onnx(&bytes, &other, &device).err().unwrap();
+        assert!(refused.contains("is not float"), "a card that disagrees with the weights is refused: {refused}");
+        assert!(policy_from_step_onnx(b"not a model", &config, &device).is_err());
+    }
 }
 
 #[test]
 fn burn_step_matches_burn_full_sequence() {
     let device = Device::flex();
     device.seed(5);
-    let config = PolicyConfig { embedding: 16, hidden: 24, layers: 2, ..PolicyConfig::default() };
-    let policy = config.init(&device);
-    let ids: Vec<i64> = (0..2 * 16).map(|i| ((i * 13 + 5) % config.vocab) as i64).collect();
-    let full = policy.forward(Tensor::<2, Int>::from_data(TensorData::new(ids.clone(), [2, 16]), &device));
-    let mut state = policy.zero_state(2, &device);
-    for t in 0..16 {
-        let token = Tensor::<1, Int>::from_data(TensorData::new(vec![ids[t], ids[16 + t]], [2]), &device);
-        let (logits, next) = policy.step(token, state);
-        state = next;
-        let reference = full.clone().slice([0..2, t..t + 1]).reshape([2, config.vocab]);
-        let diff: f32 = (logits - reference).abs().max().into_scalar::<f32>();
-        assert!(diff < 1e-5, "step {t}: {diff}");
+    for config in families() {
+        let policy = config.init(&device);
+        let v = config.vocab();
+        let ids: Vec<i64> = (0..2 * STEPS).map(|i| ((i * 13 + 5) % v) as i64).collect();
+        let full = policy.forward(Tensor::<2, Int>::from_data(TensorData::new(ids.clone(), [2, STEPS]), &device));
+        let mut state = policy.zero_state(2, &device);
+        for t in 0..STEPS {
+            let token = Tensor::<1, Int>::from_data(TensorData::new(vec![ids[t], ids[STEPS + t]], [2]), &device);
+            let (logits, next) = policy.step(token, state);
+            state = next;
+            let reference = full.clone().slice([0..2, t..t + 1]).reshape([2, v]);
+            let diff: f32 = (logits - reference).abs().max().into_scalar::<f32>();
+            assert!(diff < 1e-5, "{} step {t}: {diff}", config.family());
+        }
     }
 }
 
 #[test]
 fn a_model_that_breaks_its_card_is_refused() {
     let device = Device::flex();
-    let config = PolicyConfig { embedding: 8, hidden: 8, layers: 1, ..PolicyConfig::default() };
+    let config = tiny_gru();
     let policy = config.init(&device);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("policy.onnx");
-    std::fs::write(&path, policy_step_onnx(&policy, &config, &card(&config).io)).unwrap();
+    std::fs::write(&path, policy_step_onnx(&policy, &card(&config).io)).unwrap();
     let mut wrong = card(&config);
     wrong.io.state = "hidden".into();
     let library = find_library(None).expect("ONNX Runtime");
@@ -123,15 +155,12 @@ fn a_model_that_breaks_its_card_is_refused() {
 /// comes back twice as wide (`doubling`), or the logits one short of the vocabulary.
 fn lying_step_model(config: &PolicyConfig, doubling: bool) -> Vec<u8> {
     let io = card(config).io;
+    let [rows, columns] = config.state_shape();
     let mut g = GraphBuilder::new("lying");
     g.input(&io.token, DataType::INT64, &[Dim::Batch]);
-    g.input(
-        &io.state,
-        DataType::FLOAT,
-        &[Dim::Fixed(config.layers as i64), Dim::Batch, Dim::Fixed(config.hidden as i64)],
-    );
-    let vocab = if doubling { config.vocab } else { config.vocab - 1 };
-    let weight = g.floats("weight", &[config.hidden, vocab], vec![0.0; config.hidden * vocab]);
+    g.input(&io.state, DataType::FLOAT, &[Dim::Fixed(rows as i64), Dim::Batch, Dim::Fixed(columns as i64)]);
+    let vocab = if doubling { config.vocab() } else { config.vocab() - 1 };
+    let weight = g.floats("weight", &[columns, vocab], vec![0.0; columns * vocab]);
     let mean = g.op("ReduceMean", &[&io.state], vec![ints_attr("axes", &[0]), int_attr("keepdims", 0)]);
     g.node_named("MatMul", &[&mean, &weight], std::slice::from_ref(&io.logits), vec![]);
     if doubling {
@@ -147,7 +176,7 @@ fn lying_step_model(config: &PolicyConfig, doubling: bool) -> Vec<u8> {
 
 #[test]
 fn a_model_whose_outputs_break_its_card_is_refused_at_the_first_step() {
-    let config = PolicyConfig { embedding: 8, hidden: 8, layers: 1, ..PolicyConfig::default() };
+    let config = tiny_gru();
     let library = find_library(None).expect("ONNX Runtime");
     let dir = tempfile::tempdir().unwrap();
     for (doubling, answered) in [(true, "a state (1, 1, 16)"), (false, "logits (1, 619)")] {

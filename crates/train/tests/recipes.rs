@@ -1,7 +1,10 @@
 //! The recipes are the settings that trained the shipped models: each card in `models/`
 //! records its settings, and `TrainSettings::recipe` / `RlSettings::recipe` must give them.
 
+use comper_inference::ModelCard;
 use comper_music::Part;
+use comper_train::export::policy::config_of_card;
+use comper_train::models::policy::PolicyConfig;
 use comper_train::recipes::Pretrained;
 use comper_train::rl::trainer::RlSettings;
 use comper_train::trainer::TrainSettings;
@@ -18,6 +21,15 @@ fn recorded<T: serde::de::DeserializeOwned>(folder: &str) -> T {
 fn the_pretraining_recipes_gave_the_shipped_models() {
     assert_eq!(TrainSettings::recipe(Pretrained::Policy), recorded("online-mle"));
     assert_eq!(TrainSettings::recipe(Pretrained::Contrastive), recorded("chord-encoder"));
+}
+
+#[test]
+fn every_shipped_policy_is_the_default_gru_by_its_card() {
+    for folder in ["online-mle", "rl-only", "gapt", "melody-agent"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models").join(folder).join("card.json");
+        let card = ModelCard::load(&path).unwrap();
+        assert_eq!(config_of_card(&card).unwrap(), PolicyConfig::default(), "{folder}");
+    }
 }
 
 #[test]

@@ -8,8 +8,9 @@ use comper_train::models::chord_discriminator::ChordDiscriminatorConfig;
 use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::discriminative::DiscriminativeConfig;
 use comper_train::models::policy::PolicyConfig;
+use comper_train::models::policy::gru::GruConfig;
+use comper_train::models::policy::transformer::TransformerConfig;
 use comper_train::models::teacher::TeacherConfig;
-use comper_train::models::transformer::TransformerConfig;
 use comper_train::rl::penalties::PenaltySettings;
 use comper_train::rl::schedule::DiscriminatorSchedule;
 use comper_train::rl::trainer::{Frozen, RlModels, RlSettings, RlState, train_rl};
@@ -94,15 +95,20 @@ fn valid() -> Vec<FrameTracks> {
 #[test]
 fn gru_policy_and_melody_agent_learn() {
     for part in [Part::Chords, Part::Melody] {
-        let config = PolicyConfig { embedding: 16, hidden: 32, layers: 2, ..PolicyConfig::default() };
+        let config = PolicyConfig::Gru(GruConfig { embedding: 16, hidden: 32, layers: 2, ..GruConfig::default() });
         let task = PolicyTask { config, part, sampler: sampler(), valid: valid(), batch_size: 6, window: WINDOW };
         assert_loss_falls(&run(&task, 30));
     }
 }
 
+/// Its window shorter than the training windows, so training exercises the band mask.
+fn tiny_transformer() -> TransformerConfig {
+    TransformerConfig { d_model: 16, heads: 2, layers: 1, window: 24, ..TransformerConfig::default() }
+}
+
 #[test]
 fn transformer_policy_learns() {
-    let config = TransformerConfig { d_model: 32, heads: 2, layers: 1, ..TransformerConfig::default() };
+    let config = PolicyConfig::Transformer(tiny_transformer());
     let task =
         PolicyTask { config, part: Part::Chords, sampler: sampler(), valid: valid(), batch_size: 6, window: WINDOW };
     assert_loss_falls(&run(&task, 30));
@@ -138,7 +144,7 @@ fn discriminative_reward_learns() {
 
 #[test]
 fn a_stopped_and_resumed_run_retraces_an_uninterrupted_one() {
-    let config = PolicyConfig { embedding: 8, hidden: 16, layers: 1, ..PolicyConfig::default() };
+    let config = PolicyConfig::Gru(GruConfig { embedding: 8, hidden: 16, layers: 1, ..GruConfig::default() });
     let task =
         PolicyTask { config, part: Part::Chords, sampler: sampler(), valid: valid(), batch_size: 6, window: WINDOW };
     let device = comper_train::device::training_device();
@@ -181,6 +187,10 @@ fn rl_settings(adversarial: bool) -> RlSettings {
 /// generator (the critic's copy of the policy draws them before `train_rl` seeds it), and clones
 /// share that initialisation, so every run starts from the same weights.
 fn rl_networks() -> (Frozen, RlModels) {
+    rl_networks_of(&PolicyConfig::Gru(GruConfig { embedding: 8, hidden: 16, layers: 1, ..GruConfig::default() }))
+}
+
+fn rl_networks_of(policy: &PolicyConfig) -> (Frozen, RlModels) {
     let device = comper_train::device::training_device();
     device.seed(11);
     let inner = device.clone().inner();
@@ -192,7 +202,7 @@ fn rl_networks() -> (Frozen, RlModels) {
         discriminative: DiscriminativeConfig { embedding: 8, hidden: 8, ..DiscriminativeConfig::default() }
             .init(&inner),
     };
-    let policy = PolicyConfig { embedding: 8, hidden: 16, layers: 1, ..PolicyConfig::default() }.init(&device);
+    let policy = policy.init(&device);
     let discriminator = ChordDiscriminatorConfig { embedding: 8, hidden: 8, ..ChordDiscriminatorConfig::default() };
     (frozen, RlModels::start(policy, &discriminator, &device))
 }
@@ -279,5 +289,25 @@ fn the_melody_agent_trains_with_the_roles_swapped() {
         // Rollouts sample with the melody track's mask: never an invalid token (−10).
         assert!(row.rules > -10.0 && row.unique_chords > 0 && row.reward.is_finite(), "{row:?}");
         assert!((0.0..=1.0).contains(&row.harmony) && row.kl >= 0.0);
+    }
+}
+
+#[test]
+fn the_transformer_post_trains_and_resumes_like_the_gru() {
+    let _serial = serial();
+    let networks = rl_networks_of(&PolicyConfig::Transformer(tiny_transformer()));
+    let whole = tempfile::tempdir().unwrap();
+    let run = rl_run(&networks, true, whole.path(), None);
+    assert_eq!(run.rows.len(), 4);
+    for row in &run.rows {
+        assert!(row.reward.is_finite() && row.kl >= 0.0 && row.entropy > 0.0 && row.actor_loss.is_finite());
+        assert!((0.0..=1.0).contains(&row.harmony) && row.unique_chords > 0, "{row:?}");
+    }
+    let parts = tempfile::tempdir().unwrap();
+    assert_eq!(rl_run(&networks, true, parts.path(), Some(2)).update, 2);
+    let resumed = rl_run(&networks, true, parts.path(), None);
+    for (a, b) in run.rows.iter().zip(&resumed.rows) {
+        assert_eq!(a.unique_chords, b.unique_chords);
+        assert!((a.reward - b.reward).abs() < 1e-4 && (a.actor_loss - b.actor_loss).abs() < 1e-4, "{a:?}\n{b:?}");
     }
 }

@@ -118,7 +118,8 @@ mod tests {
     fn the_window_says_what_stops_the_model() {
         let status = Status::default();
         assert!(header_texts(&status).iter().any(|t| t == "no model playing"));
-        let problem = "cannot load model /tmp/huge: the card's 1099511627776 hidden units are over the limit";
+        let problem =
+            "cannot load model /tmp/huge: a step state of 1 × 1099511627776 floats per stream: at most 4194304";
         status.set_problem(Some(problem.into()));
         assert!(header_texts(&status).iter().any(|t| t == problem), "{:?}", header_texts(&status));
     }

@@ -9,7 +9,6 @@ use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::discriminative::DiscriminativeConfig;
 use comper_train::models::policy::PolicyConfig;
 use comper_train::models::teacher::TeacherConfig;
-use comper_train::models::transformer::TransformerConfig;
 use comper_train::recipes::Pretrained;
 use comper_train::tasks::contrastive::ContrastiveTask;
 use comper_train::tasks::discriminative::DiscriminativeTask;
@@ -20,12 +19,10 @@ use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(super) enum Model {
-    /// The online policy (GRU): the model the plugin runs.
+    /// The online policy: the model the plugin runs.
     Policy,
-    /// The melody agent (GRU, melody first): the evaluation's co-adaptation partner.
+    /// The melody agent (melody first): the evaluation's co-adaptation partner.
     MelodyAgent,
-    /// A small causal transformer policy, for comparison with the GRU.
-    Transformer,
     /// The offline teacher (sees the whole melody): the KL anchor for RL.
     Teacher,
     /// The melody agent's offline teacher (sees the whole chord track): its KL anchor for RL.
@@ -49,7 +46,6 @@ impl Model {
         match self {
             Model::Policy => "policy",
             Model::MelodyAgent => "melody-agent",
-            Model::Transformer => "transformer",
             Model::Teacher => "teacher",
             Model::MelodyTeacher => "melody-teacher",
             Model::Contrastive => "contrastive",
@@ -66,7 +62,6 @@ impl Model {
         Some(match self {
             Model::Policy => Pretrained::Policy,
             Model::MelodyAgent => Pretrained::MelodyAgent,
-            Model::Transformer => Pretrained::Transformer,
             Model::Teacher => Pretrained::Teacher,
             Model::MelodyTeacher => Pretrained::MelodyTeacher,
             Model::Contrastive => Pretrained::Contrastive,
@@ -111,6 +106,9 @@ pub struct TrainArgs {
     /// checkpoint, or the shipped models/online-mle (models/melody-agent) without one].
     #[arg(long)]
     pub(super) from: Option<PathBuf>,
+    /// The policy's family (policy and melody agent): gru or transformer [default: gru]
+    #[arg(long, value_parser = PolicyConfig::family_default)]
+    pub(super) family: Option<PolicyConfig>,
     /// RL only: weight of the KL to the offline teacher in the actor's loss [default: 0.05]
     #[arg(long)]
     pub(super) kl_loss: Option<f64>,
@@ -162,13 +160,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     };
     let state = match args.model {
         Model::Policy | Model::MelodyAgent => {
-            let config = PolicyConfig::default();
+            let config = args.family.unwrap_or_default();
             let part = if args.model == Model::Policy { Part::Chords } else { Part::Melody };
-            run.fit(&config, &PolicyTask { config: config.clone(), part, sampler, valid, batch_size, window })?
-        }
-        Model::Transformer => {
-            let config = TransformerConfig::default();
-            let part = Part::Chords;
             run.fit(&config, &PolicyTask { config: config.clone(), part, sampler, valid, batch_size, window })?
         }
         Model::Teacher | Model::MelodyTeacher => {

@@ -18,19 +18,18 @@ pub struct CardText {
     pub command: String,
 }
 
-/// The card of a GRU step model playing `part`, exported with [`StepIo::default`] names.
+/// The card of a policy's step model playing `part`, exported with [`StepIo::default`] names.
 pub fn policy_card(config: &PolicyConfig, part: Part, text: CardText) -> ModelCard {
+    let serde_json::Value::Object(mut settings) = serde_json::to_value(config).expect("settings are plain data") else {
+        unreachable!("a tagged enum of structs serializes to an object")
+    };
+    settings.remove("family");
     ModelCard {
         format: CARD_FORMAT,
         name: text.name,
         version: text.version,
         description: text.description,
-        architecture: Architecture {
-            family: "gru".into(),
-            layers: config.layers,
-            hidden: config.hidden,
-            embedding: config.embedding,
-        },
+        architecture: Architecture { family: config.family().into(), state: config.state_shape(), settings },
         io: StepIo::default(),
         frames_per_beat: FRAMES_PER_BEAT,
         part,

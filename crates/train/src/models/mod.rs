@@ -1,5 +1,4 @@
-//! The networks: the online policy (GRU, and a small transformer for comparison), the
-//! offline teacher, the two reward models, and RL's critic and chord discriminator. Each has a serde config that model cards
+//! The networks: the online policy (`policy/`, one module per family), the offline teacher, the two reward models, and RL's critic and chord discriminator. Each has a serde config that model cards
 //! record and that the ONNX export reads.
 
 pub mod chord_discriminator;
@@ -9,7 +8,6 @@ pub mod discriminative;
 pub mod gru;
 pub mod policy;
 pub mod teacher;
-pub mod transformer;
 
 use burn::nn::Embedding;
 use burn::prelude::*;

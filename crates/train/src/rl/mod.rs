@@ -14,12 +14,12 @@ mod update;
 
 use crate::checkpoint::{self, CheckpointError};
 use crate::models::chord_discriminator::ChordDiscriminatorConfig;
-use crate::models::policy::{GruPolicy, PolicyConfig};
+use crate::models::policy::{Policy, PolicyConfig};
 use burn::prelude::Device;
 use std::path::Path;
 
 /// The policy of an RL checkpoint folder (read on the CPU), for export.
-pub fn load_policy(checkpoint_dir: &Path, config: &PolicyConfig) -> Result<GruPolicy, CheckpointError> {
+pub fn load_policy(checkpoint_dir: &Path, config: &PolicyConfig) -> Result<Policy, CheckpointError> {
     let device = Device::flex();
     let blank = trainer::RlModels::blank(config, &ChordDiscriminatorConfig::default(), &device);
     Ok(checkpoint::load_weights(checkpoint_dir, blank)?.policy)

@@ -5,7 +5,7 @@
 //! chord tracks, its own token first in every frame just the same.
 
 use crate::batch::floats;
-use crate::models::policy::GruPolicy;
+use crate::models::policy::Policy;
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use comper_inference::{Sampler, Track};
@@ -14,7 +14,7 @@ use comper_music::{Part, Token};
 
 /// The track the policy plays as `part` against each partner track (all of one length).
 pub fn rollout(
-    policy: &GruPolicy,
+    policy: &Policy,
     part: Part,
     partners: &[&[Token]],
     temperature: f32,

@@ -12,7 +12,7 @@ use crate::models::chord_discriminator::{ChordDiscriminator, ChordDiscriminatorC
 use crate::models::contrastive::ContrastiveReward;
 use crate::models::critic::Critic;
 use crate::models::discriminative::PairDiscriminator;
-use crate::models::policy::{GruPolicy, PolicyConfig};
+use crate::models::policy::{Policy, PolicyConfig};
 use crate::models::teacher::Teacher;
 use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamWConfig, ModuleOptimizer};
@@ -109,14 +109,14 @@ pub struct Frozen {
 /// What PPO trains: the policy, its critic and (GAPT) the discriminator.
 #[derive(Module, Debug)]
 pub struct RlModels {
-    pub policy: GruPolicy,
+    pub policy: Policy,
     pub critic: Critic,
     pub discriminator: ChordDiscriminator,
 }
 
 impl RlModels {
     /// The start of a run: the pre-trained policy, a critic copied from it, a new discriminator.
-    pub fn start(policy: GruPolicy, discriminator: &ChordDiscriminatorConfig, device: &Device) -> RlModels {
+    pub fn start(policy: Policy, discriminator: &ChordDiscriminatorConfig, device: &Device) -> RlModels {
         RlModels { critic: Critic::from_policy(&policy, device), discriminator: discriminator.init(device), policy }
     }
 

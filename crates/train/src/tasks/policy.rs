@@ -3,52 +3,14 @@
 use super::{epoch_steps, in_chunks, scalar};
 use crate::batch::StreamBatch;
 use crate::loss::{token_cross_entropy, token_nll};
-use crate::models::policy::{GruPolicy, PolicyConfig};
-use crate::models::transformer::{TransformerConfig, TransformerPolicy};
+use crate::models::policy::{Policy, PolicyConfig};
 use crate::trainer::Task;
 use burn::prelude::*;
 use comper_data::windows::WindowSampler;
 use comper_music::{FrameTracks, Part};
 
-/// A model that maps a `[B, T]` stream to `[B, T, V]` next-token logits.
-pub trait StreamModel: Module + Clone {
-    fn logits(&self, tokens: Tensor<2, Int>) -> Tensor<3>;
-}
-
-impl StreamModel for GruPolicy {
-    fn logits(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        self.forward(tokens)
-    }
-}
-
-impl StreamModel for TransformerPolicy {
-    fn logits(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        self.forward(tokens)
-    }
-}
-
-/// A config that builds a [`StreamModel`].
-pub trait StreamModelConfig {
-    type Model: StreamModel;
-    fn build(&self, device: &Device) -> Self::Model;
-}
-
-impl StreamModelConfig for PolicyConfig {
-    type Model = GruPolicy;
-    fn build(&self, device: &Device) -> GruPolicy {
-        self.init(device)
-    }
-}
-
-impl StreamModelConfig for TransformerConfig {
-    type Model = TransformerPolicy;
-    fn build(&self, device: &Device) -> TransformerPolicy {
-        self.init(device)
-    }
-}
-
-pub struct PolicyTask<C> {
-    pub config: C,
+pub struct PolicyTask {
+    pub config: PolicyConfig,
     /// The part the model plays: chords (the policy) or melody (the melody agent).
     pub part: Part,
     pub sampler: WindowSampler,
@@ -57,24 +19,24 @@ pub struct PolicyTask<C> {
     pub window: usize,
 }
 
-impl<C: StreamModelConfig> Task for PolicyTask<C> {
-    type Model = C::Model;
+impl Task for PolicyTask {
+    type Model = Policy;
 
-    fn init_model(&self, device: &Device) -> C::Model {
-        self.config.build(device)
+    fn init_model(&self, device: &Device) -> Policy {
+        self.config.init(device)
     }
 
-    fn train_loss(&self, model: &C::Model, step: u64, device: &Device) -> (Tensor<1>, usize) {
+    fn train_loss(&self, model: &Policy, step: u64, device: &Device) -> (Tensor<1>, usize) {
         let batch = StreamBatch::new(&self.sampler.batch(step, self.batch_size), self.part, device);
-        (token_cross_entropy(model.logits(batch.input), batch.target), batch.tokens)
+        (token_cross_entropy(model.forward(batch.input), batch.target), batch.tokens)
     }
 
     /// Mean loss per token, and separately over chord and melody positions.
-    fn validate(&self, model: &C::Model, device: &Device) -> Vec<(String, f64)> {
+    fn validate(&self, model: &Policy, device: &Device) -> Vec<(String, f64)> {
         let device = device.clone().inner();
         let sums = in_chunks(&self.valid, self.batch_size, |chunk| {
             let batch = StreamBatch::new(chunk, self.part, &device);
-            let nll = token_nll(model.logits(batch.input), batch.target.clone());
+            let nll = token_nll(model.forward(batch.input), batch.target.clone());
             let [b, t] = nll.dims();
             // Targets alternate the played part (even index) and the partner's (odd index).
             let parity =
