@@ -64,7 +64,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Data(args) => commands::data::run(args),
         #[cfg(feature = "training")]
-        Command::Train(args) => commands::train::run(args),
+        Command::Train(args) => commands::run_train(args),
         #[cfg(feature = "training")]
         Command::Export(args) => commands::export::run(args),
         #[cfg(feature = "training")]

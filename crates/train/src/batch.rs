@@ -1,7 +1,9 @@
-//! Windows of frame tokens → padded tensors, in the layouts the models read.
+//! Windows of frame tokens → padded tensors, in the layouts the models read, and the seeded
+//! samplers that sample a batch's rows.
 
 use burn::prelude::*;
 use burn::tensor::TensorData;
+use comper_inference::Sampler;
 use comper_music::{FrameTracks, Part, Token};
 
 /// The values of a float tensor, row-major: logits, rewards and weights leaving burn.
@@ -27,6 +29,11 @@ pub fn length_mask(lengths: &[usize], width: usize, device: &Device) -> Tensor<2
         values.extend((0..width).map(|t| if t < len { 1.0f32 } else { 0.0 }));
     }
     Tensor::from_data(TensorData::new(values, [lengths.len(), width]), device)
+}
+
+/// One seeded sampler per row of a batch.
+pub(crate) fn row_samplers(rows: usize, seed: u64) -> Vec<Sampler> {
+    (0..rows as u64).map(|i| Sampler::new(seed.wrapping_mul(1_000_003).wrapping_add(i))).collect()
 }
 
 /// An online model's language-model batch: the stream of the part it plays without its EOS,

@@ -4,7 +4,7 @@
 
 use crate::rl::penalties::PenaltySettings;
 use crate::rl::schedule::DiscriminatorSchedule;
-use crate::rl::trainer::{RewardWeights, RlSettings};
+use crate::rl::settings::{RewardWeights, RlSettings};
 use crate::trainer::TrainSettings;
 use comper_music::{FrameTracks, Part};
 

@@ -6,7 +6,7 @@ use comper_music::Part;
 use comper_train::export::policy::config_of_card;
 use comper_train::models::policy::PolicyConfig;
 use comper_train::recipes::Pretrained;
-use comper_train::rl::trainer::RlSettings;
+use comper_train::rl::settings::RlSettings;
 use comper_train::trainer::TrainSettings;
 use std::path::Path;
 

@@ -11,9 +11,12 @@ use comper_train::models::policy::PolicyConfig;
 use comper_train::models::policy::gru::GruConfig;
 use comper_train::models::policy::transformer::TransformerConfig;
 use comper_train::models::teacher::TeacherConfig;
+use comper_train::rl::models::{Frozen, RlModels};
 use comper_train::rl::penalties::PenaltySettings;
 use comper_train::rl::schedule::DiscriminatorSchedule;
-use comper_train::rl::trainer::{Frozen, RlModels, RlSettings, RlState, train_rl};
+use comper_train::rl::settings::RlSettings;
+use comper_train::rl::state::{RlState, UpdateRow};
+use comper_train::rl::trainer::train_rl;
 use comper_train::tasks::contrastive::ContrastiveTask;
 use comper_train::tasks::discriminative::DiscriminativeTask;
 use comper_train::tasks::policy::PolicyTask;
@@ -270,8 +273,7 @@ fn distillation_moves_the_policy_towards_its_teacher() {
     let dir = tempfile::tempdir().unwrap();
     let (frozen, start) = &networks;
     let state = train_rl(start.clone(), frozen, &sampler(), &settings, dir.path(), &device, None).unwrap().1;
-    let mean =
-        |rows: &[comper_train::rl::trainer::UpdateRow]| rows.iter().map(|r| r.kl).sum::<f64>() / rows.len() as f64;
+    let mean = |rows: &[UpdateRow]| rows.iter().map(|r| r.kl).sum::<f64>() / rows.len() as f64;
     let (first, last) = (mean(&state.rows[..5]), mean(&state.rows[35..]));
     assert!(last < 0.5 * first, "KL to the teacher went from {first:.4} to {last:.4}");
 }

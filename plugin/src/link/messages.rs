@@ -4,8 +4,9 @@
 
 use super::chord_table::ChordTable;
 use super::status::Status;
+use super::timeline::TakeNote;
 use comper_inference::PlannedChord;
-use comper_music::{BarPlace, Part, Token};
+use comper_music::{BarPlace, Token};
 use rtrb::{Consumer, Producer};
 use std::sync::Arc;
 
@@ -26,20 +27,6 @@ pub enum ToWorker {
     Note { session: u32, note: TakeNote },
     /// Playback of `session` stopped (the take may go on if it starts again inside it).
     Stopped { session: u32 },
-}
-
-/// A note of a take as it was heard: a chord tone as it went out to the host, or a melody
-/// note as it came in.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TakeNote {
-    /// Where it fell, in (fractional) frames from the session's frame 0.
-    pub at: f64,
-    pub part: Part,
-    pub channel: u8,
-    pub key: u8,
-    /// 0 for a note-off.
-    pub velocity: f32,
-    pub on: bool,
 }
 
 /// Worker → audio thread.

@@ -9,6 +9,6 @@ mod timeline;
 
 pub use chord_table::ChordTable;
 pub(crate) use messages::{FROM_WORKER_CAPACITY, TO_WORKER_CAPACITY};
-pub use messages::{FromWorker, TakeNote, ToWorker, WorkerLink};
+pub use messages::{FromWorker, ToWorker, WorkerLink};
 pub use status::{RENDER_LEAD, Rendering, STALL_LIMIT, Status};
-pub use timeline::{PlayedFrame, Timeline};
+pub use timeline::{PlayedFrame, TakeNote, Timeline};

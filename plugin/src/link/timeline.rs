@@ -4,7 +4,6 @@
 //! note-in-chord ratio. Kept by the worker, which may allocate; the window reads
 //! it behind a mutex the audio thread never touches.
 
-use super::messages::TakeNote;
 use comper_inference::PlannedChord;
 use comper_music::spelling::{HEARD_FRAMES, Spelling};
 use comper_music::take::TakeEvent;
@@ -47,6 +46,20 @@ pub struct PlayedFrame {
     pub chord: Token,
     /// The chord changed because of the note played on this frame.
     pub by_note: bool,
+}
+
+/// A note of a take as it was heard: a chord tone as it went out to the host, or a melody
+/// note as it came in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TakeNote {
+    /// Where it fell, in (fractional) frames from the session's frame 0.
+    pub at: f64,
+    pub part: Part,
+    pub channel: u8,
+    pub key: u8,
+    /// 0 for a note-off.
+    pub velocity: f32,
+    pub on: bool,
 }
 
 impl Timeline {

@@ -7,9 +7,10 @@
 //! start that is not the start of the bar the position is in (Ardour 7.3 sends four beats
 //! per bar number, whatever the meter) is not given either: bars then count from zero.
 
-use super::scheduler::Render;
+use crate::link::Rendering;
 use comper_music::Meter;
 use std::ops::RangeInclusive;
+use std::time::Duration;
 
 /// Sample rates a block can be timed at (Hz).
 const SAMPLE_RATES: RangeInclusive<f32> = 1_000.0..=1_536_000.0;
@@ -33,6 +34,30 @@ pub struct BlockInfo {
     /// Where the host's current bar starts, in beats.
     pub bar_start_beats: Option<f64>,
     pub render: Render,
+}
+
+/// How the host runs a block, which says whether the audio thread may wait for the worker.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Render {
+    /// Live playback: never wait; a chord the worker has not planned in time is a counted
+    /// miss and the last chord holds.
+    Live,
+    /// The host said it renders offline (a bounce, `cargo xtask jam`): wait for the worker,
+    /// so the same input and seed give the same chords as any other offline render.
+    Offline,
+    /// The host did not say so but runs ahead of the clock by twice this (see `pace`): wait
+    /// as an offline render does, at most this long in the block.
+    Ahead(Duration),
+}
+
+impl From<Render> for Rendering {
+    fn from(render: Render) -> Rendering {
+        match render {
+            Render::Live => Rendering::Live,
+            Render::Offline => Rendering::Flagged,
+            Render::Ahead(_) => Rendering::Detected,
+        }
+    }
 }
 
 impl BlockInfo {

@@ -15,12 +15,12 @@ mod rhythm;
 mod scheduler;
 mod sent;
 
-pub use block_info::BlockInfo;
+pub use block_info::{BlockInfo, Render};
 pub use chord_notes::{NoteSink, Touch};
 pub use melody_thru::MelodyThru;
 pub use pace::RenderPace;
 pub use rhythm::Rhythm;
-pub use scheduler::{IDLE_BEATS, Render, Scheduler, Settings};
+pub use scheduler::{IDLE_BEATS, Scheduler, Settings};
 
 #[cfg(test)]
 mod scheduler_fuzz;

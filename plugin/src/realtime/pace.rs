@@ -8,7 +8,7 @@
 //! the audio thread may wait for the worker without making the host late; it spends at most
 //! half of it, so even a live host that buffers deeply never hears a dropout from Comper.
 
-use super::scheduler::Render;
+use super::block_info::Render;
 use crate::link::RENDER_LEAD;
 use std::time::{Duration, Instant};
 

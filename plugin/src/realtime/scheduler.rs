@@ -17,12 +17,12 @@
 //! `New take` start a new session. Every discontinuity releases the sounding chord first.
 
 use super::bars::Bars;
-use super::block_info::{BlockInfo, playable_tempo};
+use super::block_info::{BlockInfo, Render, playable_tempo};
 use super::chord_notes::{ChordNotes, NoteSink, Touch};
 use super::clock::{BlockClock, next_beat_frame, next_frame};
 use super::melody::MelodyQuantizer;
 use super::plan::PlanRing;
-use crate::link::{ChordTable, FromWorker, Rendering, STALL_LIMIT, Status, TakeNote, ToWorker, WorkerLink};
+use crate::link::{ChordTable, FromWorker, STALL_LIMIT, Status, TakeNote, ToWorker, WorkerLink};
 use comper_music::token::sounding_chord;
 use comper_music::{BarPlace, ChordId, FRAMES_PER_BEAT, Part, Token, TokenKind};
 use rand::rngs::ChaCha8Rng;
@@ -39,30 +39,6 @@ const JUMP_TOLERANCE_BEATS: f64 = 1.0 / 64.0;
 const HUMANIZE_RANGE: f32 = 0.25;
 /// How long one look at the worker's queue sleeps while a render waits.
 const WAIT_STEP: Duration = Duration::from_micros(20);
-
-/// How the host runs a block, which says whether the audio thread may wait for the worker.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Render {
-    /// Live playback: never wait; a chord the worker has not planned in time is a counted
-    /// miss and the last chord holds.
-    Live,
-    /// The host said it renders offline (a bounce, `cargo xtask jam`): wait for the worker,
-    /// so the same input and seed give the same chords as any other offline render.
-    Offline,
-    /// The host did not say so but runs ahead of the clock by twice this (see `pace`): wait
-    /// as an offline render does, at most this long in the block.
-    Ahead(Duration),
-}
-
-impl From<Render> for Rendering {
-    fn from(render: Render) -> Rendering {
-        match render {
-            Render::Live => Rendering::Live,
-            Render::Offline => Rendering::Flagged,
-            Render::Ahead(_) => Rendering::Detected,
-        }
-    }
-}
 
 /// The parameters the scheduler reads each block.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -14,7 +14,7 @@ use comper_train::export::chord_encoder;
 use comper_train::export::policy::{self, TrainedBy};
 use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::policy::PolicyConfig;
-use comper_train::rl::trainer::RlState;
+use comper_train::rl::state::RlState;
 use comper_train::trainer::RunState;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

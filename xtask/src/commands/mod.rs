@@ -17,3 +17,13 @@ pub mod test;
 #[cfg(feature = "training")]
 pub mod train;
 pub mod window;
+
+/// `cargo xtask train MODEL`: the RL arms post-train a trained model (`rl`), the others train
+/// from scratch (`train`).
+#[cfg(feature = "training")]
+pub fn run_train(args: train::TrainArgs) -> anyhow::Result<()> {
+    match args.model.pretrained() {
+        Some(recipe) => train::run(args, recipe),
+        None => rl::run(args),
+    }
+}

@@ -22,7 +22,9 @@ use comper_train::models::discriminative::DiscriminativeConfig;
 use comper_train::models::policy::PolicyConfig;
 use comper_train::models::teacher::TeacherConfig;
 use comper_train::recipes::silence_rate;
-use comper_train::rl::trainer::{Frozen, RlModels, RlSettings, train_rl};
+use comper_train::rl::models::{Frozen, RlModels};
+use comper_train::rl::settings::RlSettings;
+use comper_train::rl::trainer::train_rl;
 use serde::de::DeserializeOwned;
 use std::path::Path;
 

@@ -58,7 +58,7 @@ impl Model {
     }
 
     /// The model's recipe, if it trains from scratch (the RL arms start from a trained one).
-    fn pretrained(self) -> Option<Pretrained> {
+    pub(super) fn pretrained(self) -> Option<Pretrained> {
         Some(match self {
             Model::Policy => Pretrained::Policy,
             Model::MelodyAgent => Pretrained::MelodyAgent,
@@ -114,10 +114,8 @@ pub struct TrainArgs {
     pub(super) kl_loss: Option<f64>,
 }
 
-pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    let Some(recipe) = args.model.pretrained() else {
-        return super::rl::run(args);
-    };
+/// Train `args.model` from scratch by its `recipe`.
+pub fn run(args: TrainArgs, recipe: Pretrained) -> anyhow::Result<()> {
     let mut settings = TrainSettings::recipe(recipe);
     if let Some(steps) = args.steps {
         settings = settings.with_steps(steps);

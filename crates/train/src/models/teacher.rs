@@ -5,8 +5,7 @@
 
 use super::gru::Gru;
 use super::{embed_step, embed_steps};
-use crate::batch::floats;
-use crate::rl::rollout::row_samplers;
+use crate::batch::{floats, row_samplers};
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::TensorData;

@@ -5,10 +5,13 @@
 //! melody agent's RL is the RL-only arm with the roles swapped (`RlSettings::part`).
 
 pub mod gae;
+pub mod models;
 pub mod penalties;
 pub mod report;
 pub mod rollout;
 pub mod schedule;
+pub mod settings;
+pub mod state;
 pub mod trainer;
 mod update;
 
@@ -21,6 +24,6 @@ use std::path::Path;
 /// The policy of an RL checkpoint folder (read on the CPU), for export.
 pub fn load_policy(checkpoint_dir: &Path, config: &PolicyConfig) -> Result<Policy, CheckpointError> {
     let device = Device::flex();
-    let blank = trainer::RlModels::blank(config, &ChordDiscriminatorConfig::default(), &device);
+    let blank = models::RlModels::blank(config, &ChordDiscriminatorConfig::default(), &device);
     Ok(checkpoint::load_weights(checkpoint_dir, blank)?.policy)
 }

@@ -2,7 +2,7 @@
 //! PNG curves of the reward terms, KL and entropy, the rollouts' harmony and variety, and
 //! the discriminator's accuracy at each of its updates.
 
-use super::trainer::RlState;
+use super::state::{RlState, UpdateRow};
 use comper_data::plot::line_chart;
 use std::path::Path;
 
@@ -39,7 +39,7 @@ pub fn write(run_dir: &Path, state: &RlState) -> Result<(), String> {
     let json = serde_json::to_string_pretty(state).map_err(|e| e.to_string())?;
     std::fs::write(run_dir.join("metrics.json"), json).map_err(|e| e.to_string())?;
 
-    let series = |name: &str, value: &dyn Fn(&super::trainer::UpdateRow) -> Option<f64>| {
+    let series = |name: &str, value: &dyn Fn(&UpdateRow) -> Option<f64>| {
         (name.to_string(), state.rows.iter().filter_map(|r| value(r).map(|v| (r.update as f64, v))).collect::<Vec<_>>())
     };
     line_chart(

@@ -4,11 +4,11 @@
 //! from a cold start. The chord policy plays against melodies; the melody agent against
 //! chord tracks, its own token first in every frame just the same.
 
-use crate::batch::floats;
+use crate::batch::{floats, row_samplers};
 use crate::models::policy::Policy;
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use comper_inference::{Sampler, Track};
+use comper_inference::Track;
 use comper_music::token::VOCAB_SIZE;
 use comper_music::{Part, Token};
 
@@ -53,9 +53,4 @@ pub fn rollout(
         logits = feed(&heard, &mut state);
     }
     played
-}
-
-/// One seeded sampler per row of a batch.
-pub(crate) fn row_samplers(rows: usize, seed: u64) -> Vec<Sampler> {
-    (0..rows as u64).map(|i| Sampler::new(seed.wrapping_mul(1_000_003).wrapping_add(i))).collect()
 }

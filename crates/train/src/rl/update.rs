@@ -3,9 +3,11 @@
 //! the discriminator's.
 
 use super::gae::{gae, whiten};
+use super::models::{Frozen, RlModels};
 use super::penalties::penalties;
 use super::rollout::rollout;
-use super::trainer::{Frozen, RlModels, RlSettings, UpdateRow};
+use super::settings::RlSettings;
+use super::state::UpdateRow;
 use crate::batch::{FrameBatch, StreamBatch, floats, length_mask};
 use crate::schedule::WarmupCosine;
 use crate::tasks::contrastive::embed;
