@@ -19,6 +19,96 @@ pub enum Pretrained {
     Discriminative,
 }
 
+/// The RL arms: post-training of a pre-trained policy through one loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostTrained {
+    Rl,
+    Gapt,
+    Distilled,
+    MelodyRl,
+}
+
+/// Every model `cargo xtask train` makes; its name is the command line's and the run folder's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recipe {
+    Pretrained(Pretrained),
+    PostTrained(PostTrained),
+}
+
+impl Recipe {
+    pub const ALL: [Recipe; 10] = [
+        Recipe::Pretrained(Pretrained::Policy),
+        Recipe::Pretrained(Pretrained::MelodyAgent),
+        Recipe::Pretrained(Pretrained::Teacher),
+        Recipe::Pretrained(Pretrained::MelodyTeacher),
+        Recipe::Pretrained(Pretrained::Contrastive),
+        Recipe::Pretrained(Pretrained::Discriminative),
+        Recipe::PostTrained(PostTrained::Rl),
+        Recipe::PostTrained(PostTrained::Gapt),
+        Recipe::PostTrained(PostTrained::Distilled),
+        Recipe::PostTrained(PostTrained::MelodyRl),
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Recipe::Pretrained(Pretrained::Policy) => "policy",
+            Recipe::Pretrained(Pretrained::MelodyAgent) => "melody-agent",
+            Recipe::Pretrained(Pretrained::Teacher) => "teacher",
+            Recipe::Pretrained(Pretrained::MelodyTeacher) => "melody-teacher",
+            Recipe::Pretrained(Pretrained::Contrastive) => "contrastive",
+            Recipe::Pretrained(Pretrained::Discriminative) => "discriminative",
+            Recipe::PostTrained(PostTrained::Rl) => "rl",
+            Recipe::PostTrained(PostTrained::Gapt) => "gapt",
+            Recipe::PostTrained(PostTrained::Distilled) => "distilled",
+            Recipe::PostTrained(PostTrained::MelodyRl) => "melody-rl",
+        }
+    }
+
+    /// One line on what the model is, for the command line's help.
+    pub fn about(self) -> &'static str {
+        match self {
+            Recipe::Pretrained(Pretrained::Policy) => "the online policy: the model the plugin runs",
+            Recipe::Pretrained(Pretrained::MelodyAgent) => {
+                "the melody agent (melody first): the evaluation's co-adaptation partner"
+            }
+            Recipe::Pretrained(Pretrained::Teacher) => "the offline teacher (sees the whole melody): RL's KL anchor",
+            Recipe::Pretrained(Pretrained::MelodyTeacher) => {
+                "the melody agent's offline teacher (sees the whole chord track): its KL anchor"
+            }
+            Recipe::Pretrained(Pretrained::Contrastive) => "the contrastive reward (melody and chord towers)",
+            Recipe::Pretrained(Pretrained::Discriminative) => "the pair-discriminative reward",
+            Recipe::PostTrained(arm) => arm.describe(),
+        }
+    }
+}
+
+impl PostTrained {
+    /// What the arm is, as its run announces it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PostTrained::Rl => "RL post-training of the policy without the adversary (the ReaLchords arm)",
+            PostTrained::Gapt => "RL post-training with the co-evolving discriminator (GAPT)",
+            PostTrained::Distilled => {
+                "on-policy distillation: the policy's own rollouts, the KL to the teacher as the loss"
+            }
+            PostTrained::MelodyRl => "RL post-training of the melody agent: the RL-only recipe with the roles swapped",
+        }
+    }
+
+    /// The part the post-trained model plays.
+    pub fn part(self) -> Part {
+        if self == PostTrained::MelodyRl { Part::Melody } else { Part::Chords }
+    }
+
+    /// The arm's settings; `silence_threshold`: the training data's [`silence_rate`].
+    pub fn settings(self, silence_threshold: f64) -> RlSettings {
+        match self {
+            PostTrained::Distilled => RlSettings::distilled(self.part(), silence_threshold),
+            _ => RlSettings::recipe(self.part(), self == PostTrained::Gapt, silence_threshold),
+        }
+    }
+}
+
 impl TrainSettings {
     /// The policy trains 10 epochs (86 steps each) at batch 64, the batch the README's
     /// throughput table picks, warming up for 18 steps (the shipped run's: `--steps 860` over
@@ -130,4 +220,20 @@ pub fn silence_rate(songs: &[FrameTracks], part: Part) -> f64 {
             .count();
     }
     silent as f64 / frames.max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_recipe_has_a_name_of_its_own_and_each_arm_its_part() {
+        let mut names: Vec<&str> = Recipe::ALL.iter().map(|r| r.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Recipe::ALL.len());
+        assert_eq!(PostTrained::MelodyRl.settings(0.01).part, Part::Melody);
+        assert!(PostTrained::Gapt.settings(0.01).adversarial && !PostTrained::Rl.settings(0.01).adversarial);
+        assert_eq!(PostTrained::Distilled.settings(0.01), RlSettings::distilled(Part::Chords, 0.01));
+    }
 }

@@ -22,8 +22,8 @@ pub mod window;
 /// from scratch (`train`).
 #[cfg(feature = "training")]
 pub fn run_train(args: train::TrainArgs) -> anyhow::Result<()> {
-    match args.model.pretrained() {
-        Some(recipe) => train::run(args, recipe),
-        None => rl::run(args),
+    match args.model.0 {
+        comper_train::recipes::Recipe::Pretrained(recipe) => train::run(args, recipe),
+        comper_train::recipes::Recipe::PostTrained(arm) => rl::run(args, arm),
     }
 }

@@ -7,7 +7,7 @@
 //! roles swapped (its teacher hears the chords; the chord tracks come from the data).
 
 use super::export::RunInfo;
-use super::train::{Model, TrainArgs};
+use super::train::TrainArgs;
 use crate::{corpus, paths};
 use anyhow::Context;
 use comper_data::windows::{Augment, WindowSampler};
@@ -21,9 +21,8 @@ use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::discriminative::DiscriminativeConfig;
 use comper_train::models::policy::PolicyConfig;
 use comper_train::models::teacher::TeacherConfig;
-use comper_train::recipes::silence_rate;
+use comper_train::recipes::{PostTrained, silence_rate};
 use comper_train::rl::models::{Frozen, RlModels};
-use comper_train::rl::settings::RlSettings;
 use comper_train::rl::trainer::train_rl;
 use serde::de::DeserializeOwned;
 use std::path::Path;
@@ -39,15 +38,15 @@ pub(super) fn trained<C: DeserializeOwned>(run: &Path, model: &str) -> anyhow::R
     Ok((serde_json::from_value(info.config)?, dir))
 }
 
-pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    let adversarial = args.model == Model::Gapt;
+pub fn run(args: TrainArgs, arm: PostTrained) -> anyhow::Result<()> {
+    let part = arm.part();
     // The policy's training run, the shipped model to start from without one, the teacher.
-    let (part, policy_run, shipped, teacher_run) = match args.model {
-        Model::MelodyRl => (Part::Melody, "melody-agent", "melody-agent", "melody-teacher"),
-        _ => (Part::Chords, "policy", "online-mle", "teacher"),
+    let (policy_run, shipped, teacher_run) = match part {
+        Part::Melody => ("melody-agent", "melody-agent", "melody-teacher"),
+        Part::Chords => ("policy", "online-mle", "teacher"),
     };
     let runs = paths::workspace_root().join("target/comper/runs");
-    let out = args.out.clone().unwrap_or_else(|| runs.join(args.model.name()));
+    let out = args.out.clone().unwrap_or_else(|| runs.join(args.model.0.name()));
     if args.fresh {
         comper_train::checkpoint::clear_run(&out)?;
     }
@@ -55,10 +54,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let corpus = corpus::load_or_build(&args.data.clone().unwrap_or_else(paths::default_cache_dir))?;
     let frames = SplitFrames::from_corpus(&corpus);
     let threshold = silence_rate(&frames.train, part);
-    let mut settings = match args.model {
-        Model::Distilled => RlSettings::distilled(part, threshold),
-        _ => RlSettings::recipe(part, adversarial, threshold),
-    };
+    let mut settings = arm.settings(threshold);
     if let Some(updates) = args.steps {
         settings = settings.with_updates(updates);
     }
@@ -110,12 +106,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     std::fs::write(out.join("run.json"), serde_json::to_string_pretty(&info)?)?;
     println!(
         "{} on {}: {} updates × {} rollouts of {window} frames from {} songs (silence threshold {:.4}) → {}",
-        match args.model {
-            Model::Gapt => "GAPT",
-            Model::Distilled => "On-policy distillation",
-            Model::MelodyRl => "the melody agent's RL (roles swapped)",
-            _ => "RL without the adversary",
-        },
+        arm.describe(),
         device_name(),
         settings.updates,
         settings.rollouts,

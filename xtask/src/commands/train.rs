@@ -9,65 +9,27 @@ use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::discriminative::DiscriminativeConfig;
 use comper_train::models::policy::PolicyConfig;
 use comper_train::models::teacher::TeacherConfig;
-use comper_train::recipes::Pretrained;
+use comper_train::recipes::{Pretrained, Recipe};
 use comper_train::tasks::contrastive::ContrastiveTask;
 use comper_train::tasks::discriminative::DiscriminativeTask;
 use comper_train::tasks::policy::PolicyTask;
 use comper_train::tasks::teacher::TeacherTask;
 use comper_train::trainer::{RunState, Task, TrainSettings, train};
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(super) enum Model {
-    /// The online policy: the model the plugin runs.
-    Policy,
-    /// The melody agent (melody first): the evaluation's co-adaptation partner.
-    MelodyAgent,
-    /// The offline teacher (sees the whole melody): the KL anchor for RL.
-    Teacher,
-    /// The melody agent's offline teacher (sees the whole chord track): its KL anchor for RL.
-    MelodyTeacher,
-    /// The contrastive reward (melody and chord towers).
-    Contrastive,
-    /// The pair-discriminative reward.
-    Discriminative,
-    /// RL post-training of the policy without the adversary (the ReaLchords arm).
-    Rl,
-    /// RL post-training with the co-evolving discriminator (GAPT).
-    Gapt,
-    /// On-policy distillation: the policy's own rollouts, the KL to the teacher as the loss.
-    Distilled,
-    /// RL post-training of the melody agent: the RL-only recipe with the roles swapped.
-    MelodyRl,
-}
+/// The command line's name for a [`Recipe`]: the list and its help come from the recipes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Model(pub(super) Recipe);
 
-impl Model {
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Model::Policy => "policy",
-            Model::MelodyAgent => "melody-agent",
-            Model::Teacher => "teacher",
-            Model::MelodyTeacher => "melody-teacher",
-            Model::Contrastive => "contrastive",
-            Model::Discriminative => "discriminative",
-            Model::Rl => "rl",
-            Model::Gapt => "gapt",
-            Model::Distilled => "distilled",
-            Model::MelodyRl => "melody-rl",
-        }
+impl clap::ValueEnum for Model {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: LazyLock<Vec<Model>> = LazyLock::new(|| Recipe::ALL.into_iter().map(Model).collect());
+        &ALL
     }
 
-    /// The model's recipe, if it trains from scratch (the RL arms start from a trained one).
-    pub(super) fn pretrained(self) -> Option<Pretrained> {
-        Some(match self {
-            Model::Policy => Pretrained::Policy,
-            Model::MelodyAgent => Pretrained::MelodyAgent,
-            Model::Teacher => Pretrained::Teacher,
-            Model::MelodyTeacher => Pretrained::MelodyTeacher,
-            Model::Contrastive => Pretrained::Contrastive,
-            Model::Discriminative => Pretrained::Discriminative,
-            Model::Rl | Model::Gapt | Model::Distilled | Model::MelodyRl => return None,
-        })
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.name()).help(self.0.about()))
     }
 }
 
@@ -123,7 +85,7 @@ pub fn run(args: TrainArgs, recipe: Pretrained) -> anyhow::Result<()> {
     settings.batch_size = args.batch.unwrap_or(settings.batch_size);
     settings.learning_rate = args.lr.unwrap_or(settings.learning_rate);
     settings.seed = args.seed.unwrap_or(settings.seed);
-    let out = args.out.unwrap_or_else(|| paths::workspace_root().join("target/comper/runs").join(args.model.name()));
+    let out = args.out.unwrap_or_else(|| paths::workspace_root().join("target/comper/runs").join(args.model.0.name()));
     if args.fresh {
         comper_train::checkpoint::clear_run(&out)?;
     }
@@ -136,7 +98,7 @@ pub fn run(args: TrainArgs, recipe: Pretrained) -> anyhow::Result<()> {
     let batch_size = settings.batch_size;
     println!(
         "training {} on {} ({} train songs, {} validation windows of {window} frames) → {}",
-        args.model.name(),
+        args.model.0.name(),
         device_name(),
         sampler.len(),
         valid.len(),
@@ -144,7 +106,7 @@ pub fn run(args: TrainArgs, recipe: Pretrained) -> anyhow::Result<()> {
     );
     let run = Run {
         info: super::export::RunInfo {
-            model: args.model.name().into(),
+            model: args.model.0.name().into(),
             config: serde_json::Value::Null,
             window,
             data: corpus.manifest.training_sources(),
@@ -156,27 +118,24 @@ pub fn run(args: TrainArgs, recipe: Pretrained) -> anyhow::Result<()> {
         out,
         until: args.until,
     };
-    let state = match args.model {
-        Model::Policy | Model::MelodyAgent => {
+    let state = match recipe {
+        Pretrained::Policy | Pretrained::MelodyAgent => {
             let config = args.family.unwrap_or_default();
-            let part = if args.model == Model::Policy { Part::Chords } else { Part::Melody };
+            let part = if recipe == Pretrained::Policy { Part::Chords } else { Part::Melody };
             run.fit(&config, &PolicyTask { config: config.clone(), part, sampler, valid, batch_size, window })?
         }
-        Model::Teacher | Model::MelodyTeacher => {
+        Pretrained::Teacher | Pretrained::MelodyTeacher => {
             let config = TeacherConfig::default();
-            let part = if args.model == Model::Teacher { Part::Chords } else { Part::Melody };
+            let part = if recipe == Pretrained::Teacher { Part::Chords } else { Part::Melody };
             run.fit(&config, &TeacherTask { config: config.clone(), part, sampler, valid, batch_size, window })?
         }
-        Model::Contrastive => {
+        Pretrained::Contrastive => {
             let config = ContrastiveConfig::default();
             run.fit(&config, &ContrastiveTask { config: config.clone(), sampler, valid, batch_size, window })?
         }
-        Model::Discriminative => {
+        Pretrained::Discriminative => {
             let config = DiscriminativeConfig::default();
             run.fit(&config, &DiscriminativeTask { config: config.clone(), sampler, valid, batch_size, window })?
-        }
-        Model::Rl | Model::Gapt | Model::Distilled | Model::MelodyRl => {
-            unreachable!("the RL arms have no default settings and ran above")
         }
     };
     println!(
