@@ -60,14 +60,17 @@ fn a_model_chosen_mid_song_plans_on_from_the_current_frame() {
     let mut before = Vec::new();
     assert!(eventually(|| planned_to(&mut link, &mut before)), "the first model plans after frame 40");
 
-    params.model.choose(model("rl-only"));
-    let generation = params.model.generation();
-    assert!(eventually(|| status.has_applied(generation)));
-    assert!(status.model.lock().unwrap().starts_with("RL without adversary"));
-    let mut after = Vec::new();
-    assert!(eventually(|| planned_to(&mut link, &mut after)), "the new model plans on from frame 40");
-    assert!(!after.contains(&FromWorker::Restart), "no restart");
-    assert!(after.iter().any(|m| matches!(m, FromWorker::Chord { session: 1, chord } if chord.frame >= 40)));
+    // Another GRU, then a transformer: the worker runs any family its card describes.
+    for (folder, name) in [("rl-only", "RL without adversary"), ("transformer", "Transformer (MLE)")] {
+        params.model.choose(model(folder));
+        let generation = params.model.generation();
+        assert!(eventually(|| status.has_applied(generation)));
+        assert!(status.model.lock().unwrap().starts_with(name), "{:?}", status.problem());
+        let mut after = Vec::new();
+        assert!(eventually(|| planned_to(&mut link, &mut after)), "{folder} plans on from frame 40");
+        assert!(!after.contains(&FromWorker::Restart), "no restart");
+        assert!(after.iter().any(|m| matches!(m, FromWorker::Chord { session: 1, chord } if chord.frame >= 40)));
+    }
 }
 
 #[test]

@@ -219,9 +219,14 @@ fn export_policy(
         ),
     };
     let (default_name, default_description) = match (part, trained_by) {
-        (Part::Chords, _) => {
+        (Part::Chords, TrainedBy::Mle) => {
             ("Online MLE", "The online policy pre-trained by maximum likelihood on the sources its card lists.")
         }
+        (Part::Chords, TrainedBy::Rl) => (
+            "RL post-trained",
+            "The online policy post-trained with PPO from a model pre-trained by maximum likelihood; its card's \
+             objective says which arm.",
+        ),
         (Part::Melody, TrainedBy::Mle) => (
             "Melody agent (MLE)",
             "A melody player trained by maximum likelihood on the sources its card lists, melody first in each frame: \
