@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod models;
 pub mod recipes;
 pub mod rl;
+pub mod run_record;
 pub mod schedule;
 pub mod tasks;
 pub mod trainer;

@@ -20,6 +20,8 @@ use comper_train::checkpoint;
 use comper_train::device::training_device;
 #[cfg(feature = "training")]
 use comper_train::models::teacher::TeacherConfig;
+#[cfg(feature = "training")]
+use comper_train::run_record;
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -179,7 +181,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
 #[cfg(feature = "training")]
 fn offline_teacher(run: PathBuf) -> OfflineTeacher {
     Box::new(move |melodies, protocol| {
-        let (config, dir): (TeacherConfig, _) = super::rl::trained(&run, "teacher")?;
+        let (config, dir): (TeacherConfig, _) = run_record::trained(&run, "teacher").map_err(anyhow::Error::msg)?;
         let device = training_device().inner();
         let teacher = checkpoint::load_weights(&dir, config.init(&device))?;
         Ok(teacher.accompany(Part::Chords, melodies, protocol.temperature, protocol.seed, &device))

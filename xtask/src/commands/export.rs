@@ -5,43 +5,15 @@
 use super::ort;
 use crate::paths;
 use anyhow::Context;
-use comper_data::windows::Augment;
 use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, environment};
 use comper_music::Part;
-use comper_train::checkpoint;
 use comper_train::export::card::{CardText, chord_encoder_card, policy_card};
 use comper_train::export::chord_encoder;
 use comper_train::export::policy::{self, TrainedBy};
 use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::policy::PolicyConfig;
-use comper_train::rl::state::RlState;
-use comper_train::trainer::RunState;
-use std::collections::BTreeMap;
+use comper_train::run_record::{Record, TrainedRun};
 use std::path::{Path, PathBuf};
-
-/// What `cargo xtask train` records about a run next to its checkpoints.
-#[derive(serde::Serialize, serde::Deserialize)]
-pub struct RunInfo {
-    pub model: String,
-    pub config: serde_json::Value,
-    pub window: usize,
-    /// The sources the run trained on (runs from before it: POP909 and Nottingham, all there was).
-    #[serde(default = "pop909_and_nottingham")]
-    pub data: Vec<String>,
-    pub data_seed: u64,
-    pub command: String,
-    /// How the training windows were varied; runs from before key changes only transposed.
-    #[serde(default = "transposition_only")]
-    pub augmentation: String,
-}
-
-fn pop909_and_nottingham() -> Vec<String> {
-    vec!["pop909".into(), "nottingham".into()]
-}
-
-fn transposition_only() -> String {
-    Augment { key_change: 0.0, ..Augment::TRAINING }.describe()
-}
 
 /// What to export.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -73,89 +45,6 @@ pub struct ExportArgs {
     description: Option<String>,
 }
 
-/// The record a checkpoint keeps: a supervised run's or an RL run's.
-enum Record {
-    Supervised(RunState),
-    Rl(RlState),
-}
-
-/// A finished training run: what it trained, its latest checkpoint and that checkpoint's record.
-struct TrainedRun {
-    info: RunInfo,
-    checkpoint: PathBuf,
-    record: Record,
-}
-
-impl TrainedRun {
-    /// The run in `run`, which must have trained one of `models`.
-    fn open(run: &Path, models: &[&str]) -> anyhow::Result<TrainedRun> {
-        let info: RunInfo = serde_json::from_str(
-            &std::fs::read_to_string(run.join("run.json"))
-                .with_context(|| format!("{} is not a training run", run.display()))?,
-        )?;
-        anyhow::ensure!(
-            models.contains(&info.model.as_str()),
-            "{} trained '{}', not {models:?}",
-            run.display(),
-            info.model
-        );
-        let checkpoint = checkpoint::latest(run).with_context(|| format!("{} has no checkpoint", run.display()))?;
-        let text = std::fs::read_to_string(checkpoint.join("state.json"))?;
-        let record = match info.model.as_str() {
-            "rl" => Record::Rl(serde_json::from_str(&text)?),
-            _ => Record::Supervised(serde_json::from_str(&text)?),
-        };
-        Ok(TrainedRun { info, checkpoint, record })
-    }
-
-    /// Optimizer steps (supervised) or PPO updates (RL) the checkpoint has done.
-    fn steps(&self) -> u64 {
-        match &self.record {
-            Record::Supervised(state) => state.step,
-            Record::Rl(state) => state.update,
-        }
-    }
-
-    /// The settings it trained with.
-    fn settings(&self) -> anyhow::Result<serde_json::Value> {
-        Ok(match &self.record {
-            Record::Supervised(state) => serde_json::to_value(&state.settings)?,
-            Record::Rl(state) => serde_json::to_value(&state.settings)?,
-        })
-    }
-
-    /// The checkpoint's last validation metrics (supervised) or last update's terms (RL),
-    /// and its training totals.
-    fn metrics(&self) -> anyhow::Result<BTreeMap<String, f64>> {
-        let mut metrics = BTreeMap::new();
-        match &self.record {
-            Record::Supervised(state) => {
-                metrics = state.last_valid().cloned().unwrap_or_default();
-                metrics.insert("parameters".into(), state.parameters as f64);
-                metrics.insert("training_seconds".into(), state.seconds);
-                metrics.insert("training_tokens_per_second".into(), state.tokens_per_second());
-            }
-            Record::Rl(state) => {
-                if let Some(serde_json::Value::Object(last)) =
-                    state.rows.last().map(serde_json::to_value).transpose()?
-                {
-                    // The RL row's distinct chords are distinct pitches when the melody agent played.
-                    let name = |k: String| match (k.as_str(), state.settings.part) {
-                        ("unique_chords", Part::Melody) => "unique_pitches".to_string(),
-                        _ => k,
-                    };
-                    metrics.extend(
-                        last.into_iter().filter_map(|(k, v)| Some((format!("last_update_{}", name(k)), v.as_f64()?))),
-                    );
-                }
-                metrics.insert("training_seconds".into(), state.seconds);
-            }
-        }
-        metrics.insert("training_steps".into(), self.steps() as f64);
-        Ok(metrics)
-    }
-}
-
 pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     let (model, folder) = match args.what {
         Exported::Policy => ("policy", "online-mle"),
@@ -167,7 +56,8 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
         "policy" | "melody-agent" => &[model, "rl"],
         _ => &[model],
     };
-    let run = TrainedRun::open(&args.run.unwrap_or_else(|| root.join("target/comper/runs").join(model)), models)?;
+    let run = TrainedRun::open(&args.run.unwrap_or_else(|| root.join("target/comper/runs").join(model)), models)
+        .map_err(anyhow::Error::msg)?;
     let out = args.out.unwrap_or_else(|| root.join("models").join(folder));
     std::fs::create_dir_all(&out)?;
     match args.what {
@@ -193,7 +83,7 @@ fn export_policy(
             state.settings.part
         );
     }
-    let config: PolicyConfig = serde_json::from_value(info.config.clone())?;
+    let config: PolicyConfig = run.config().map_err(anyhow::Error::msg)?;
     let trained_by = match &run.record {
         Record::Supervised(_) => TrainedBy::Mle,
         Record::Rl(_) => TrainedBy::Rl,
@@ -251,10 +141,10 @@ fn export_policy(
                 "split": { "seed": info.data_seed, "ratios": [0.8, 0.1, 0.1], "manifest": "target/comper/data/manifest.json" },
                 "augmentation": info.augmentation,
                 "objective": objective,
-                "settings": run.settings()?,
+                "settings": run.settings(),
                 "model": info.config,
             }),
-            metrics: run.metrics()?,
+            metrics: run.metrics(),
             command: info.command.clone(),
         },
     );
@@ -317,10 +207,10 @@ fn export_chord_encoder(run: &TrainedRun, out: &Path) -> anyhow::Result<()> {
                 "split": { "seed": run.info.data_seed, "ratios": [0.8, 0.1, 0.1] },
                 "augmentation": run.info.augmentation,
                 "objective": "symmetric InfoNCE between the melody and chord towers over the batch",
-                "settings": run.settings()?,
+                "settings": run.settings(),
                 "model": run.info.config,
             }),
-            metrics: run.metrics()?,
+            metrics: run.metrics(),
             command: run.info.command.clone(),
         },
     );

@@ -2,7 +2,6 @@
 //! melody (`comper_train::harmonize`), written with the melody as a MIDI file with the chord
 //! names as markers.
 
-use super::rl::trained;
 use crate::paths;
 use anyhow::{Context, bail};
 use clap::Args;
@@ -14,6 +13,7 @@ use comper_train::checkpoint;
 use comper_train::device::training_device;
 use comper_train::harmonize::{HarmonizeSettings, harmonize};
 use comper_train::models::teacher::TeacherConfig;
+use comper_train::run_record::trained;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -45,7 +45,7 @@ pub fn run(args: HarmonizeArgs) -> anyhow::Result<()> {
     let song = Song::read(&args.melody, args.melody.display().to_string())
         .with_context(|| format!("reading {}", args.melody.display()))?;
     let run = args.teacher.unwrap_or_else(|| paths::trained_run("teacher"));
-    let (config, dir): (TeacherConfig, _) = trained(&run, "teacher")?;
+    let (config, dir): (TeacherConfig, _) = trained(&run, "teacher").map_err(anyhow::Error::msg)?;
     let device = training_device().inner();
     let teacher = checkpoint::load_weights(&dir, config.init(&device))?;
     let defaults = HarmonizeSettings::default();

@@ -6,10 +6,8 @@
 //! `cargo xtask train melody-rl`: the melody agent through the `rl` arm's recipe with the
 //! roles swapped (its teacher hears the chords; the chord tracks come from the data).
 
-use super::export::RunInfo;
 use super::train::TrainArgs;
 use crate::{corpus, paths};
-use anyhow::Context;
 use comper_data::windows::{Augment, WindowSampler};
 use comper_music::{FrameTracks, Part};
 use comper_train::checkpoint;
@@ -24,19 +22,7 @@ use comper_train::models::teacher::TeacherConfig;
 use comper_train::recipes::{PostTrained, silence_rate};
 use comper_train::rl::models::{Frozen, RlModels};
 use comper_train::rl::trainer::train_rl;
-use serde::de::DeserializeOwned;
-use std::path::Path;
-
-/// The config and latest checkpoint of a finished training run.
-pub(super) fn trained<C: DeserializeOwned>(run: &Path, model: &str) -> anyhow::Result<(C, std::path::PathBuf)> {
-    let info: RunInfo = serde_json::from_str(
-        &std::fs::read_to_string(run.join("run.json"))
-            .with_context(|| format!("{} is not a training run: train `{model}` first", run.display()))?,
-    )?;
-    anyhow::ensure!(info.model == model, "{} trained '{}', not '{model}'", run.display(), info.model);
-    let dir = checkpoint::latest(run).with_context(|| format!("{} has no checkpoint", run.display()))?;
-    Ok((serde_json::from_value(info.config)?, dir))
-}
+use comper_train::run_record::{RunInfo, trained};
 
 pub fn run(args: TrainArgs, arm: PostTrained) -> anyhow::Result<()> {
     let part = arm.part();
@@ -69,11 +55,12 @@ pub fn run(args: TrainArgs, arm: PostTrained) -> anyhow::Result<()> {
 
     let device = training_device();
     let inner = device.clone().inner();
-    let (teacher_config, teacher_dir): (TeacherConfig, _) = trained(&paths::trained_run(teacher_run), teacher_run)?;
+    let (teacher_config, teacher_dir): (TeacherConfig, _) =
+        trained(&paths::trained_run(teacher_run), teacher_run).map_err(anyhow::Error::msg)?;
     let (contrastive_config, contrastive_dir): (ContrastiveConfig, _) =
-        trained(&paths::trained_run("contrastive"), "contrastive")?;
+        trained(&paths::trained_run("contrastive"), "contrastive").map_err(anyhow::Error::msg)?;
     let (pair_config, pair_dir): (DiscriminativeConfig, _) =
-        trained(&paths::trained_run("discriminative"), "discriminative")?;
+        trained(&paths::trained_run("discriminative"), "discriminative").map_err(anyhow::Error::msg)?;
     let frozen = Frozen {
         teacher: checkpoint::load_weights(&teacher_dir, teacher_config.init(&inner))?,
         contrastive: checkpoint::load_weights(&contrastive_dir, contrastive_config.init(&inner))?,
@@ -89,7 +76,8 @@ pub fn run(args: TrainArgs, arm: PostTrained) -> anyhow::Result<()> {
             policy_from_model_folder(folder, part, &device).map_err(anyhow::Error::msg)?
         }
         None => {
-            let (config, dir): (PolicyConfig, _) = trained(&runs.join(policy_run), policy_run)?;
+            let (config, dir): (PolicyConfig, _) =
+                trained(&runs.join(policy_run), policy_run).map_err(anyhow::Error::msg)?;
             let policy = checkpoint::load_weights(&dir, config.init(&device))?;
             (config, policy)
         }
@@ -103,7 +91,7 @@ pub fn run(args: TrainArgs, arm: PostTrained) -> anyhow::Result<()> {
         command: format!("cargo xtask {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
         augmentation: Augment::TRAINING.describe(),
     };
-    std::fs::write(out.join("run.json"), serde_json::to_string_pretty(&info)?)?;
+    info.write(&out)?;
     println!(
         "{} on {}: {} updates × {} rollouts of {window} frames from {} songs (silence threshold {:.4}) → {}",
         arm.describe(),

@@ -10,6 +10,7 @@ use comper_train::models::discriminative::DiscriminativeConfig;
 use comper_train::models::policy::PolicyConfig;
 use comper_train::models::teacher::TeacherConfig;
 use comper_train::recipes::{Pretrained, Recipe};
+use comper_train::run_record::RunInfo;
 use comper_train::tasks::contrastive::ContrastiveTask;
 use comper_train::tasks::discriminative::DiscriminativeTask;
 use comper_train::tasks::policy::PolicyTask;
@@ -105,7 +106,7 @@ pub fn run(args: TrainArgs, recipe: Pretrained) -> anyhow::Result<()> {
         out.display()
     );
     let run = Run {
-        info: super::export::RunInfo {
+        info: RunInfo {
             model: args.model.0.name().into(),
             config: serde_json::Value::Null,
             window,
@@ -151,7 +152,7 @@ pub fn run(args: TrainArgs, recipe: Pretrained) -> anyhow::Result<()> {
 
 /// One training run: where it goes, how far, and what `run.json` records about it.
 struct Run {
-    info: super::export::RunInfo,
+    info: RunInfo,
     settings: TrainSettings,
     out: PathBuf,
     until: Option<u64>,
@@ -161,7 +162,7 @@ impl Run {
     /// Record the run (with the model's `config`) in `run.json`, then train `task`.
     fn fit<C: serde::Serialize, T: Task>(mut self, config: &C, task: &T) -> anyhow::Result<RunState> {
         self.info.config = serde_json::to_value(config)?;
-        std::fs::write(self.out.join("run.json"), serde_json::to_string_pretty(&self.info)?)?;
+        self.info.write(&self.out)?;
         let (_, state) = train(task, &self.settings, &self.out, &training_device(), true, self.until)?;
         Ok(state)
     }
