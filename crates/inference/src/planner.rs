@@ -1,6 +1,6 @@
 //! Planning chords ahead of the music, as the seed's live system does (`docs/method.md` §7).
 //!
-//! The planner keeps the policy's recurrent state after everything that really happened
+//! The planner keeps the policy's step state after everything that really happened
 //! (the chords that sounded and the melody that was played, frame by frame) and from there
 //! rolls out a plan of the next `lookahead` frames: chords sampled with the validity mask,
 //! the melody they will meet *anticipated* by sampling the model's own melody tokens. The

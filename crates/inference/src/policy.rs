@@ -1,6 +1,6 @@
 //! The online policy's step model run through ONNX Runtime: one token in, next-token
-//! logits and the new recurrent state out, so a frame costs one step, not a re-run of the
-//! history.
+//! logits and the new state out (a GRU's hidden states, a transformer's key/value cache),
+//! so a frame costs one step, not a re-run of the history.
 
 use crate::card::ModelCard;
 use crate::planner::StepModel;
