@@ -2,6 +2,7 @@
 //! README gives their measured cost). The command line overrides them one by one;
 //! `tests/recipes.rs` holds them to the settings the shipped cards record.
 
+use crate::models::chord_discriminator::ChordDiscriminatorConfig;
 use crate::rl::penalties::PenaltySettings;
 use crate::rl::schedule::DiscriminatorSchedule;
 use crate::rl::settings::{RewardWeights, RlSettings};
@@ -174,6 +175,7 @@ impl RlSettings {
             gae_lambda: 0.95,
             temperature: 1.0,
             adversarial,
+            discriminator: ChordDiscriminatorConfig::default(),
             schedule: DiscriminatorSchedule::scaled(UPDATES),
             // 4 passes: phase 1 then takes about as many discriminator steps as the paper's
             // (15 updates × 4 minibatches × 4 = 240; the paper: 40 × 8 = 320).

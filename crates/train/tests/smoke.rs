@@ -2,8 +2,13 @@
 //! and a run stopped and resumed must retrace an uninterrupted one; the RL arms log every
 //! reward term and resume the same way.
 
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
 use comper_data::windows::{Augment, WindowSampler, fixed_windows};
-use comper_music::{Chord, ChordEvent, FrameTracks, Note, Part, PitchClass, Quality};
+use comper_music::token::Token;
+use comper_music::vocab::ChordId;
+use comper_music::{Chord, ChordEvent, FRAMES_PER_BEAT, FrameTracks, Note, Part, PitchClass, Quality};
 use comper_train::models::chord_discriminator::ChordDiscriminatorConfig;
 use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::discriminative::DiscriminativeConfig;
@@ -312,4 +317,52 @@ fn the_transformer_post_trains_and_resumes_like_the_gru() {
         assert_eq!(a.unique_chords, b.unique_chords);
         assert!((a.reward - b.reward).abs() < 1e-4 && (a.actor_loss - b.actor_loss).abs() < 1e-4, "{a:?}\n{b:?}");
     }
+}
+
+/// `[batch, WINDOW]` chord tracks that change chord on every beat, or `late` frames after
+/// it: the difference between the data's chord tracks and the online policy's.
+fn chord_tracks(batch: usize, late: usize, seed: usize) -> Vec<i64> {
+    let chord = |song: usize, beat: usize| ChordId::from_index((seed + song * 7 + beat * 5) % 48).unwrap();
+    (0..batch)
+        .flat_map(|song| {
+            (0..WINDOW).map(move |t| {
+                let beat = (t + FRAMES_PER_BEAT - late) / FRAMES_PER_BEAT;
+                let token = if t == 0 || t % FRAMES_PER_BEAT == late {
+                    Token::chord_on(chord(song, beat))
+                } else {
+                    Token::chord_hold(chord(song, beat))
+                };
+                token.id() as i64
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_discriminator_that_hears_the_beat_tells_changes_on_it_from_changes_a_sixteenth_late() {
+    let _serial = serial();
+    let device = comper_train::device::training_device();
+    device.seed(5);
+    let config = ChordDiscriminatorConfig { embedding: 8, hidden: 16, beat_phase: true, ..Default::default() };
+    let mut model = config.init(&device);
+    let mut optimizer: ModuleOptimizer = AdamWConfig::new().init();
+    let batch = |seed: usize| {
+        let tokens = [chord_tracks(8, 0, seed), chord_tracks(8, 1, seed)].concat();
+        let tokens = Tensor::<2, Int>::from_data(TensorData::new(tokens, [16, WINDOW]), &device);
+        let labels =
+            Tensor::<1, Int>::from_data(TensorData::new([1i64; 8].into_iter().chain([0; 8]).collect(), [16]), &device);
+        (tokens, labels)
+    };
+    let mask = Tensor::<2>::ones([16, WINDOW], &device);
+    let ce = CrossEntropyLossConfig::new().init(&device);
+    for step in 0..60 {
+        let (tokens, labels) = batch(step);
+        let loss = ce.forward(model.forward(tokens, mask.clone()), labels);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optimizer.step(1e-2, model, grads);
+    }
+    let (tokens, labels) = batch(1000);
+    let predicted = model.forward(tokens, mask).argmax(1).reshape([16]);
+    let correct = predicted.equal(labels).int().sum().into_scalar::<i64>();
+    assert!(correct >= 15, "{correct} of 16 held-out tracks told apart");
 }

@@ -7,12 +7,9 @@ use crate::paths;
 use anyhow::Context;
 use comper_inference::{ChordEncoder, ModelCard, OnnxPolicy, environment};
 use comper_music::Part;
-use comper_train::export::card::{CardText, chord_encoder_card, policy_card};
-use comper_train::export::chord_encoder;
-use comper_train::export::policy::{self, TrainedBy};
-use comper_train::models::contrastive::ContrastiveConfig;
-use comper_train::models::policy::PolicyConfig;
-use comper_train::run_record::{Record, TrainedRun};
+use comper_train::export::card::Naming;
+use comper_train::export::{chord_encoder, policy};
+use comper_train::run_record::TrainedRun;
 use std::path::{Path, PathBuf};
 
 /// What to export.
@@ -60,95 +57,16 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)?;
     let out = args.out.unwrap_or_else(|| root.join("models").join(folder));
     std::fs::create_dir_all(&out)?;
+    let naming = Naming { name: args.name, description: args.description };
     match args.what {
-        Exported::Policy => export_policy(&run, &out, Part::Chords, args.name, args.description),
-        Exported::MelodyAgent => export_policy(&run, &out, Part::Melody, args.name, args.description),
+        Exported::Policy => export_policy(&run, &out, Part::Chords, naming),
+        Exported::MelodyAgent => export_policy(&run, &out, Part::Melody, naming),
         Exported::ChordEncoder => export_chord_encoder(&run, &out),
     }
 }
 
-fn export_policy(
-    run: &TrainedRun,
-    out: &Path,
-    part: Part,
-    name: Option<String>,
-    description: Option<String>,
-) -> anyhow::Result<()> {
-    let info = &run.info;
-    if let Record::Rl(state) = &run.record {
-        anyhow::ensure!(
-            state.settings.part == part,
-            "{} post-trained the {:?} part, not the {part:?} part",
-            run.checkpoint.display(),
-            state.settings.part
-        );
-    }
-    let config: PolicyConfig = run.config().map_err(anyhow::Error::msg)?;
-    let trained_by = match &run.record {
-        Record::Supervised(_) => TrainedBy::Mle,
-        Record::Rl(_) => TrainedBy::Rl,
-    };
-    let objective: String = match &run.record {
-        Record::Supervised(_) => {
-            format!("next-token cross-entropy on every token of the interleaved stream, {part:?} first").to_lowercase()
-        }
-        Record::Rl(state) => format!(
-            "PPO post-training of the {} pre-trained by MLE: contrastive and pair-discriminative rewards (frozen), rule \
-             penalties, per-token KL to the offline teacher (beta {}), entropy bonus {}{}",
-            match part {
-                Part::Chords => "online policy",
-                Part::Melody => "melody agent (roles swapped: its teacher hears the chords)",
-            },
-            state.settings.kl,
-            state.settings.entropy,
-            if state.settings.adversarial {
-                ", adversarial reward from a co-evolving chord discriminator (GAPT)"
-            } else {
-                ""
-            }
-        ),
-    };
-    let (default_name, default_description) = match (part, trained_by) {
-        (Part::Chords, TrainedBy::Mle) => {
-            ("Online MLE", "The online policy pre-trained by maximum likelihood on the sources its card lists.")
-        }
-        (Part::Chords, TrainedBy::Rl) => (
-            "RL post-trained",
-            "The online policy post-trained with PPO from a model pre-trained by maximum likelihood; its card's \
-             objective says which arm.",
-        ),
-        (Part::Melody, TrainedBy::Mle) => (
-            "Melody agent (MLE)",
-            "A melody player trained by maximum likelihood on the sources its card lists, melody first in each frame: \
-             the partner the evaluation's co-adaptation test accompanies.",
-        ),
-        (Part::Melody, TrainedBy::Rl) => (
-            "Melody agent (RL)",
-            "The MLE melody agent post-trained with the RL-only recipe, roles swapped (it plays against the \
-             data's chord tracks): the partner the evaluation's co-adaptation test accompanies.",
-        ),
-    };
-    let card = policy_card(
-        &config,
-        part,
-        CardText {
-            name: name.unwrap_or_else(|| default_name.into()),
-            version: format!("{}-step{}", env!("CARGO_PKG_VERSION"), run.steps()),
-            description: description.unwrap_or_else(|| default_description.into()),
-            window: info.window,
-            training: serde_json::json!({
-                "data": info.data,
-                "split": { "seed": info.data_seed, "ratios": [0.8, 0.1, 0.1], "manifest": "target/comper/data/manifest.json" },
-                "augmentation": info.augmentation,
-                "objective": objective,
-                "settings": run.settings(),
-                "model": info.config,
-            }),
-            metrics: run.metrics(),
-            command: info.command.clone(),
-        },
-    );
-    let onnx = policy::export_checkpoint(&run.checkpoint, &config, &card.io, trained_by)?;
+fn export_policy(run: &TrainedRun, out: &Path, part: Part, naming: Naming) -> anyhow::Result<()> {
+    let (card, onnx) = policy::export_run(run, part, naming).map_err(anyhow::Error::msg)?;
     let bytes = onnx.len();
     publish(out, &[("model.onnx", onnx), ("card.json", serde_json::to_vec_pretty(&card)?)], |dir| {
         let library = ort::provision()?;
@@ -191,30 +109,7 @@ fn publish(
 }
 
 fn export_chord_encoder(run: &TrainedRun, out: &Path) -> anyhow::Result<()> {
-    let config: ContrastiveConfig = serde_json::from_value(run.info.config.clone())?;
-    let card = chord_encoder_card(
-        &config,
-        CardText {
-            name: "Contrastive chord encoder".into(),
-            version: format!("{}-step{}", env!("CARGO_PKG_VERSION"), run.steps()),
-            description:
-                "The chord tower of the contrastive melody/chord reward model: a chord track → a unit vector. \
-                          The evaluation's Vendi diversity score is computed on these embeddings."
-                    .into(),
-            window: run.info.window,
-            training: serde_json::json!({
-                "data": run.info.data,
-                "split": { "seed": run.info.data_seed, "ratios": [0.8, 0.1, 0.1] },
-                "augmentation": run.info.augmentation,
-                "objective": "symmetric InfoNCE between the melody and chord towers over the batch",
-                "settings": run.settings(),
-                "model": run.info.config,
-            }),
-            metrics: run.metrics(),
-            command: run.info.command.clone(),
-        },
-    );
-    let onnx = chord_encoder::export_checkpoint(&run.checkpoint, &config, &card.io)?;
+    let (card, onnx) = chord_encoder::export_run(run).map_err(anyhow::Error::msg)?;
     publish(out, &[("model.onnx", onnx), ("card.json", serde_json::to_vec_pretty(&card)?)], |dir| {
         let library = ort::provision()?;
         let mut encoder = ChordEncoder::load(environment(&library)?, dir)?;

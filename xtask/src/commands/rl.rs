@@ -14,7 +14,6 @@ use comper_train::checkpoint;
 use comper_train::data::SplitFrames;
 use comper_train::device::{device_name, training_device};
 use comper_train::export::policy::policy_from_model_folder;
-use comper_train::models::chord_discriminator::ChordDiscriminatorConfig;
 use comper_train::models::contrastive::ContrastiveConfig;
 use comper_train::models::discriminative::DiscriminativeConfig;
 use comper_train::models::policy::PolicyConfig;
@@ -49,6 +48,8 @@ pub fn run(args: TrainArgs, arm: PostTrained) -> anyhow::Result<()> {
     settings.seed = args.seed.unwrap_or(settings.seed);
     settings.actor_lr = args.lr.unwrap_or(settings.actor_lr);
     settings.kl_loss = args.kl_loss.unwrap_or(settings.kl_loss);
+    settings.discriminator.beat_phase |= args.discriminator_beats;
+    settings.discriminator_lr = args.discriminator_lr.unwrap_or(settings.discriminator_lr);
     let (window, seed) = (settings.window, settings.seed);
     let long_enough: Vec<FrameTracks> = frames.train.into_iter().filter(|s| s.len() >= window).collect();
     let sampler = WindowSampler::new(long_enough, window, Augment::TRAINING, seed);
@@ -102,7 +103,7 @@ pub fn run(args: TrainArgs, arm: PostTrained) -> anyhow::Result<()> {
         threshold,
         out.display()
     );
-    let models = RlModels::start(policy, &ChordDiscriminatorConfig::default(), &device);
+    let models = RlModels::start(policy, &settings.discriminator, &device);
     let (_, state) = train_rl(models, &frozen, &sampler, &settings, &out, &device, args.until)?;
     let last = state.rows.last();
     println!(

@@ -75,6 +75,12 @@ pub struct TrainArgs {
     /// RL only: weight of the KL to the offline teacher in the actor's loss [default: 0.05]
     #[arg(long)]
     pub(super) kl_loss: Option<f64>,
+    /// GAPT only: the discriminator hears each frame's place in its beat [default: off]
+    #[arg(long)]
+    pub(super) discriminator_beats: bool,
+    /// GAPT only: the discriminator's peak learning rate [default: 1e-3]
+    #[arg(long)]
+    pub(super) discriminator_lr: Option<f64>,
 }
 
 /// Train `args.model` from scratch by its `recipe`.

@@ -8,9 +8,11 @@
 
 use super::graph::{Dim, GraphBuilder, int_attr, ints_attr, linear};
 use crate::batch::floats;
+use crate::export::card::chord_encoder_run_card;
 use crate::models::contrastive::{ContrastiveConfig, Tower};
 use crate::models::gru::GruLayer;
-use comper_inference::encoder::EncoderIo;
+use crate::run_record::TrainedRun;
+use comper_inference::encoder::{EncoderCard, EncoderIo};
 use onnx_protobuf::tensor_proto::DataType;
 
 /// Our gate block order (r, z, n) rearranged as ONNX's (z, r, h).
@@ -92,12 +94,12 @@ pub fn chord_encoder_onnx(tower: &Tower, config: &ContrastiveConfig, io: &Encode
     g.into_model_bytes("comper", "Comper chord encoder: the contrastive reward's chord tower over a whole chord track")
 }
 
-/// The ONNX chord encoder of the contrastive model saved in a checkpoint folder (read on the CPU).
-pub fn export_checkpoint(
-    checkpoint_dir: &std::path::Path,
-    config: &ContrastiveConfig,
-    io: &EncoderIo,
-) -> Result<Vec<u8>, crate::checkpoint::CheckpointError> {
-    let model = crate::checkpoint::load_weights(checkpoint_dir, config.init(&burn::prelude::Device::flex()))?;
-    Ok(chord_encoder_onnx(&model.chords, config, io))
+/// The ONNX chord encoder and card of the contrastive model that `run` trained (read on the CPU).
+pub fn export_run(run: &TrainedRun) -> Result<(EncoderCard, Vec<u8>), String> {
+    let config: ContrastiveConfig = run.config()?;
+    let model = crate::checkpoint::load_weights(&run.checkpoint, config.init(&burn::prelude::Device::flex()))
+        .map_err(|e| e.to_string())?;
+    let card = chord_encoder_run_card(run, &config);
+    let onnx = chord_encoder_onnx(&model.chords, &config, &card.io);
+    Ok((card, onnx))
 }

@@ -21,9 +21,14 @@ use crate::models::policy::{Policy, PolicyConfig};
 use burn::prelude::Device;
 use std::path::Path;
 
-/// The policy of an RL checkpoint folder (read on the CPU), for export.
-pub fn load_policy(checkpoint_dir: &Path, config: &PolicyConfig) -> Result<Policy, CheckpointError> {
+/// The policy of an RL checkpoint folder (read on the CPU), for export; `discriminator` is
+/// the run's, whose weights the checkpoint holds beside the policy's.
+pub fn load_policy(
+    checkpoint_dir: &Path,
+    config: &PolicyConfig,
+    discriminator: &ChordDiscriminatorConfig,
+) -> Result<Policy, CheckpointError> {
     let device = Device::flex();
-    let blank = models::RlModels::blank(config, &ChordDiscriminatorConfig::default(), &device);
+    let blank = models::RlModels::blank(config, discriminator, &device);
     Ok(checkpoint::load_weights(checkpoint_dir, blank)?.policy)
 }

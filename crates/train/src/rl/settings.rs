@@ -3,6 +3,7 @@
 
 use super::penalties::PenaltySettings;
 use super::schedule::DiscriminatorSchedule;
+use crate::models::chord_discriminator::ChordDiscriminatorConfig;
 use comper_music::Part;
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +55,10 @@ pub struct RlSettings {
     pub temperature: f32,
     /// Train the GAPT discriminator and add R_adv = −log(1 − D(y)) to the reward.
     pub adversarial: bool,
+    /// The GAPT discriminator's network (absent in runs from before it was a setting: the
+    /// default).
+    #[serde(default)]
+    pub discriminator: ChordDiscriminatorConfig,
     pub schedule: DiscriminatorSchedule,
     /// Passes over the update's minibatches per discriminator update (the paper: 1, with
     /// 8 minibatches of 48; more passes give a short run the paper's number of steps).

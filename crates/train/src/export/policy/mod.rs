@@ -8,7 +8,9 @@
 pub mod gru;
 pub mod transformer;
 
+use crate::export::card::{Naming, policy_run_card};
 use crate::models::policy::{Policy, PolicyConfig};
+use crate::run_record::{Record, TrainedRun};
 use burn::prelude::*;
 use comper_inference::ModelCard;
 use comper_inference::card::StepIo;
@@ -59,25 +61,24 @@ pub fn policy_from_model_folder(folder: &Path, part: Part, device: &Device) -> R
     Ok((config, policy))
 }
 
-/// What trained a checkpoint: its record holds the policy alone, or the RL models.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TrainedBy {
-    Mle,
-    Rl,
-}
-
-/// The ONNX step model of the policy saved in a checkpoint folder (read on the CPU).
-pub fn export_checkpoint(
-    checkpoint_dir: &Path,
-    config: &PolicyConfig,
-    io: &StepIo,
-    trained_by: TrainedBy,
-) -> Result<Vec<u8>, crate::checkpoint::CheckpointError> {
-    let policy = match trained_by {
-        TrainedBy::Mle => crate::checkpoint::load_weights(checkpoint_dir, config.init(&Device::flex()))?,
-        TrainedBy::Rl => crate::rl::load_policy(checkpoint_dir, config)?,
-    };
-    Ok(policy_step_onnx(&policy, io))
+/// The ONNX step model and card of the policy that `run` trained to play `part` (read on the CPU).
+pub fn export_run(run: &TrainedRun, part: Part, naming: Naming) -> Result<(ModelCard, Vec<u8>), String> {
+    let config: PolicyConfig = run.config()?;
+    let policy = match &run.record {
+        Record::Supervised(_) => crate::checkpoint::load_weights(&run.checkpoint, config.init(&Device::flex())),
+        Record::Rl(state) if state.settings.part != part => {
+            return Err(format!(
+                "{} post-trained the {:?} part, not the {part:?} part",
+                run.checkpoint.display(),
+                state.settings.part
+            ));
+        }
+        Record::Rl(state) => crate::rl::load_policy(&run.checkpoint, &config, &state.settings.discriminator),
+    }
+    .map_err(|e| e.to_string())?;
+    let card = policy_run_card(run, &config, part, naming);
+    let onnx = policy_step_onnx(&policy, &card.io);
+    Ok((card, onnx))
 }
 
 #[cfg(test)]
