@@ -41,6 +41,13 @@ pub fn test_songs() -> Songs {
     Songs::split(&Corpus::build(&imports, 42), Split::Test)
 }
 
+/// The MIDI files saved in `folder` (none when it does not exist). A save writes a hidden
+/// temporary file first and moves it into place, so only the `.mid` names are takes.
+pub fn saved_takes(folder: &Path) -> Vec<PathBuf> {
+    let entries = std::fs::read_dir(folder).into_iter().flatten().flatten();
+    entries.map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "mid")).collect()
+}
+
 /// The ONNX Runtime library that `cargo xtask test` provisions.
 pub fn onnx_runtime() -> PathBuf {
     find_library(None).expect("ONNX Runtime (run `cargo xtask test`, which provisions it)")

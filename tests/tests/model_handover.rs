@@ -8,7 +8,7 @@ use comper::link::{FromWorker, Status, TakeNote, ToWorker, WorkerLink};
 use comper::params::ComperParams;
 use comper::worker::Worker;
 use comper_music::{BarPlace, Meter, Part, Token};
-use comper_tests::hostile_model_folders;
+use comper_tests::{hostile_model_folders, saved_takes};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -143,7 +143,7 @@ fn with_save_takes_on_a_stop_saves_the_take_as_it_was_heard() {
     let status = Arc::new(Status::default());
     let (_worker, mut link) = Worker::spawn(params.clone(), status.clone()).unwrap();
     assert!(eventually(|| status.is_ready()), "{:?}", status.problem());
-    let saved = || std::fs::read_dir(folder.path().join("takes")).map_or(0, |files| files.count());
+    let takes = || saved_takes(&folder.path().join("takes"));
 
     let note = |at: f64, part, key, on| TakeNote { at, part, channel: 3, key, velocity: 0.5, on };
     let take = |link: &mut WorkerLink, session| {
@@ -162,13 +162,12 @@ fn with_save_takes_on_a_stop_saves_the_take_as_it_was_heard() {
     };
     take(&mut link, 1);
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(saved(), 0, "Save takes is off");
+    assert!(takes().is_empty(), "Save takes is off");
 
     set_on(&params.save_takes);
     take(&mut link, 2);
-    assert!(eventually(|| saved() == 1), "{:?}", status.last_fault());
-    let file = std::fs::read_dir(folder.path().join("takes")).unwrap().next().unwrap().unwrap().path();
-    let smf_bytes = std::fs::read(&file).unwrap();
+    assert!(eventually(|| takes().len() == 1), "{:?}", status.last_fault());
+    let smf_bytes = std::fs::read(&takes()[0]).unwrap();
     let smf = midly::Smf::parse(&smf_bytes).unwrap();
     let ons: Vec<(u8, u8)> = (smf.tracks.iter().flatten())
         .filter_map(|e| match e.kind {

@@ -8,7 +8,7 @@ use comper_host::{
     PluginHost, TransportInfo, Vst3Host, perform, perform_midi, plugin_state,
 };
 use comper_music::PitchClass;
-use comper_tests::{bundle, example, hostile_model_folders};
+use comper_tests::{bundle, example, hostile_model_folders, saved_takes};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use std::collections::BTreeSet;
@@ -499,13 +499,12 @@ fn a_saved_take_holds_the_notes_the_host_received() {
         let mut played = perform(&mut *host, &ode_to_joy(), &performance(32.0, 512)).unwrap();
         let end = played.last().map_or(0, |p| p.sample) + 1;
         played.extend(block(&mut *host, 512, None, None).into_iter().map(|event| Played { sample: end, event }));
-        let saved = || std::fs::read_dir(&folder).map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>());
         let since = std::time::Instant::now();
-        while saved().map_or(true, |files| files.is_empty()) && since.elapsed().as_secs() < 30 {
+        while saved_takes(&folder).is_empty() && since.elapsed().as_secs() < 30 {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        let files = saved().unwrap_or_else(|e| panic!("{format:?}: no take saved in {}: {e}", folder.display()));
-        assert_eq!(files.len(), 1, "{format:?}: one take, saved at the stop");
+        let files = saved_takes(&folder);
+        assert_eq!(files.len(), 1, "{format:?}: one take, saved at the stop in {}", folder.display());
 
         // (sample, channel, key, on, MIDI velocity) of every chord note, as the host got them
         // and as the take holds them; the take keeps 480 ticks a beat, 50 samples each.
