@@ -20,7 +20,7 @@
 //! makes that a failure.
 
 use comper_data::import::midi::MidiFile;
-use comper_tests::{bundle, example, saved_takes};
+use comper_tests::{bundle, example};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -433,8 +433,11 @@ fn distance_to_beat(sample: u64) -> u64 {
 /// up to the last beat before the stop (the capture ends with the last frame Comper finished).
 fn assert_the_capture_holds_what_ardour_recorded(work: &Path, recorded: &[Played], end_beat: f64) {
     let folder = work.join("home/Music/Comper");
-    let files = saved_takes(&folder);
-    assert_eq!(files.len(), 1, "one take saved in {} when the transport stopped: {files:?}", folder.display());
+    let files: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .unwrap_or_else(|e| panic!("no capture in {}: {e}", folder.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "one take saved when the transport stopped: {files:?}");
     let file = MidiFile::read(&files[0]).expect("Comper's capture");
     let chords = file.tracks.iter().find(|t| t.name == "Chords").expect("the capture's chord track");
     let until = ((end_beat - 1.0) * SAMPLES_PER_BEAT) as u64;
