@@ -97,11 +97,15 @@ impl WindowSampler {
         let beats = window.len() / comper_music::FRAMES_PER_BEAT;
         if beats > 1 && rng.random_bool(self.augment.key_change.clamp(0.0, 1.0)) {
             let from = rng.random_range(1..beats) * comper_music::FRAMES_PER_BEAT;
-            let k = rng.random_range(1..=MAX_TRANSPOSE) * if rng.random_bool(0.5) { 1 } else { -1 };
-            window = window.modulated(from, k);
+            window = window.modulated(from, key_change_semitones(rng));
         }
         window
     }
+}
+
+/// The shift of a key change: 1..=[`MAX_TRANSPOSE`] semitones, up or down.
+pub fn key_change_semitones(rng: &mut ChaCha8Rng) -> i32 {
+    rng.random_range(1..=MAX_TRANSPOSE) * if rng.random_bool(0.5) { 1 } else { -1 }
 }
 
 /// One seeded window per song, untransposed: the fixed validation and test inputs.

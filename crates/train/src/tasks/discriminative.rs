@@ -16,7 +16,7 @@ use crate::models::discriminative::{DiscriminativeConfig, PairDiscriminator};
 use crate::trainer::Task;
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use comper_data::windows::{MAX_TRANSPOSE, WindowSampler};
+use comper_data::windows::{WindowSampler, key_change_semitones};
 use comper_music::frames::transpose_from;
 use comper_music::{FRAMES_PER_BEAT, FrameTracks};
 use rand::rngs::ChaCha8Rng;
@@ -55,20 +55,19 @@ pub fn pairs(windows: &[FrameTracks], rng: &mut ChaCha8Rng) -> (Vec<FrameTracks>
     };
     let mut out: Vec<FrameTracks> = windows.iter().enumerate().map(|(i, w)| w.window(0, len(i))).collect();
     for (i, w) in windows.iter().enumerate() {
-        let chords = &w.chords[..len(i)];
-        let melody = match kinds[i] {
-            Negative::OtherSong => windows[(i + 1) % n].melody[..len(i)].to_vec(),
-            Negative::Moved => w.melody[..len(i)].to_vec(),
-        };
-        let chords = match kinds[i] {
-            Negative::OtherSong => chords.to_vec(),
-            Negative::Moved => {
-                let from = rng.random_range(0..chords.len().div_ceil(FRAMES_PER_BEAT).max(1)) * FRAMES_PER_BEAT;
-                let k = rng.random_range(1..=MAX_TRANSPOSE) * if rng.random_bool(0.5) { 1 } else { -1 };
-                transpose_from(chords, from, k)
+        let len = len(i);
+        out.push(match kinds[i] {
+            Negative::OtherSong => {
+                FrameTracks { melody: windows[(i + 1) % n].melody[..len].to_vec(), chords: w.chords[..len].to_vec() }
             }
-        };
-        out.push(FrameTracks { melody, chords });
+            Negative::Moved => {
+                let from = rng.random_range(0..len.div_ceil(FRAMES_PER_BEAT).max(1)) * FRAMES_PER_BEAT;
+                FrameTracks {
+                    melody: w.melody.clone(),
+                    chords: transpose_from(&w.chords, from, key_change_semitones(rng)),
+                }
+            }
+        });
     }
     let labels = (0..2 * n).map(|i| if i < n { 1.0 } else { 0.0 }).collect();
     (out, labels, kinds)
