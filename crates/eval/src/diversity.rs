@@ -3,7 +3,7 @@
 
 use crate::{entropy, sounding_chord};
 use comper_music::FrameTracks;
-use comper_music::metrics::distinct_chords;
+use comper_music::metrics::{distinct_chords, pitch_classes_per_chord};
 use nalgebra::{DMatrix, SymmetricEigen};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -95,14 +95,12 @@ pub fn chord_use(takes: &[FrameTracks]) -> ChordUse {
     for chord in takes.iter().flat_map(|t| t.chords.iter().filter_map(|&c| sounding_chord(c))) {
         *counts.entry(chord).or_insert(0usize) += 1;
     }
-    let frames = counts.values().sum::<usize>().max(1) as f64;
-    let pitch_classes = counts.iter().map(|(c, &n)| f64::from(c.chord().pitch_classes().len()) * n as f64).sum::<f64>();
     let h = entropy(counts.values().copied());
     ChordUse {
         entropy: h,
         entropy_normalized: h / (comper_music::vocab::NUM_CHORDS as f64).ln(),
         unique: distinct_chords(takes),
-        pitch_classes: pitch_classes / frames,
+        pitch_classes: pitch_classes_per_chord(takes),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The measures of a take that the evaluation, the RL logs and the plugin's blind A/B all
-//! report: harmony, chord changes per bar and distinct chords. One rule each, here, so that
+//! report: harmony, chord changes per bar, pitch classes per chord and distinct chords. One rule each, here, so that
 //! the same take gets the same numbers wherever it is measured.
 
 use crate::spans::chord_spans;
@@ -69,6 +69,17 @@ pub fn changes_per_bar(takes: &[FrameTracks]) -> f64 {
     changes as f64 * FRAMES_PER_BAR as f64 / frames.max(1) as f64
 }
 
+/// Mean pitch classes in the chord of a sounding chord frame (ON or HOLD): dense chords
+/// contain more of any melody, so they inflate harmony.
+pub fn pitch_classes_per_chord(takes: &[FrameTracks]) -> f64 {
+    let (mut pitch_classes, mut frames) = (0u64, 0u64);
+    for chord in takes.iter().flat_map(|t| t.chords.iter().filter_map(|&c| sounding_chord(c))) {
+        pitch_classes += u64::from(chord.chord().pitch_classes().len());
+        frames += 1;
+    }
+    pitch_classes as f64 / frames.max(1) as f64
+}
+
 /// The distinct chords that sound (ON or HOLD) in `takes`.
 pub fn distinct_chords(takes: &[FrameTracks]) -> usize {
     takes.iter().flat_map(|t| t.chords.iter().filter_map(|&c| sounding_chord(c))).collect::<BTreeSet<_>>().len()
@@ -100,6 +111,7 @@ mod tests {
         let take = FrameTracks { melody: vec![Token::note_on(60); 8], chords: chords.to_vec() };
         assert_eq!(changes_per_bar(std::slice::from_ref(&take)), 3.0 * 2.0);
         assert_eq!(distinct_chords(std::slice::from_ref(&take)), 2);
+        assert_eq!(pitch_classes_per_chord(std::slice::from_ref(&take)), 3.0);
         // C over middle C on 6 frames, F over it once (a hit: C is in F), silence not counted.
         assert_eq!(Tally::of(&take, 0..8), Tally { hits: 7, frames: 7 });
         assert_eq!(Tally::pooled(&[take.clone(), take], 4..6).ratio(), Some(1.0));

@@ -142,7 +142,8 @@ pub fn run(args: TrainArgs, recipe: Pretrained) -> anyhow::Result<()> {
         }
         Pretrained::Discriminative => {
             let config = DiscriminativeConfig::default();
-            run.fit(&config, &DiscriminativeTask { config: config.clone(), sampler, valid, batch_size, window })?
+            let seed = run.settings.seed;
+            run.fit(&config, &DiscriminativeTask { config: config.clone(), sampler, valid, batch_size, window, seed })?
         }
     };
     println!(

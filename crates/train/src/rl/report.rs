@@ -1,6 +1,7 @@
 //! An RL run's record: `updates.csv` (every term of every update), `metrics.json`, and
-//! PNG curves of the reward terms, KL and entropy, the rollouts' harmony and variety, and
-//! the discriminator's accuracy at each of its updates.
+//! PNG curves of the reward terms, KL and entropy, the rollouts' harmony and variety, their
+//! chord changes per bar and pitch classes per chord, and the discriminator's accuracy at each
+//! of its updates.
 
 use super::state::{RlState, UpdateRow};
 use comper_data::plot::line_chart;
@@ -10,11 +11,11 @@ pub fn write(run_dir: &Path, state: &RlState) -> Result<(), String> {
     std::fs::create_dir_all(run_dir).map_err(|e| e.to_string())?;
     let mut csv = String::from(
         "update,learning_rate,reward,contrastive,discriminative,rules,silence,repetition,adversarial,kl,entropy,\
-         actor_loss,critic_loss,discriminator_updated,discriminator_accuracy,harmony,unique_chords,seconds\n",
+         actor_loss,critic_loss,discriminator_updated,discriminator_accuracy,harmony,unique_chords,changes_per_bar,pitch_classes,seconds\n",
     );
     for r in &state.rows {
         csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             r.update,
             r.learning_rate,
             r.reward,
@@ -32,6 +33,8 @@ pub fn write(run_dir: &Path, state: &RlState) -> Result<(), String> {
             r.discriminator_accuracy.map_or(String::new(), |a| a.to_string()),
             r.harmony,
             r.unique_chords,
+            r.changes_per_bar,
+            r.pitch_classes,
             r.seconds
         ));
     }
@@ -70,6 +73,16 @@ pub fn write(run_dir: &Path, state: &RlState) -> Result<(), String> {
         &[
             series("harmony", &|r| Some(r.harmony)),
             series("unique chords / 100", &|r| Some(r.unique_chords as f64 / 100.0)),
+        ],
+    )?;
+    line_chart(
+        &run_dir.join("chord-pace.png"),
+        "Rollouts: chord changes per bar and pitch classes per chord",
+        "PPO update",
+        "",
+        &[
+            series("changes per bar", &|r| Some(r.changes_per_bar)),
+            series("pitch classes per chord", &|r| Some(r.pitch_classes)),
         ],
     )?;
     line_chart(

@@ -32,6 +32,13 @@ pub struct UpdateRow {
     /// policy plays the melody).
     pub harmony: f64,
     pub unique_chords: usize,
+    /// Chord changes per bar and pitch classes per sounding chord of the rollouts: a policy
+    /// that buys harmony with fewer or denser chords shows here (absent in runs from before
+    /// they were logged).
+    #[serde(default)]
+    pub changes_per_bar: f64,
+    #[serde(default)]
+    pub pitch_classes: f64,
     pub seconds: f64,
 }
 

@@ -161,6 +161,8 @@ fn collect(
     row.kl = kl.iter().map(|&v| f64::from(v)).sum::<f64>() / kl.len() as f64;
     row.harmony = comper_music::metrics::Tally::pooled(&takes, 0..usize::MAX).ratio().unwrap_or(0.0);
     row.unique_chords = distinct(&takes, part);
+    row.changes_per_bar = comper_music::metrics::changes_per_bar(&takes);
+    row.pitch_classes = comper_music::metrics::pitch_classes_per_chord(&takes);
     let mut order: Vec<usize> = (0..b).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(settings.seed ^ (k << 20)));
     let minibatches = order.chunks(settings.minibatch.max(1)).map(<[usize]>::to_vec).collect();
