@@ -1,6 +1,6 @@
 //! The measures of a take that the evaluation, the RL logs and the plugin's blind A/B all
-//! report: harmony, chord changes per bar, pitch classes per chord and distinct chords. One rule each, here, so that
-//! the same take gets the same numbers wherever it is measured.
+//! report: harmony, chord changes per bar, pitch classes per chord and distinct chords. One
+//! rule each, here, so that the same take gets the same numbers wherever it is measured.
 
 use crate::spans::chord_spans;
 use crate::token::{note_in_chord, sounding_chord};

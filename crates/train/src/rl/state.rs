@@ -33,8 +33,8 @@ pub struct UpdateRow {
     pub harmony: f64,
     pub unique_chords: usize,
     /// Chord changes per bar and pitch classes per sounding chord of the rollouts: a policy
-    /// that buys harmony with fewer or denser chords shows here (absent in runs from before
-    /// they were logged).
+    /// that buys harmony with fewer or denser chords shows here (the partner's chords when the
+    /// policy plays the melody; absent in runs from before they were logged).
     #[serde(default)]
     pub changes_per_bar: f64,
     #[serde(default)]

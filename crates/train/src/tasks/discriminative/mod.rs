@@ -76,13 +76,12 @@ impl Task for DiscriminativeTask {
         });
         let n: usize = results.iter().map(|r| r.1.len()).sum();
         let loss = results.iter().map(|r| r.0).sum::<f64>() / n.max(1) as f64;
-        let rejected = |kind: Negative| {
+        let share_rejected = |kind: Negative| {
             let of_kind: Vec<bool> =
                 results.iter().flat_map(|r| &r.2).filter(|(k, _)| *k == kind).map(|&(_, no)| no).collect();
             of_kind.iter().filter(|&&no| no).count() as f64 / of_kind.len().max(1) as f64
         };
-        let rejected: Vec<(String, f64)> =
-            Negative::ALL.into_iter().map(|kind| (format!("rejected_{}", kind.name()), rejected(kind))).collect();
+        let rejected = Negative::ALL.map(|kind| (format!("rejected_{}", kind.name()), share_rejected(kind)));
         let (p, r, f1) = precision_recall_f1(results.into_iter().flat_map(|r| r.1));
         let mut metrics =
             vec![("val_loss".into(), loss), ("precision".into(), p), ("recall".into(), r), ("f1".into(), f1)];

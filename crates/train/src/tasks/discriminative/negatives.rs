@@ -180,7 +180,8 @@ mod tests {
         let (examples, labels, kinds) = pairs(&windows, &mut ChaCha8Rng::seed_from_u64(seed));
         assert_eq!(labels.len(), 2 * windows.len());
         assert!(labels[..windows.len()].iter().all(|&y| y == 1.0) && labels[windows.len()..].iter().all(|&y| y == 0.0));
-        kinds.into_iter().zip(windows).zip(examples[8..].to_vec()).map(|((k, real), neg)| (k, real, neg)).collect()
+        let negatives = examples[windows.len()..].to_vec();
+        kinds.into_iter().zip(windows).zip(negatives).map(|((k, real), neg)| (k, real, neg)).collect()
     }
 
     /// Negatives of one kind over enough seeds to see each.
